@@ -1,0 +1,25 @@
+package camundaserverless.engine;
+
+/**
+ * The engine settings that BPMN expressions may read, as the Spring bean {@code blockSettings}. It holds
+ * nothing secret: any process model can read it.
+ *
+ * @param metadataUrl base URL of the metadata server that hands out access tokens (METADATA_URL)
+ * @param pubsubUrl base URL of the Pub/Sub REST API (PUBSUB_URL)
+ * @param publishRetryTimeCycle the failedJobRetryTimeCycle of a publish (PUBLISH_RETRY_TIME_CYCLE)
+ */
+public record BlockSettings(String metadataUrl, String pubsubUrl, String publishRetryTimeCycle) {
+
+  // JUEL resolves ${blockSettings.pubsubUrl} through bean getters, which a record does not have.
+  public String getMetadataUrl() {
+    return metadataUrl;
+  }
+
+  public String getPubsubUrl() {
+    return pubsubUrl;
+  }
+
+  public String getPublishRetryTimeCycle() {
+    return publishRetryTimeCycle;
+  }
+}

@@ -1,0 +1,55 @@
+package camundaserverless.engine;
+
+import java.sql.SQLException;
+
+import org.springframework.boot.SpringApplication;
+import org.springframework.boot.autoconfigure.SpringBootApplication;
+import org.springframework.context.annotation.Bean;
+
+/**
+ * The camunda-serverless engine: Camunda 7 with its REST API, Connect, Spin and Groovy, on H2 or
+ * PostgreSQL. Settings come from environment variables (see {@link EngineSettings}); a bad one stops
+ * start-up with a single line that names it, before any framework output.
+ */
+@SpringBootApplication
+public class EngineApplication {
+
+  /** Exit codes a supervisor can tell apart: 2 for a bad setting, 3 for an unreachable database. */
+  static final int EXIT_INVALID_SETTING = 2;
+  static final int EXIT_DATABASE_UNREACHABLE = 3;
+
+  private final EngineSettings settings;
+
+  EngineApplication(EngineSettings settings) {
+    this.settings = settings;
+  }
+
+  public static void main(String[] args) {
+    EngineSettings settings;
+    try {
+      settings = EngineSettings.fromEnvironment(System.getenv());
+    } catch (EngineSettings.InvalidSettingException e) {
+      System.err.println("engine: " + e.getMessage());
+      System.exit(EXIT_INVALID_SETTING);
+      return;
+    }
+    try {
+      DatabaseCheck.verify(settings);
+    } catch (SQLException e) {
+      System.err.println("engine: " + DatabaseCheck.explain(settings, e));
+      System.exit(EXIT_DATABASE_UNREACHABLE);
+      return;
+    }
+
+    SpringApplication application = new SpringApplication(EngineApplication.class);
+    application.setDefaultProperties(settings.toSpringProperties());
+    application.addInitializers(context -> context.getBeanFactory().registerSingleton("engineSettings", settings));
+    application.run(args);
+  }
+
+  /** What the BPMN building blocks may read in expressions, as ${blockSettings.pubsubUrl} and so on. */
+  @Bean
+  BlockSettings blockSettings() {
+    return new BlockSettings(settings.metadataUrl, settings.pubsubUrl, settings.publishRetryTimeCycle);
+  }
+}

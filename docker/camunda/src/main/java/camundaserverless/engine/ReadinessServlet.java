@@ -1,0 +1,73 @@
+package camundaserverless.engine;
+
+import java.io.IOException;
+import java.sql.Connection;
+
+import javax.sql.DataSource;
+
+import org.camunda.bpm.engine.ProcessEngine;
+import org.camunda.bpm.engine.impl.cfg.ProcessEngineConfigurationImpl;
+import org.springframework.boot.web.servlet.ServletRegistrationBean;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+
+import jakarta.servlet.http.HttpServlet;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+
+/**
+ * GET /ready: 200 once the BPMN files are deployed, the job executor runs and the database answers;
+ * 503 with the reason otherwise. Cheap enough for a startup probe and a wake-up schedule: one pooled
+ * connection check. A plain servlet, because the REST starter brings Jersey but no Spring MVC.
+ */
+class ReadinessServlet extends HttpServlet {
+
+  static final String PATH = "/ready";
+  private static final int DATABASE_CHECK_SECONDS = 2;
+
+  private final transient ProcessEngine processEngine;
+  private final transient DataSource dataSource;
+  private final transient BpmnDeployment deployment;
+
+  ReadinessServlet(ProcessEngine processEngine, DataSource dataSource, BpmnDeployment deployment) {
+    this.processEngine = processEngine;
+    this.dataSource = dataSource;
+    this.deployment = deployment;
+  }
+
+  @Override
+  protected void doGet(HttpServletRequest request, HttpServletResponse response) throws IOException {
+    String problem = problem();
+    response.setStatus(problem == null ? HttpServletResponse.SC_OK : HttpServletResponse.SC_SERVICE_UNAVAILABLE);
+    response.setContentType("application/json");
+    response.setHeader("Cache-Control", "no-store");
+    response.getWriter().write(problem == null
+        ? "{\"status\":\"UP\"}"
+        : "{\"status\":\"DOWN\",\"reason\":\"" + problem + "\"}");
+  }
+
+  /** Why the engine is not ready, or null when it is. */
+  private String problem() {
+    if (!deployment.isDeployed()) {
+      return "the BPMN files are not deployed yet";
+    }
+    var configuration = (ProcessEngineConfigurationImpl) processEngine.getProcessEngineConfiguration();
+    if (!configuration.getJobExecutor().isActive()) {
+      return "the job executor is not running";
+    }
+    try (Connection connection = dataSource.getConnection()) {
+      return connection.isValid(DATABASE_CHECK_SECONDS) ? null : "the database does not answer";
+    } catch (Exception e) {
+      return "the database does not answer";
+    }
+  }
+
+  @Configuration
+  static class Registration {
+    @Bean
+    ServletRegistrationBean<ReadinessServlet> readinessServlet(ProcessEngine processEngine, DataSource dataSource,
+        BpmnDeployment deployment) {
+      return new ServletRegistrationBean<>(new ReadinessServlet(processEngine, dataSource, deployment), PATH);
+    }
+  }
+}
