@@ -4,14 +4,21 @@ import { join, resolve } from 'node:path';
 import { freePort } from './ports';
 import { startChild, type Child } from './processes';
 
-/** Where `npm run engine:build` puts the engine jar. */
-export const ENGINE_JAR = resolve(__dirname, '..', 'docker', 'camunda', 'target', 'camunda-engine.jar');
+/** Where `npm run engine:build` puts the extracted engine jar and its class-data-sharing archive. */
+const ENGINE_APP = resolve(__dirname, '..', 'docker', 'camunda', 'target', 'app');
+export const ENGINE_JAR = join(ENGINE_APP, 'camunda-engine.jar');
 
 /**
- * JVM options for a local engine: the heap that a 1 GiB Cloud Run instance would give it, and the
- * start-up options the Dockerfile uses too.
+ * JVM options for a local engine, the Dockerfile's: the class-data-sharing archive, C1 only, and the heap
+ * a 1 GiB Cloud Run instance gives it there (60% of its memory).
  */
-export const ENGINE_JAVA_OPTIONS = ['-XX:MaxRAMPercentage=60', '-Xmx512m', '-XX:TieredStopAtLevel=1', '-Xss512k'];
+export const ENGINE_JAVA_OPTIONS = [
+  `-XX:SharedArchiveFile=${join(ENGINE_APP, 'engine.jsa')}`,
+  '-XX:TieredStopAtLevel=1',
+  '-Xmx614m',
+  '-Xss512k',
+  '-XX:+ExitOnOutOfMemoryError',
+];
 
 export type EngineDatabase =
   | { type: 'h2'; /** path of the H2 file, without extension */ file: string }
@@ -46,7 +53,7 @@ export interface RunningEngine {
 /** Starts the engine jar on 127.0.0.1 and resolves once /ready answers 200. */
 export async function startEngine(options: EngineOptions): Promise<RunningEngine> {
   if (!existsSync(ENGINE_JAR)) {
-    throw new Error(`engine jar not found at ${ENGINE_JAR}: run \`npm run engine:build\` first`);
+    throw new Error(`engine not built at ${ENGINE_JAR}: run \`npm run engine:build\` first`);
   }
   mkdirSync(options.dataDir, { recursive: true });
   const port = options.port ?? (await freePort());

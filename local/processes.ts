@@ -55,7 +55,8 @@ export function startChild(name: string, command: string, args: string[], option
       recent.push(`${name}: ${error.message}`);
       resolve('error');
     });
-    child.once('exit', (code, signal) => resolve(code ?? signal ?? 'unknown'));
+    // 'close' comes after the output streams are drained, so the log file gets every last line.
+    child.once('close', (code, signal) => resolve(code ?? signal ?? 'unknown'));
   }).finally(() => {
     running.delete(handle);
     log?.end();

@@ -1,25 +1,31 @@
 #!/usr/bin/env bash
-# Builds the engine jar (docker/camunda) with Maven, unless nothing it is built from has changed since
-# the last build. The Dockerfile runs the same Maven command, so this local build proves it.
+# Builds the engine (docker/camunda) unless nothing it is built from has changed since the last build:
+#   1. the jar, with Maven (docker/camunda/target/camunda-engine.jar);
+#   2. the jar extracted for fast start-up (target/app), with its class-data-sharing archive.
+# The Dockerfile runs the same commands, so this local build proves them.
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 engine="$root/docker/camunda"
-jar="$engine/target/camunda-engine.jar"
+app="$engine/target/app"
 stamp="$root/.local/engine-built"
 mkdir -p "$root/.local"
 
-# Everything that goes into the jar: the Maven project and the BPMN files it packages.
-sources_sum="$(cd "$root" && find docker/camunda/pom.xml docker/camunda/src bpmn -type f -print0 \
+# Everything that goes into the build: the Maven project, its scripts and the BPMN files it packages.
+sources_sum="$(cd "$root" && find docker/camunda/pom.xml docker/camunda/src docker/camunda/cds-training.sh bpmn -type f -print0 \
   | sort -z | xargs -0 sha256sum | sha256sum | cut -d' ' -f1)"
 
-if [ -f "$jar" ] && [ "$(cat "$stamp" 2>/dev/null)" = "$sources_sum" ] && [ "${1:-}" != "--force" ]; then
-  echo "engine: $jar is up to date"
+if [ -f "$app/engine.jsa" ] && [ "$(cat "$stamp" 2>/dev/null)" = "$sources_sum" ] && [ "${1:-}" != "--force" ]; then
+  echo "engine: up to date ($app)"
   exit 0
 fi
 
 command -v mvn >/dev/null || { echo "engine: Maven (mvn) is not installed; install it (apt-get install maven) and JDK 17 or newer" >&2; exit 1; }
-echo "engine: building $jar with Maven"
+echo "engine: building with Maven"
 mvn --batch-mode --quiet --file "$engine/pom.xml" package -DskipTests
+rm -rf "$app"
+java -Djarmode=tools -jar "$engine/target/camunda-engine.jar" extract --destination "$app"
+echo "engine: writing the class-data-sharing archive"
+sh "$engine/cds-training.sh" "$app"
 echo "$sources_sum" >"$stamp"
-echo "engine: built $jar"
+echo "engine: built $app"

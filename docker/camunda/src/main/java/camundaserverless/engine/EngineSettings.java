@@ -84,7 +84,7 @@ public final class EngineSettings {
   private EngineSettings(Map<String, String> env) {
     this.env = env;
 
-    port = integer("PORT", 8080, 1, 65535);
+    port = integer("PORT", 8080, 0, 65535); // 0: any free port
     bindAddress = text("BIND_ADDRESS", "0.0.0.0");
 
     databaseType = choice("DB_TYPE", "h2", DatabaseType.class);
@@ -145,6 +145,8 @@ public final class EngineSettings {
     if (databaseUser != null) p.put("spring.datasource.username", databaseUser);
     if (databasePassword != null) p.put("spring.datasource.password", databasePassword);
     p.put("spring.datasource.hikari.maximum-pool-size", databasePoolSize);
+    // Fail a database call within 10 s instead of Hikari's 30 s: the job retries, a request gets its error.
+    p.put("spring.datasource.hikari.connection-timeout", 10_000);
 
     String job = "camunda.bpm.job-execution.";
     p.put(job + "wait-time-in-millis", jobAcquisitionWaitMs);

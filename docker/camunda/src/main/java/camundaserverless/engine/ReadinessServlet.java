@@ -2,6 +2,8 @@ package camundaserverless.engine;
 
 import java.io.IOException;
 import java.sql.Connection;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 
 import javax.sql.DataSource;
 
@@ -55,10 +57,21 @@ class ReadinessServlet extends HttpServlet {
     if (!configuration.getJobExecutor().isActive()) {
       return "the job executor is not running";
     }
-    try (Connection connection = dataSource.getConnection()) {
-      return connection.isValid(DATABASE_CHECK_SECONDS) ? null : "the database does not answer";
+    // Bounded: with the database down, taking a connection from the pool waits for its whole timeout.
+    try {
+      boolean valid = CompletableFuture.supplyAsync(this::databaseAnswers)
+          .get(DATABASE_CHECK_SECONDS + 1, TimeUnit.SECONDS);
+      return valid ? null : "the database does not answer";
     } catch (Exception e) {
       return "the database does not answer";
+    }
+  }
+
+  private boolean databaseAnswers() {
+    try (Connection connection = dataSource.getConnection()) {
+      return connection.isValid(DATABASE_CHECK_SECONDS);
+    } catch (Exception e) {
+      return false;
     }
   }
 

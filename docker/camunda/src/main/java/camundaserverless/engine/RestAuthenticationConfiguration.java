@@ -32,18 +32,18 @@ class RestAuthenticationConfiguration {
     return new AdminUserSynchronizer(identityService, settings.adminUser, settings.adminPassword);
   }
 
-  /** Creates the admin user, or resets its password when ADMIN_PASSWORD changed. */
+  /**
+   * Creates the admin user, or sets its password to ADMIN_PASSWORD. It does not compare first: a
+   * password check that fails counts as a failed login and could lock the user out.
+   */
   static final class AdminUserSynchronizer {
     AdminUserSynchronizer(IdentityService identityService, String userId, String password) {
       User user = identityService.createUserQuery().userId(userId).singleResult();
       if (user == null) {
         user = identityService.newUser(userId);
-        user.setPassword(password);
-        identityService.saveUser(user);
-      } else if (!identityService.checkPassword(userId, password)) {
-        user.setPassword(password);
-        identityService.saveUser(user);
       }
+      user.setPassword(password);
+      identityService.saveUser(user);
     }
   }
 }

@@ -1,0 +1,196 @@
+import { expect } from 'chai';
+import { readFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import { CamundaRest, eventually } from '../../local/camunda-rest';
+import { startEngine, type RunningEngine } from '../../local/engine';
+import { startPostgres, type RunningPostgres } from '../../local/postgres';
+
+const fixture = (name: string) => readFileSync(join(__dirname, 'fixtures', name), 'utf8');
+const PACKAGED_PROCESSES = ['Echo', 'EchoLoop', 'FetchToken', 'Http', 'PubsubPublish'];
+
+/** A local HTTP server whose answers each test scripts; it records when each request came. */
+class ScriptedServer {
+  readonly requests: number[] = [];
+  answers: Array<{ status: number; body: unknown }> = [];
+  private server?: Server;
+  url = '';
+
+  async start(): Promise<void> {
+    this.server = createServer((req, res) => {
+      this.requests.push(Date.now());
+      const answer = this.answers.length > 1 ? this.answers.shift()! : this.answers[0] ?? { status: 200, body: {} };
+      res.writeHead(answer.status, { 'Content-Type': 'application/json' }).end(JSON.stringify(answer.body));
+      req.resume();
+    });
+    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
+    const address = this.server.address();
+    this.url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}/`;
+  }
+
+  stop(): Promise<void> {
+    return new Promise((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+  }
+}
+
+describe('engine', function () {
+  this.timeout(120_000);
+
+  describe('on H2', () => {
+    let dataDir: string;
+    let engine: RunningEngine;
+    let rest: CamundaRest;
+    const server = new ScriptedServer();
+
+    before(async () => {
+      dataDir = mkdtempSync(join(tmpdir(), 'engine-h2-'));
+      // Fast polling so that a retry due in 1 s is picked up within the test.
+      engine = await startEngine({ dataDir, settings: { JOB_ACQUISITION_WAIT_MS: '100', JOB_MAX_WAIT_MS: '500' } });
+      rest = new CamundaRest(engine.restUrl);
+      await server.start();
+      await rest.deploy('engine-test', {
+        'ConnectorAndScript.bpmn': fixture('ConnectorAndScript.bpmn'),
+        'AsyncRetry.bpmn': fixture('AsyncRetry.bpmn'),
+      });
+    });
+
+    after(async () => {
+      await engine?.stop();
+      await server.stop();
+      rmSync(dataDir, { recursive: true, force: true });
+    });
+
+    it('answers /ready and serves the REST API without authentication by default', async () => {
+      const ready = await fetch(`${engine.url}/ready`);
+      expect(ready.status).to.equal(200);
+      expect(await ready.json()).to.deep.equal({ status: 'UP' });
+      expect(await rest.expectOk('GET', '/engine')).to.deep.equal([{ name: 'default' }]);
+    });
+
+    it('deploys the BPMN files packaged from bpmn/', async () => {
+      const definitions = await rest.expectOk<Array<{ key: string }>>('GET', '/process-definition?latestVersion=true');
+      expect(definitions.map((d) => d.key)).to.include.members(PACKAGED_PROCESSES);
+    });
+
+    it('runs an http-connector call and a Groovy script using Spin to completion', async () => {
+      server.answers = [{ status: 200, body: { greeting: 'hello from the server' } }];
+      const instance = await rest.startProcess('ConnectorAndScript', {
+        variables: { serverUrl: { value: server.url, type: 'String' } },
+      });
+      // The process waits at its end so that its variables can be read without history.
+      const variables = await rest.variables(instance.id);
+      expect(variables.statusCode).to.equal(200);
+      expect(variables.greeting).to.equal('HELLO FROM THE SERVER');
+    });
+
+    it('retries a failing async task on its R3/PT1S cycle until it succeeds', async () => {
+      server.requests.length = 0;
+      server.answers = [
+        { status: 500, body: {} },
+        { status: 500, body: {} },
+        { status: 200, body: {} },
+      ];
+      const instance = await rest.startProcess('AsyncRetry', {
+        variables: { serverUrl: { value: server.url, type: 'String' } },
+      });
+      await eventually('the instance to end', async () => (await rest.historicInstance(instance.id))?.state === 'COMPLETED', 20_000);
+
+      expect(server.requests).to.have.length(3);
+      const gaps = server.requests.slice(1).map((t, i) => t - server.requests[i]);
+      for (const gap of gaps) expect(gap, 'time between tries').to.be.within(900, 3_000);
+      expect(await rest.incidents({ processInstanceId: instance.id })).to.deep.equal([]);
+    });
+
+    it('creates no new process definition versions when restarted with unchanged files', async () => {
+      const before = await rest.count('process-definition');
+      await engine.stop();
+      engine = await startEngine({ dataDir, settings: { JOB_ACQUISITION_WAIT_MS: '100', JOB_MAX_WAIT_MS: '500' } });
+      rest = new CamundaRest(engine.restUrl);
+      expect(await rest.count('process-definition')).to.equal(before);
+      expect(await rest.count('deployment', { name: 'camunda-serverless' })).to.equal(1);
+    });
+  });
+
+  describe('on PostgreSQL', () => {
+    let postgres: RunningPostgres;
+    let engine: RunningEngine;
+    let dataDir: string;
+
+    before(async () => {
+      postgres = await startPostgres();
+      dataDir = mkdtempSync(join(tmpdir(), 'engine-pg-'));
+      engine = await startEngine({
+        dataDir,
+        database: { type: 'postgres', url: postgres.jdbcUrl, user: postgres.user, password: postgres.password },
+      });
+    });
+
+    after(async () => {
+      await engine?.stop();
+      await postgres?.destroy();
+      rmSync(dataDir, { recursive: true, force: true });
+    });
+
+    it('boots, creates its schema in PostgreSQL and deploys bpmn/', async () => {
+      expect((await fetch(`${engine.url}/ready`)).status).to.equal(200);
+      const keys = postgres.query('select distinct key_ from act_re_procdef order by key_').split('\n');
+      expect(keys).to.include.members(PACKAGED_PROCESSES);
+    });
+
+    it('reports not ready while the database is down, and ready again once it is back', async () => {
+      await postgres.stop();
+      const down = await fetch(`${engine.url}/ready`);
+      expect(down.status).to.equal(503);
+      expect(((await down.json()) as { reason: string }).reason).to.match(/database/);
+      await postgres.start();
+      await eventually('ready again', async () => (await fetch(`${engine.url}/ready`)).status === 200, 30_000);
+    });
+  });
+
+  describe('with REST basic authentication', () => {
+    let engine: RunningEngine;
+    let dataDir: string;
+    const password = 'correct horse battery staple';
+
+    before(async () => {
+      dataDir = mkdtempSync(join(tmpdir(), 'engine-auth-'));
+      engine = await startEngine({ dataDir, settings: { REST_AUTH: 'basic', ADMIN_USER: 'operator', ADMIN_PASSWORD: password } });
+    });
+
+    after(async () => {
+      await engine?.stop();
+      rmSync(dataDir, { recursive: true, force: true });
+    });
+
+    // GET /engine-rest/engine (the list of engine names) stays open by Camunda's design; the rest is guarded.
+    it('rejects a request without credentials', async () => {
+      expect((await new CamundaRest(engine.restUrl).request('GET', '/process-definition/count')).status).to.equal(401);
+    });
+
+    it('rejects a wrong password', async () => {
+      const rest = new CamundaRest(engine.restUrl, { user: 'operator', password: 'wrong' });
+      expect((await rest.request('GET', '/process-definition/count')).status).to.equal(401);
+    });
+
+    it('accepts the admin user with ADMIN_PASSWORD', async () => {
+      const rest = new CamundaRest(engine.restUrl, { user: 'operator', password });
+      expect((await rest.request('GET', '/process-definition/count')).status).to.equal(200);
+    });
+
+    it('leaves /ready open for probes', async () => {
+      expect((await fetch(`${engine.url}/ready`)).status).to.equal(200);
+    });
+
+    it('follows a changed ADMIN_PASSWORD after a restart', async () => {
+      await engine.stop();
+      engine = await startEngine({ dataDir, settings: { REST_AUTH: 'basic', ADMIN_USER: 'operator', ADMIN_PASSWORD: 'rotated' } });
+      const withOld = new CamundaRest(engine.restUrl, { user: 'operator', password });
+      const withNew = new CamundaRest(engine.restUrl, { user: 'operator', password: 'rotated' });
+      expect((await withOld.request('GET', '/process-definition/count')).status).to.equal(401);
+      expect((await withNew.request('GET', '/process-definition/count')).status).to.equal(200);
+    });
+  });
+});
