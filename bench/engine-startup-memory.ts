@@ -87,7 +87,7 @@ async function memory(): Promise<{ restMiB: number; peakMiB: number; loadSeconds
       }
     }),
   );
-  while ((await rest.count('job')) > 0) await new Promise((r) => setTimeout(r, 200));
+  while ((await rest.count('job', { processDefinitionKey: 'MemoryLoad' })) > 0) await new Promise((r) => setTimeout(r, 200));
   const loadSeconds = (Date.now() - started) / 1000;
   clearInterval(sampler);
   peakMiB = Math.max(peakMiB, rssMiB(pid));

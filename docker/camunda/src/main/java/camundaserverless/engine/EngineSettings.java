@@ -185,7 +185,8 @@ public final class EngineSettings {
         throw new InvalidSettingException("DB_URL=" + url + " is not an H2 URL but DB_TYPE=h2: "
             + "set DB_TYPE=postgres for PostgreSQL, or unset DB_URL to use the H2 file in H2_FILE");
       }
-      return url != null ? url : "jdbc:h2:file:" + h2File;
+      // H2 must not close itself in its own shutdown hook: the engine still writes while it stops.
+      return url != null ? url : "jdbc:h2:file:" + h2File + ";DB_CLOSE_ON_EXIT=FALSE";
     }
     if (cloudSqlInstance != null) {
       if (url != null) {
