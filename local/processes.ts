@@ -91,6 +91,11 @@ export function startChild(name: string, command: string, args: string[], option
   return handle;
 }
 
+/** The children of this process still running, in order of start (the local stack writes their ids down). */
+export function runningChildren(): readonly Child[] {
+  return [...running];
+}
+
 /** Stops every child still running, gracefully and in reverse order of start. */
 export async function stopAll(graceMs?: number): Promise<void> {
   for (const child of [...running].reverse()) await child.stop(graceMs);

@@ -1,0 +1,262 @@
+/**
+ * The whole echo loop on one machine, as in the cloud but with local stand-ins: the official Pub/Sub
+ * emulator, a metadata endpoint handing out fake tokens, the engine jar (H2 or PostgreSQL) and the
+ * echo function in the Functions Framework. Everything listens on free ports of 127.0.0.1 and keeps
+ * its state and logs in one run folder. `npm run local`, the end-to-end test and later chaos and
+ * benchmark scripts all start it from here.
+ *
+ *   engine --publish--> emulator topic --push subscription--> function --POST /message--> engine
+ */
+import { appendFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+
+import { CamundaRest } from './camunda-rest';
+import { DeliveryStats } from './deliveries';
+import { startEchoFunction, type RunningEchoFunction } from './echo-function';
+import { startEngine, type EngineDatabase, type RunningEngine } from './engine';
+import { startMetadataServer, type MetadataServer } from './metadata-server';
+import { startPostgres, type RunningPostgres } from './postgres';
+import { runningChildren, type Child } from './processes';
+import { startPubsubEmulator, type PubsubEmulator, type RetryPolicy } from './pubsub-emulator';
+import { prepareRunFolder, recordChildren } from './run-folder';
+
+export const DEFAULT_RUN_FOLDER = resolve(__dirname, '..', '.local', 'run');
+
+/**
+ * Engine settings of a local run (docker/camunda/README.md), chosen for a loop that turns fast and
+ * recovers fast on a laptop:
+ * - JOB_ACQUISITION_WAIT_MS 100, JOB_MAX_WAIT_MS 1000: a job created by the engine itself is picked up
+ *   at once anyway (hint after commit); due retries are found only by polling, and these bound the
+ *   wait for them to a second instead of a minute.
+ * - PUBLISH_RETRY_TIME_CYCLE R999999/PT2S: still in effect forever, but a failed publish (emulator
+ *   restarting, say) costs two seconds instead of thirty, well inside the stall bound of the monitor,
+ *   while a loop facing a dead emulator retries only every two seconds.
+ * Everything else keeps the engine's defaults, so the local loop is the deployed one.
+ */
+export const LOCAL_ENGINE_SETTINGS: Readonly<Record<string, string>> = {
+  REST_AUTH: 'none',
+  JOB_ACQUISITION_WAIT_MS: '100',
+  JOB_MAX_WAIT_MS: '1000',
+  PUBLISH_RETRY_TIME_CYCLE: 'R999999/PT2S',
+};
+
+/**
+ * The push subscription. The function's engine call is bounded by ENGINE_TIMEOUT_MS (10 s), well
+ * inside the ack deadline, so a slow engine never causes a concurrent duplicate by itself. The retry
+ * backoff is short for a laptop (Pub/Sub allows 0 to 600 s); five attempts (the minimum Pub/Sub
+ * accepts) before a message goes to the dead-letter topic.
+ */
+export const LOCAL_SUBSCRIPTION = {
+  ackDeadlineSeconds: 30,
+  retryPolicy: { minimumBackoff: '1s', maximumBackoff: '10s' },
+  maxDeliveryAttempts: 5,
+} as const;
+
+export type DatabaseChoice =
+  | { readonly type: 'h2' }
+  /** A throwaway PostgreSQL server in the run folder (local/postgres.ts). */
+  | { readonly type: 'postgres' }
+  /** An existing PostgreSQL database. */
+  | { readonly type: 'postgres'; readonly url: string; readonly user: string; readonly password: string };
+
+export interface LocalStackOptions {
+  /** The run folder: wiped at start (leftover processes of a killed run in it are ended first). */
+  readonly runFolder?: string;
+  readonly database?: DatabaseChoice;
+  readonly project?: string;
+  readonly topic?: string;
+  /** The push subscription's retry policy instead of LOCAL_SUBSCRIPTION's. */
+  readonly retryPolicy?: RetryPolicy;
+  /** Engine settings over LOCAL_ENGINE_SETTINGS. */
+  readonly engineSettings?: Readonly<Record<string, string>>;
+  /** Progress messages while starting and stopping ("starting the engine"). */
+  readonly onStatus?: (message: string) => void;
+}
+
+export interface LocalStackLogs {
+  readonly engine: string;
+  readonly function: string;
+  readonly emulator: string;
+  readonly postgres?: string;
+  /** Dead-lettered messages, one JSON line each, to replay by hand. */
+  readonly deadLetters: string;
+}
+
+export interface LocalStack {
+  readonly runFolder: string;
+  readonly logs: LocalStackLogs;
+  readonly project: string;
+  readonly topic: string;
+  readonly subscription: string;
+  readonly deadLetterTopic: string;
+  readonly database: 'h2' | 'postgres';
+  readonly metadata: MetadataServer;
+  readonly emulator: PubsubEmulator;
+  readonly postgres?: RunningPostgres;
+  readonly engine: RunningEngine;
+  readonly echoFunction: RunningEchoFunction;
+  readonly rest: CamundaRest;
+  /** Every delivery of the function since it started. */
+  readonly deliveries: DeliveryStats;
+  /** Names of leftover processes of a killed earlier run that were ended at start. */
+  readonly leftoversEnded: readonly string[];
+  /** Starts one EchoLoop per name (stopping a running loop of that name first); returns name -> instance id. */
+  startLoops(names: readonly string[]): Promise<Map<string, string>>;
+  /** Stops loops through the message StopEchoLoop; a loop that is not running is skipped. */
+  stopLoops(names: readonly string[]): Promise<void>;
+  /** Pulls dead-lettered messages into logs.deadLetters and returns how many there were. */
+  drainDeadLetters(): Promise<number>;
+  /** Ends every process of the stack; safe to call more than once. */
+  stop(): Promise<void>;
+}
+
+export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
+  const status = options.onStatus ?? (() => undefined);
+  const runFolder = options.runFolder ?? DEFAULT_RUN_FOLDER;
+  const project = options.project ?? 'local-project';
+  const topic = options.topic ?? 'echo-requests';
+  const subscription = `${topic}-push`;
+  const deadLetterTopic = `${topic}-dead-letter`;
+  const deadLetterSubscription = `${deadLetterTopic}-pull`;
+
+  const leftoversEnded = prepareRunFolder(runFolder);
+  if (leftoversEnded.length > 0) status(`ended leftovers of a killed earlier run: ${leftoversEnded.join(', ')}`);
+  const childrenBefore = new Set(runningChildren());
+  const ourChildren = (): Child[] => runningChildren().filter((child) => !childrenBefore.has(child));
+  const remember = () => recordChildren(runFolder, ourChildren());
+
+  const started: { stop(): Promise<void> }[] = [];
+  const stopStarted = async () => {
+    for (const part of started.splice(0).reverse()) {
+      await part.stop().catch(() => undefined);
+    }
+  };
+
+  try {
+    status('starting the Pub/Sub emulator and the metadata endpoint');
+    const [emulator, metadata] = await Promise.all([
+      startPubsubEmulator({ dataDir: join(runFolder, 'emulator'), project }).then((e) => {
+        started.push(e);
+        remember();
+        return e;
+      }),
+      startMetadataServer().then((m) => {
+        started.push({ stop: () => m.close() });
+        return m;
+      }),
+    ]);
+
+    let postgres: RunningPostgres | undefined;
+    let database: EngineDatabase;
+    const choice = options.database ?? { type: 'h2' };
+    if (choice.type === 'h2') {
+      database = { type: 'h2', file: join(runFolder, 'engine', 'h2', 'engine') };
+    } else if ('url' in choice) {
+      database = { type: 'postgres', url: choice.url, user: choice.user, password: choice.password };
+    } else {
+      status('starting a throwaway PostgreSQL server');
+      const server = await startPostgres({ dataDir: join(runFolder, 'postgres') });
+      postgres = server;
+      started.push({ stop: () => server.stop() });
+      remember();
+      database = { type: 'postgres', url: server.jdbcUrl, user: server.user, password: server.password };
+    }
+
+    status(`starting the engine (${database.type === 'h2' ? 'H2' : 'PostgreSQL'})`);
+    const engine = await startEngine({
+      dataDir: join(runFolder, 'engine'),
+      database,
+      settings: { ...LOCAL_ENGINE_SETTINGS, METADATA_URL: metadata.url, PUBSUB_URL: emulator.url, ...options.engineSettings },
+    });
+    started.push(engine);
+    remember();
+
+    status('starting the echo function');
+    const echoFunction = await startEchoFunction({ engineUrl: engine.url, logFile: join(runFolder, 'function.log') });
+    started.push(echoFunction);
+    remember();
+    const deliveries = new DeliveryStats();
+    echoFunction.onDelivery((line) => deliveries.record(line));
+
+    status(`creating topic ${topic}, push subscription ${subscription} and dead-letter topic ${deadLetterTopic}`);
+    await emulator.createTopic(topic);
+    await emulator.createTopic(deadLetterTopic);
+    // Without a subscription a topic drops what it gets: this one keeps dead letters until drained.
+    await emulator.createPullSubscription(deadLetterSubscription, deadLetterTopic);
+    await emulator.createPushSubscription(subscription, topic, echoFunction.pushEndpoint(emulator.topicPath(topic)), {
+      ackDeadlineSeconds: LOCAL_SUBSCRIPTION.ackDeadlineSeconds,
+      retryPolicy: options.retryPolicy ?? LOCAL_SUBSCRIPTION.retryPolicy,
+      deadLetterPolicy: { deadLetterTopic, maxDeliveryAttempts: LOCAL_SUBSCRIPTION.maxDeliveryAttempts },
+    });
+
+    const rest = new CamundaRest(engine.restUrl);
+    const logs: LocalStackLogs = {
+      engine: engine.logFile,
+      function: echoFunction.logFile,
+      emulator: emulator.logFile,
+      ...(postgres ? { postgres: join(postgres.dataDir, 'postgres.log') } : {}),
+      deadLetters: join(runFolder, 'dead-letters.jsonl'),
+    };
+
+    const stopLoops = async (names: readonly string[]) => {
+      for (const name of names) {
+        // 400: no loop of that name waits for it (not running): nothing to stop.
+        await rest.correlate({ messageName: 'StopEchoLoop', businessKey: name });
+      }
+    };
+
+    let stopping: Promise<void> | undefined;
+    return {
+      runFolder,
+      logs,
+      project,
+      topic,
+      subscription,
+      deadLetterTopic,
+      database: database.type,
+      metadata,
+      emulator,
+      ...(postgres ? { postgres } : {}),
+      engine,
+      echoFunction,
+      rest,
+      deliveries,
+      leftoversEnded,
+      async startLoops(names) {
+        // An existing database may hold loops of these names from an earlier run: their requests died
+        // with that run's emulator, so they would never turn again. Stop them and start afresh.
+        if (database.type === 'postgres' && !postgres) await stopLoops(names);
+        const ids = new Map<string, string>();
+        for (const name of names) {
+          const instance = await rest.startProcess('EchoLoop', {
+            businessKey: name,
+            variables: { project: { value: project, type: 'String' }, topic: { value: topic, type: 'String' } },
+          });
+          ids.set(name, instance.id);
+        }
+        return ids;
+      },
+      stopLoops,
+      async drainDeadLetters() {
+        const received = await emulator.pull(deadLetterSubscription);
+        for (const message of received) {
+          appendFileSync(logs.deadLetters, `${JSON.stringify(message)}\n`);
+        }
+        return received.length;
+      },
+      stop() {
+        // The function first (no more replies), then the engine (it finishes what it holds), then the rest.
+        stopping ??= (async () => {
+          status('stopping the stack');
+          await stopStarted();
+          recordChildren(runFolder, ourChildren());
+        })();
+        return stopping;
+      },
+    };
+  } catch (error) {
+    await stopStarted();
+    recordChildren(runFolder, ourChildren());
+    throw error;
+  }
+}

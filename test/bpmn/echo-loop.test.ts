@@ -1,0 +1,198 @@
+/**
+ * bpmn/EchoLoop.bpmn on the real engine with an automatic replier: a local Pub/Sub stand-in whose every
+ * publish is answered by a reply through POST /engine-rest/message, as the echo function would. The
+ * chain must never break (every iteration follows the one before) and never multiply (exactly one Echo
+ * per loop at any time), through publish failures, duplicate publishes and duplicate replies.
+ */
+import { expect } from 'chai';
+
+import { startMetadataServer, type MetadataServer } from '../../local/metadata-server';
+import { startTestEngine, type TestEngine } from '../support/bpmn-engine';
+import { eventually, sleep, variables, type Camunda } from '../support/camunda';
+import { echoRequestOf, FakePubsub, sendReply, type EchoRequest, type PublishedMessage } from '../support/fake-pubsub';
+
+describe('BPMN block EchoLoop', function () {
+  this.timeout(60_000);
+
+  let engine: TestEngine;
+  let camunda: Camunda;
+  let metadata: MetadataServer;
+  const pubsub = new FakePubsub();
+
+  before(async function () {
+    this.timeout(120_000);
+    metadata = await startMetadataServer();
+    await pubsub.start();
+    engine = await startTestEngine({ settings: { METADATA_URL: metadata.url, PUBSUB_URL: pubsub.url } });
+    camunda = engine.camunda;
+  });
+
+  after(async () => {
+    await engine?.stop();
+    await pubsub.close();
+    await metadata?.close();
+  });
+
+  afterEach(async () => {
+    await camunda?.deleteAll(['EchoLoop', 'Echo']);
+    pubsub.reset();
+  });
+
+  const startLoop = (name: string, vars: Record<string, string | number> = {}) =>
+    camunda.start('EchoLoop', variables({ project: 'test-project', topic: 'echo-requests', publishRetryTimeCycle: 'R20/PT1S', ...vars }), name);
+
+  const publishedOf = (loop: string, iteration: number, timeoutMs = 30_000) =>
+    eventually(
+      `${loop} to publish iteration ${iteration}`,
+      async () => pubsub.published.find((m) => echoRequestOf(m).loop === loop && echoRequestOf(m).iteration === iteration),
+      timeoutMs,
+    );
+
+  /** Jobs of process instances (the history cleanup job has none). */
+  const processJobs = async () => (await camunda.jobs()).filter((job) => job.processInstanceId !== null);
+
+  const activeEchos = (loop: string) => camunda.processInstances({ processDefinitionKey: 'Echo', businessKey: loop });
+
+  it('runs 200 iterations with an automatic replier: exactly one Echo at every sample, no gap, no incident', async function () {
+    this.timeout(180_000);
+    const LAST = 200;
+    const replies: Array<{ request: EchoRequest; status: number }> = [];
+    // Faults on the way: publishes that fail before and after reaching Pub/Sub, and duplicate replies.
+    const faults: Record<number, (m: PublishedMessage) => void> = {
+      17: () => pubsub.failNext({ status: 503, body: 'unavailable' }),
+      60: () => pubsub.publishThenFail('drop'),
+      111: () => pubsub.failNext('drop', { status: 429, body: 'slow down' }),
+    };
+    const duplicateReplyAt = new Set([5, 99, 150]);
+    pubsub.afterAnswer = async (message) => {
+      const request = echoRequestOf(message);
+      const iteration = request.iteration ?? -1;
+      faults[iteration + 1]?.(message);
+      if (iteration > LAST) return; // the loop waits in iteration LAST + 1
+      const status = await sendReply(engine.engine.restUrl, request);
+      replies.push({ request, status });
+      if (duplicateReplyAt.has(iteration)) replies.push({ request, status: await sendReply(engine.engine.restUrl, request) });
+    };
+
+    const loop = await startLoop('loop-200');
+    const samples: number[] = [];
+    let sampling = true;
+    const sampler = (async () => {
+      while (sampling) {
+        samples.push((await activeEchos('loop-200')).length);
+        await sleep(20);
+      }
+    })();
+    try {
+      await publishedOf('loop-200', LAST + 1, 150_000);
+    } finally {
+      sampling = false;
+      await sampler;
+    }
+
+    expect(samples.length).to.be.greaterThan(50);
+    expect(samples.filter((n) => n !== 1), 'samples with other than one active Echo').to.deep.equal([]);
+    expect(await camunda.incidents()).to.deep.equal([]);
+
+    // Every iteration was published after the one before it was replied to, and replied to once.
+    const published = pubsub.published.map(echoRequestOf).filter((r) => r.loop === 'loop-200');
+    const iterations = [...new Set(published.map((r) => r.iteration))];
+    expect(iterations).to.deep.equal(Array.from({ length: LAST + 1 }, (_, i) => i + 1));
+    const accepted = replies.filter((r) => r.status === 204).map((r) => r.request.iteration);
+    expect(accepted).to.deep.equal(Array.from({ length: LAST }, (_, i) => i + 1));
+    const refused = replies.filter((r) => r.status !== 204);
+    expect(refused.every((r) => r.status === 400), 'every other reply is a duplicate (400)').to.equal(true);
+    expect(refused.length, 'duplicate replies and the reply to the duplicate publish').to.equal(duplicateReplyAt.size + 1);
+    // One request id per iteration, however often it was published.
+    for (const iteration of iterations) {
+      const ids = new Set(published.filter((r) => r.iteration === iteration).map((r) => `${r.processInstanceId}/${r.requestId}`));
+      expect(ids.size, `iteration ${iteration}`).to.equal(1);
+    }
+
+    const [active] = await activeEchos('loop-200');
+    expect((await camunda.typedVariables(active.id)).iteration.value).to.equal(LAST + 1);
+    expect(await camunda.count('history/process-instance', { processDefinitionKey: 'Echo', businessKey: 'loop-200', completed: 'true' } as Record<string, string>)).to.equal(LAST);
+
+    // The loop's own variables do not grow with the iteration count.
+    const loopVariables = await camunda.typedVariables(loop.id);
+    expect(Object.keys(loopVariables).sort()).to.deep.equal(['iteration', 'loop', 'project', 'publishRetryTimeCycle', 'topic']);
+    expect(loopVariables.iteration).to.deep.include({ value: LAST + 1, type: 'Integer' });
+  });
+
+  it('stops cleanly on the message StopEchoLoop: no Echo, job, subscription or incident left behind', async () => {
+    pubsub.afterAnswer = async (message) => {
+      if ((echoRequestOf(message).iteration ?? 0) < 3) await sendReply(engine.engine.restUrl, echoRequestOf(message));
+    };
+    const loop = await startLoop('loop-stop');
+    const waiting = echoRequestOf(await publishedOf('loop-stop', 3));
+
+    const stop = await camunda.correlate({ messageName: 'StopEchoLoop', businessKey: 'loop-stop' });
+    expect(stop.status).to.equal(204);
+    expect(await camunda.isRunning(loop.id)).to.equal(false);
+    expect((await camunda.historicInstance(loop.id))?.state).to.equal('COMPLETED');
+    const endEvents = (await camunda.activities(loop.id)).filter((a) => a.activityType.endsWith('EndEvent'));
+    expect(endEvents.map((a) => a.activityId)).to.deep.equal(['Event_LoopStopped']);
+    expect(await activeEchos('loop-stop')).to.deep.equal([]);
+    expect(await processJobs()).to.deep.equal([]);
+    expect(await camunda.count('event-subscription')).to.equal(0);
+    expect(await camunda.incidents()).to.deep.equal([]);
+
+    // The reply to the cancelled iteration arrives later: 400, nothing starts.
+    expect(await sendReply(engine.engine.restUrl, waiting)).to.equal(400);
+    expect(await camunda.count('process-instance')).to.equal(0);
+    // A second stop finds nothing to stop.
+    expect((await camunda.correlate({ messageName: 'StopEchoLoop', businessKey: 'loop-stop' })).status).to.equal(400);
+  });
+
+  it('stops cleanly when cancelled through REST (DELETE of the loop instance)', async () => {
+    pubsub.failNext({ status: 503 }, { status: 503 }, { status: 503 });
+    const loop = await startLoop('loop-delete', { publishRetryTimeCycle: 'R50/PT1S' });
+    await eventually('a failed publish', async () => (await camunda.jobs({ withException: 'true' }))[0]);
+    await camunda.deleteInstance(loop.id);
+    expect(await camunda.count('process-instance')).to.equal(0);
+    expect(await processJobs()).to.deep.equal([]);
+    expect(await camunda.incidents()).to.deep.equal([]);
+  });
+
+  it('two loops run side by side, each its own chain; a second loop of one name is refused', async () => {
+    pubsub.afterAnswer = async (message) => {
+      if ((echoRequestOf(message).iteration ?? 0) < 5) await sendReply(engine.engine.restUrl, echoRequestOf(message));
+    };
+    await startLoop('loop-x');
+    await startLoop('loop-y');
+    const duplicate = await camunda.request('POST', '/process-definition/key/EchoLoop/start', {
+      businessKey: 'loop-x',
+      variables: variables({ project: 'test-project', topic: 'echo-requests' }),
+    });
+    expect(duplicate.status).to.equal(500);
+    expect(JSON.stringify(duplicate.body)).to.contain("an EchoLoop named 'loop-x' is already running");
+
+    await publishedOf('loop-x', 5);
+    await publishedOf('loop-y', 5);
+    await sleep(300);
+    expect((await activeEchos('loop-x')).length).to.equal(1);
+    expect((await activeEchos('loop-y')).length).to.equal(1);
+    expect(await camunda.count('process-instance', { processDefinitionKey: 'EchoLoop' })).to.equal(2);
+  });
+
+  it('refuses to start without a loop name, project or topic', async () => {
+    for (const [businessKey, vars, reason] of [
+      [undefined, { project: 'p-1', topic: 'echo-requests' }, 'needs a business key'],
+      ['loop-z', { topic: 'echo-requests' }, "needs the variable 'project'"],
+      ['loop-z', { project: 'p-1' }, "needs the variable 'topic'"],
+    ] as const) {
+      const answer = await camunda.request('POST', '/process-definition/key/EchoLoop/start', {
+        ...(businessKey ? { businessKey } : {}),
+        variables: variables(vars),
+      });
+      expect(answer.status).to.equal(500);
+      expect(JSON.stringify(answer.body)).to.contain(reason);
+    }
+    expect(await camunda.count('process-instance')).to.equal(0);
+  });
+
+  it('continues from a given iteration number', async () => {
+    await startLoop('loop-continued', { iteration: 41 });
+    expect(echoRequestOf(await publishedOf('loop-continued', 42)).iteration).to.equal(42);
+  });
+});

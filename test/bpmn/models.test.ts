@@ -1,0 +1,141 @@
+/**
+ * The engineering settings of the building blocks, read from the files themselves: they are easy to
+ * lose in a Modeler edit and their loss shows only under load or failure (a lost fast reply, a repeated
+ * publish, a broken chain after three retries), so they are pinned here.
+ */
+import { expect } from 'chai';
+import { readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+
+import { BLOCKS, BPMN_DIR } from '../support/bpmn-engine';
+
+interface XmlElement {
+  tag: string;
+  attributes: Record<string, string>;
+  /** The text between the opening and the closing tag. */
+  body: string;
+}
+
+/** Every element with this tag (e.g. bpmn:startEvent) in a document we wrote ourselves. */
+function elements(xml: string, tag: string): XmlElement[] {
+  const found: XmlElement[] = [];
+  const open = new RegExp(`<${tag}(\\s[^>]*?)?(/?)>`, 'g');
+  for (let match = open.exec(xml); match; match = open.exec(xml)) {
+    const attributes: Record<string, string> = {};
+    for (const [, name, value] of (match[1] ?? '').matchAll(/([\w:.-]+)="([^"]*)"/g)) attributes[name] = value;
+    let body = '';
+    if (match[2] !== '/') {
+      const close = xml.indexOf(`</${tag}>`, open.lastIndex);
+      body = close >= 0 ? xml.slice(open.lastIndex, close) : '';
+    }
+    found.push({ tag, attributes, body });
+  }
+  return found;
+}
+
+function byId(xml: string, tag: string, id: string): XmlElement {
+  const element = elements(xml, tag).find((e) => e.attributes.id === id);
+  if (!element) throw new Error(`no ${tag} with id ${id}`);
+  return element;
+}
+
+const files = readdirSync(BPMN_DIR).filter((f) => f.endsWith('.bpmn'));
+const read = (file: string) => readFileSync(join(BPMN_DIR, file), 'utf8');
+const RETRY_CYCLE = /^\$\{.*publishRetryTimeCycle.*blockSettings\.publishRetryTimeCycle.*\}$/;
+
+describe('BPMN building blocks, as files', () => {
+  it('are exactly the blocks, one process each, named after its file', () => {
+    expect(files.sort()).to.deep.equal(BLOCKS.map((key) => `${key}.bpmn`).sort());
+    for (const file of files) {
+      const processes = elements(read(file), 'bpmn:process');
+      expect(processes.map((p) => p.attributes.id), file).to.deep.equal([file.replace('.bpmn', '')]);
+      expect(processes[0].attributes.isExecutable).to.equal('true');
+      expect(processes[0].attributes.name, `${file} has a process name`).to.be.a('string').and.not.be.empty;
+    }
+  });
+
+  it('script only in Groovy', () => {
+    for (const file of files) {
+      const xml = read(file);
+      const formats = [...xml.matchAll(/scriptFormat="([^"]*)"/g)].map((m) => m[1]);
+      expect(formats.length, file).to.be.greaterThan(0);
+      expect(new Set(formats), file).to.deep.equal(new Set(['groovy']));
+      expect(xml, file).to.not.match(/camunda:resource=|camunda:class=|camunda:delegateExpression=/);
+    }
+  });
+
+  it('use readable ids', () => {
+    const readable = /^(Definitions|Process|Activity|Event|Gateway|Flow|Error|Message|ErrorEventDefinition|MessageEventDefinition|BPMNDiagram|BPMNPlane)_[A-Z][A-Za-z0-9]*(_di)?$/;
+    for (const file of files) {
+      const ids = [...read(file).matchAll(/\sid="([^"]*)"/g)].map((m) => m[1]);
+      const processId = file.replace('.bpmn', '');
+      expect(ids.filter((id) => id !== processId && !readable.test(id) && !readable.test(id.replace(/_di$/, ''))), file).to.deep.equal([]);
+    }
+  });
+
+  it('Echo: the publish is asyncBefore (not exclusive) and asyncAfter, retrying on the configurable cycle', () => {
+    const xml = read('Echo.bpmn');
+    const publish = byId(xml, 'bpmn:callActivity', 'Activity_PublishEcho');
+    expect(publish.attributes).to.include({
+      calledElement: 'PubsubPublish',
+      'camunda:asyncBefore': 'true',
+      'camunda:exclusive': 'false',
+      'camunda:asyncAfter': 'true',
+    });
+    const [cycle] = elements(publish.body, 'camunda:failedJobRetryTimeCycle');
+    expect(cycle.body.trim()).to.match(RETRY_CYCLE);
+  });
+
+  it('Echo: the reply is awaited in parallel with the publish, asyncAfter, and the branches join in exclusive jobs', () => {
+    const xml = read('Echo.bpmn');
+    const fork = byId(xml, 'bpmn:parallelGateway', 'Gateway_Fork');
+    const outgoing = elements(fork.body, 'bpmn:outgoing').map((e) => e.body);
+    const targets = outgoing.map((flow) => byId(xml, 'bpmn:sequenceFlow', flow).attributes.targetRef).sort();
+    expect(targets).to.deep.equal(['Activity_AwaitReply', 'Activity_PublishEcho']);
+
+    const receive = byId(xml, 'bpmn:receiveTask', 'Activity_AwaitReply');
+    expect(receive.attributes['camunda:asyncAfter']).to.equal('true');
+    expect(byId(xml, 'bpmn:message', receive.attributes.messageRef).attributes.name).to.equal('EchoReply');
+    expect(elements(receive.body, 'camunda:failedJobRetryTimeCycle')[0].body.trim()).to.match(RETRY_CYCLE);
+
+    const join = byId(xml, 'bpmn:parallelGateway', 'Gateway_Join');
+    expect(join.attributes['camunda:asyncBefore']).to.equal('true');
+    expect(join.attributes['camunda:exclusive'] ?? 'true').to.equal('true');
+    expect(elements(join.body, 'bpmn:incoming')).to.have.length(2);
+  });
+
+  it('no message start event anywhere, so an unmatched reply can never start a process', () => {
+    for (const file of files) {
+      for (const start of elements(read(file), 'bpmn:startEvent')) {
+        expect(start.body, `${file} ${start.attributes.id}`).to.not.contain('messageEventDefinition');
+      }
+    }
+  });
+
+  it('no call activity with an uncaught BPMN error path that could complete silently: every HttpError is caught and fails technically', () => {
+    for (const file of ['FetchToken.bpmn', 'PubsubPublish.bpmn']) {
+      const xml = read(file);
+      const boundaries = elements(xml, 'bpmn:boundaryEvent');
+      expect(boundaries, file).to.have.length(1);
+      const [boundary] = boundaries;
+      const flow = elements(boundary.body, 'bpmn:outgoing')[0].body;
+      const handler = byId(xml, 'bpmn:scriptTask', byId(xml, 'bpmn:sequenceFlow', flow).attributes.targetRef);
+      expect(handler.body, `${file}: the handler logs an ERROR and throws`).to.match(/\.error\(/).and.match(/throw new/);
+    }
+    expect(elements(read('PubsubPublish.bpmn'), 'bpmn:endEvent').every((e) => !e.body.includes('errorEventDefinition'))).to.equal(true);
+  });
+
+  it('no process sets its own historyTimeToLive: the engine setting applies to all', () => {
+    for (const file of files) expect(read(file), file).to.not.contain('historyTimeToLive');
+  });
+
+  it('EchoLoop: stops on the message StopEchoLoop, caught on the call of Echo', () => {
+    const xml = read('EchoLoop.bpmn');
+    const stop = byId(xml, 'bpmn:boundaryEvent', 'Event_StopRequested');
+    expect(stop.attributes.attachedToRef).to.equal('Activity_CallEcho');
+    expect(stop.attributes.cancelActivity ?? 'true').to.equal('true');
+    const [definition] = elements(stop.body, 'bpmn:messageEventDefinition');
+    expect(byId(xml, 'bpmn:message', definition.attributes.messageRef).attributes.name).to.equal('StopEchoLoop');
+    expect(byId(xml, 'bpmn:callActivity', 'Activity_CallEcho').attributes.calledElement).to.equal('Echo');
+  });
+});

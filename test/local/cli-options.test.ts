@@ -1,0 +1,141 @@
+/**
+ * The pure parts of `npm run local`: its options, the function's log lines, the percentiles and the
+ * summary's verdict.
+ */
+import { expect } from 'chai';
+
+import { parseCliArgs } from '../../local/cli';
+import { DeliveryStats, parseDeliveryLine, percentiles } from '../../local/deliveries';
+import { LoopMonitor } from '../../local/loop-monitor';
+import { healthy, progressLine, RateMeter, summarize } from '../../local/progress';
+import { DEFAULT_RUN_FOLDER } from '../../local/stack';
+import type { CamundaRest } from '../../local/camunda-rest';
+
+describe('local CLI options', () => {
+  it('defaults to one loop on H2 until Ctrl-C, a 30 s stall bound and .local/run', () => {
+    expect(parseCliArgs([])).to.deep.equal({ loops: 1, database: { type: 'h2' }, stallMs: 30_000, json: false, runFolder: DEFAULT_RUN_FOLDER });
+    expect(DEFAULT_RUN_FOLDER).to.match(/\/\.local\/run$/);
+  });
+
+  it('reads every option', () => {
+    const options = parseCliArgs(['--loops', '10', '--duration', '2.5', '--db', 'postgres', '--stall-seconds', '5', '--json', '--run-folder', '/tmp/x']);
+    expect(options).to.deep.equal({ loops: 10, durationMs: 2500, database: { type: 'postgres' }, stallMs: 5000, json: true, runFolder: '/tmp/x' });
+    expect(parseCliArgs(['--help'])).to.equal('help');
+    expect(parseCliArgs(['-h'])).to.equal('help');
+  });
+
+  it('takes an existing PostgreSQL database with its credentials, the password also from DB_PASSWORD', () => {
+    const url = 'jdbc:postgresql://127.0.0.1:5432/camunda';
+    expect(parseCliArgs(['--db-url', url, '--db-user', 'me', '--db-password', 'pw'])).to.deep.include({
+      database: { type: 'postgres', url, user: 'me', password: 'pw' },
+    });
+    expect(parseCliArgs(['--db', 'postgres', '--db-url', url], { DB_PASSWORD: 'secret' })).to.deep.include({
+      database: { type: 'postgres', url, user: 'camunda', password: 'secret' },
+    });
+  });
+
+  for (const [args, message] of [
+    [['--loops', '0'], '--loops must be a whole number from 1 to 100'],
+    [['--loops', '2.5'], '--loops must be a whole number'],
+    [['--duration=-1'], '--duration must be a number of seconds above 0'],
+    [['--stall-seconds', 'soon'], '--stall-seconds must be a number of seconds'],
+    [['--db', 'mysql'], "--db must be h2 or postgres, got 'mysql'"],
+    [['--db', 'h2', '--db-url', 'jdbc:postgresql://h/db'], '--db-url needs --db postgres'],
+    [['--db-url', 'postgres://h/db', '--db-password', 'x'], '--db-url must look like jdbc:postgresql://'],
+    [['--db-url', 'jdbc:postgresql://h/db'], '--db-url needs --db-password'],
+    [['--db-user', 'me'], '--db-user and --db-password go with --db-url'],
+    [['--bogus'], "Unknown option '--bogus'"],
+    [['extra'], 'Unexpected argument'],
+  ] as const) {
+    it(`refuses ${args.join(' ')}`, () => {
+      expect(() => parseCliArgs([...args], {})).to.throw(message);
+    });
+  }
+});
+
+describe('local run figures', () => {
+  it('reads delivery lines of the echo function and nothing else', () => {
+    const line = '{"severity":"INFO","message":"reply correlated","outcome":"delivered","roundTripMs":182,"loop":"main","iteration":42}';
+    expect(parseDeliveryLine(line)).to.deep.include({ outcome: 'delivered', roundTripMs: 182, loop: 'main', iteration: 42 });
+    expect(parseDeliveryLine('RedeliveryRequested: redelivery requested: engine answered 503')).to.equal(undefined);
+    expect(parseDeliveryLine('{"outcome":"maybe"}')).to.equal(undefined);
+    expect(parseDeliveryLine('{"outcome":')).to.equal(undefined);
+  });
+
+  it('counts outcomes, round trips of delivered replies only, and deliveries per iteration', () => {
+    const stats = new DeliveryStats();
+    stats.record({ outcome: 'delivered', roundTripMs: 100, loop: 'a', iteration: 1 });
+    stats.record({ outcome: 'duplicate', roundTripMs: 9000, loop: 'a', iteration: 1 });
+    stats.record({ outcome: 'retry', roundTripMs: 8000, loop: 'a', iteration: 2 });
+    stats.record({ outcome: 'delivered', roundTripMs: 300, loop: 'a', iteration: 2 });
+    expect(stats.counts).to.deep.equal({ delivered: 2, duplicate: 1, retry: 1, invalid: 0 });
+    expect(stats.roundTrips).to.deep.equal([100, 300]);
+    expect([...stats.deliveredIterations.get('a')!]).to.deep.equal([[1, 1], [2, 1]]);
+    expect(stats.percentiles(1)).to.include({ count: 1, p50: 300 });
+  });
+
+  it('gives nearest-rank percentiles', () => {
+    const values = Array.from({ length: 100 }, (_, i) => 100 - i); // 100 .. 1
+    expect(percentiles(values)).to.deep.equal({ count: 100, p50: 50, p95: 95, p99: 99, max: 100 });
+    expect(percentiles([7])).to.deep.equal({ count: 1, p50: 7, p95: 7, p99: 7, max: 7 });
+    expect(percentiles([])).to.deep.equal({ count: 0, p50: null, p95: null, p99: null, max: null });
+  });
+
+  it('measures a rate over a sliding window', () => {
+    const meter = new RateMeter(10_000);
+    expect(meter.perSecond).to.equal(0);
+    meter.add(0, 0);
+    meter.add(5_000, 50);
+    expect(meter.perSecond).to.equal(10);
+    meter.add(20_000, 50); // the window now holds only the last two points
+    expect(meter.perSecond).to.be.closeTo(0, 1e-9);
+  });
+
+  it('summarizes a run and calls it healthy only when no loop broke or multiplied and nothing died', async () => {
+    const rest = {
+      expectOk: async (_m: string, path: string) =>
+        path.includes('Echo&') || path.endsWith('=Echo')
+          ? [{ id: 'e', businessKey: 'loop-1' }]
+          : path.includes('EchoLoop')
+            ? [{ id: 'l', businessKey: 'loop-1' }]
+            : path.startsWith('/variable-instance')
+              ? [{ processInstanceId: 'l', value: 11 }]
+              : [],
+      count: async () => 0,
+    } as unknown as CamundaRest;
+    const monitor = new LoopMonitor({ rest, stallMs: 60_000 });
+    monitor.watch('loop-1', 'l');
+    await monitor.sample({ slow: true });
+    const deliveries = new DeliveryStats();
+    deliveries.record({ outcome: 'delivered', roundTripMs: 80 });
+    const base = { monitor, deliveries, durationMs: 5_000, problems: [], stoppedBy: 'duration', database: 'h2' as const, runFolder: '/r' };
+    const summary = summarize(base);
+    expect(summary).to.deep.include({
+      iterations: 10,
+      iterationsPerSecond: 2,
+      broken: false,
+      multiplied: false,
+      loops: [{ name: 'loop-1', iterations: 10, maxActiveEcho: 1, minActiveEcho: 1, broken: false, multiplied: false }],
+    });
+    expect(summary.roundTripMs).to.include({ p50: 80, p95: 80, p99: 80 });
+    expect(healthy(summary)).to.equal(true);
+    expect(healthy(summarize({ ...base, problems: ['engine exited (1) during the run: see its log'] }))).to.equal(false);
+    expect(healthy({ ...summary, multiplied: true })).to.equal(false);
+    expect(healthy({ ...summary, broken: true })).to.equal(false);
+  });
+
+  it('fits the live line in 100 columns', () => {
+    const line = progressLine({
+      elapsedMs: 3_723_000,
+      loops: 10,
+      iterations: 123456,
+      perSecond: 31.25,
+      recent: { count: 9, p50: 181, p95: 400, p99: 1511, max: 2000 },
+      duplicates: 12,
+      retries: 3,
+      incidents: 0,
+    });
+    expect(line).to.equal('62:03 10 loops | 123456 it, 31.3/s | round trip p50 181 ms p99 1511 ms | dup 12 retry 3 incidents 0');
+    expect(line.length).to.be.at.most(100);
+  });
+});
