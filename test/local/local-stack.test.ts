@@ -2,8 +2,7 @@
  * End to end, with nothing faked: the official Pub/Sub emulator pushes the engine's echo requests to
  * the real echo function in the Functions Framework, which correlates the replies with the real engine
  * (the packaged jar on H2). Two loops turn for at least 100 iterations each while the monitor samples
- * them; then the function goes away, and the same monitor must call the loops broken while Pub/Sub
- * retries and dead-letters the requests, which a new function then replays.
+ * them, and every process the stack started ends with it.
  */
 import { expect } from 'chai';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -11,7 +10,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import { eventually } from '../../local/camunda-rest';
-import { startEchoFunction, type RunningEchoFunction } from '../../local/echo-function';
 import { LoopMonitor } from '../../local/loop-monitor';
 import { startLocalStack, type LocalStack } from '../../local/stack';
 
@@ -24,7 +22,6 @@ describe('local stack end to end: emulator, function and engine', function () {
   let runFolder: string;
   let stack: LocalStack | undefined;
   let loopIds: Map<string, string>;
-  let replacement: RunningEchoFunction | undefined;
 
   before(async function () {
     this.timeout(120_000);
@@ -33,7 +30,6 @@ describe('local stack end to end: emulator, function and engine', function () {
   });
 
   after(async () => {
-    await replacement?.stop();
     await stack?.stop();
     // KEEP_LOCAL_RUN=1 keeps the logs for a look after a failure.
     if (!process.env.KEEP_LOCAL_RUN) rmSync(runFolder, { recursive: true, force: true });
@@ -74,60 +70,14 @@ describe('local stack end to end: emulator, function and engine', function () {
     expect(deliveries.percentiles().p50).to.be.a('number').and.be.greaterThan(0);
   });
 
-  it('calls the loops broken once replies stop, while Pub/Sub retries and then dead-letters the requests for replay', async () => {
-    const { rest, emulator, echoFunction } = stack!;
-    const monitor = new LoopMonitor({ rest, stallMs: 3_000, sampleEveryMs: 250 });
-    for (const [name, id] of loopIds) monitor.watch(name, id);
-    await echoFunction.stop();
-    monitor.start();
-    let deadLettered = 0;
-    try {
-      // Five failed pushes with a 1 s to 10 s backoff: about 15 s.
-      await eventually('both pending requests on the dead-letter topic', async () => (deadLettered += await stack!.drainDeadLetters()) >= LOOPS.length, 60_000, 500);
-      await eventually('both loops called broken', async () => monitor.broken, 10_000, 250);
-    } finally {
-      await monitor.stop();
-    }
-    for (const loop of monitor.loops.values()) {
-      expect(loop.problem, loop.name).to.match(/^broken: no new iteration for \d+ s/);
-      expect(loop.multiplied, loop.name).to.equal(false);
-    }
-    const letters = readFileSync(stack!.logs.deadLetters, 'utf8').trim().split('\n').map((line) => JSON.parse(line) as { data: string; attributes: Record<string, string> });
-    expect(letters.map((letter) => (JSON.parse(letter.data) as { loop: string }).loop).sort()).to.deep.equal(LOOPS);
-    expect(letters.every((letter) => letter.attributes.CloudPubSubDeadLetterSourceDeliveryCount === '5')).to.equal(true);
-
-    // Replay: a function again on the same endpoint, and the dead letters published as they were.
-    const before = await loopCounters(stack!, loopIds);
-    replacement = await startEchoFunction({ engineUrl: stack!.engine.url, port: echoFunction.port, logFile: join(runFolder, 'function-replacement.log') });
-    await emulator.publish(stack!.topic, letters.map((letter) => ({ data: letter.data })));
-    await eventually(
-      'both loops turning again',
-      async () => {
-        const now = await loopCounters(stack!, loopIds);
-        return LOOPS.every((name) => now.get(name)! >= before.get(name)! + 5);
-      },
-      30_000,
-      250,
-    );
-    expect(await rest.count('incident')).to.equal(0);
-    expect(await rest.count('process-instance', { processDefinitionKey: 'Echo' })).to.equal(LOOPS.length);
-  });
-
   it('ends every process it started', async () => {
     const recorded = JSON.parse(readFileSync(join(runFolder, 'children.json'), 'utf8')) as Array<{ name: string; pid: number }>;
     expect(recorded.map((child) => child.name).sort()).to.deep.equal(['echo-function', 'engine', 'pubsub-emulator']);
-    await replacement?.stop();
     await stack!.stop();
     const alive = recorded.filter((child) => isAlive(child.pid));
     expect(alive).to.deep.equal([]);
   });
 });
-
-async function loopCounters(stack: LocalStack, ids: Map<string, string>): Promise<Map<string, number>> {
-  const counters = new Map<string, number>();
-  for (const [name, id] of ids) counters.set(name, (await stack.rest.variables(id)).iteration as number);
-  return counters;
-}
 
 function isAlive(pid: number): boolean {
   try {
