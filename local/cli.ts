@@ -2,6 +2,7 @@
  * `npm run local`: the whole echo loop on this machine (see local/stack.ts), watched live, with a
  * summary at the end and an exit code that says whether the chain held. Run with --help.
  */
+import { existsSync, readdirSync } from 'node:fs';
 import { relative } from 'node:path';
 import { parseArgs } from 'node:util';
 
@@ -155,7 +156,11 @@ async function run(options: CliOptions): Promise<number> {
     stack = await startLocalStack({ runFolder: options.runFolder, database: options.database, onStatus: say });
   } catch (error) {
     say(`could not start: ${firstLine(error)}`);
-    say(`logs: ${shortPath(options.runFolder)}/`);
+    // Only when something started and logged: a missing emulator says all in one line.
+    const logged = ['emulator', 'postgres', 'engine', 'function.log'];
+    if (existsSync(options.runFolder) && readdirSync(options.runFolder).some((entry) => logged.includes(entry))) {
+      say(`logs: ${shortPath(options.runFolder)}/`);
+    }
     return 3;
   }
   const logsHint = `${shortPath(stack.runFolder)}/ (engine/engine.log, function.log, emulator/emulator.log${stack.logs.postgres ? ', postgres/postgres.log' : ''})`;

@@ -8,7 +8,13 @@ import { parseArgs } from 'node:util';
 import { startEngine } from './engine';
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { port: { type: 'string', default: '8080' }, help: { type: 'boolean' } } });
+  let values: { port: string; help?: boolean };
+  try {
+    values = parseArgs({ options: { port: { type: 'string', default: '8080' }, help: { type: 'boolean', short: 'h' } } }).values;
+  } catch (error) {
+    console.error(`engine: ${(error as Error).message.split('\n')[0]} (see --help)`);
+    process.exit(2);
+  }
   if (values.help) {
     console.log('usage: npm run engine [-- --port PORT]   (default 8080; H2 under .local/engine)');
     return;

@@ -2,7 +2,9 @@
  * End to end, with nothing faked: the official Pub/Sub emulator pushes the engine's echo requests to
  * the real echo function in the Functions Framework, which correlates the replies with the real engine
  * (the packaged jar on H2). Two loops turn for at least 100 iterations each while the monitor samples
- * them, and every process the stack started ends with it.
+ * them. Then the function goes away for a while: the monitor must see the loops stall, and Pub/Sub's
+ * redelivery (the subscription's retry policy) must carry them on once it is back. Every process the
+ * stack started ends with it.
  */
 import { expect } from 'chai';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -10,6 +12,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import { eventually } from '../../local/camunda-rest';
+import type { DeliveryLine } from '../../local/deliveries';
+import { startEchoFunction, type RunningEchoFunction } from '../../local/echo-function';
 import { LoopMonitor } from '../../local/loop-monitor';
 import { startLocalStack, type LocalStack } from '../../local/stack';
 
@@ -22,6 +26,7 @@ describe('local stack end to end: emulator, function and engine', function () {
   let runFolder: string;
   let stack: LocalStack | undefined;
   let loopIds: Map<string, string>;
+  let replacement: RunningEchoFunction | undefined;
 
   before(async function () {
     this.timeout(120_000);
@@ -30,6 +35,7 @@ describe('local stack end to end: emulator, function and engine', function () {
   });
 
   after(async () => {
+    await replacement?.stop();
     await stack?.stop();
     // KEEP_LOCAL_RUN=1 keeps the logs for a look after a failure.
     if (!process.env.KEEP_LOCAL_RUN) rmSync(runFolder, { recursive: true, force: true });
@@ -70,14 +76,73 @@ describe('local stack end to end: emulator, function and engine', function () {
     expect(deliveries.percentiles().p50).to.be.a('number').and.be.greaterThan(0);
   });
 
+  it('creates the push subscription with a retry policy and a dead-letter topic', async () => {
+    const { emulator, subscription, deadLetterTopic, echoFunction, topic } = stack!;
+    const answer = await fetch(`${emulator.url}/v1/${emulator.subscriptionPath(subscription)}`);
+    expect(answer.status).to.equal(200);
+    expect(await answer.json()).to.deep.include({
+      topic: emulator.topicPath(topic),
+      ackDeadlineSeconds: 30,
+      pushConfig: { pushEndpoint: `${echoFunction.url}/${emulator.topicPath(topic)}` },
+      retryPolicy: { minimumBackoff: '10s', maximumBackoff: '60s' },
+      deadLetterPolicy: { deadLetterTopic: emulator.topicPath(deadLetterTopic), maxDeliveryAttempts: 10 },
+    });
+  });
+
+  it('loses nothing while the function is away: the loops stall, Pub/Sub redelivers after its backoff, they turn on', async () => {
+    const { rest, echoFunction } = stack!;
+    // A tight stall bound, to see that the monitor notices a chain that stopped.
+    const monitor = new LoopMonitor({ rest, stallMs: 3_000, sampleEveryMs: 250 });
+    for (const [name, id] of loopIds) monitor.watch(name, id);
+    await echoFunction.stop();
+    monitor.start();
+    try {
+      await eventually('both loops called broken', async () => [...monitor.loops.values()].every((loop) => loop.broken), 15_000, 250);
+      const stalled = await loopCounters(stack!, loopIds);
+      // Back on the same endpoint: the failed pushes come again after the subscription's backoff.
+      replacement = await startEchoFunction({ engineUrl: stack!.engine.url, port: echoFunction.port, logFile: join(runFolder, 'function-2.log') });
+      const delivered: DeliveryLine[] = [];
+      replacement.onDelivery((line) => delivered.push(line));
+      await eventually(
+        'both loops turning again',
+        async () => {
+          const now = await loopCounters(stack!, loopIds);
+          return LOOPS.every((name) => now.get(name)! >= stalled.get(name)! + 5);
+        },
+        90_000,
+        250,
+      );
+      // The request each loop waited for was delivered, not lost: each went on from where it stood.
+      for (const name of LOOPS) {
+        const first = delivered.find((line) => line.loop === name && line.outcome === 'delivered');
+        expect(first?.iteration, name).to.equal(stalled.get(name));
+      }
+    } finally {
+      await monitor.stop();
+    }
+    for (const loop of monitor.loops.values()) {
+      expect(loop.problem, loop.name).to.match(/^broken: no new iteration for \d+ s/);
+      expect(loop, loop.name).to.deep.include({ multiplied: false, maxActiveEcho: 1 });
+    }
+    expect(await rest.count('incident')).to.equal(0);
+    expect(await rest.count('process-instance', { processDefinitionKey: 'Echo' })).to.equal(LOOPS.length);
+  });
+
   it('ends every process it started', async () => {
     const recorded = JSON.parse(readFileSync(join(runFolder, 'children.json'), 'utf8')) as Array<{ name: string; pid: number }>;
     expect(recorded.map((child) => child.name).sort()).to.deep.equal(['echo-function', 'engine', 'pubsub-emulator']);
+    await replacement?.stop();
     await stack!.stop();
     const alive = recorded.filter((child) => isAlive(child.pid));
     expect(alive).to.deep.equal([]);
   });
 });
+
+async function loopCounters(stack: LocalStack, ids: Map<string, string>): Promise<Map<string, number>> {
+  const counters = new Map<string, number>();
+  for (const [name, id] of ids) counters.set(name, (await stack.rest.variables(id)).iteration as number);
+  return counters;
+}
 
 function isAlive(pid: number): boolean {
   try {
