@@ -131,19 +131,6 @@ export class CamundaRest {
   }
 }
 
-/** Typed Camunda variables from plain values (strings, numbers, booleans, null). */
-export function toVariables(values: Record<string, unknown>): Variables {
-  return Object.fromEntries(
-    Object.entries(values).map(([name, value]) => {
-      if (value === null || value === undefined) return [name, { value: null, type: 'Null' }];
-      if (typeof value === 'number') return [name, { value, type: Number.isInteger(value) ? 'Long' : 'Double' }];
-      if (typeof value === 'boolean') return [name, { value, type: 'Boolean' }];
-      if (typeof value === 'object') return [name, { value: JSON.stringify(value), type: 'Json' }];
-      return [name, { value: String(value), type: 'String' }];
-    }),
-  );
-}
-
 function queryString(query: Record<string, string | boolean>): string {
   const entries = Object.entries(query);
   return entries.length ? `?${new URLSearchParams(entries.map(([k, v]): [string, string] => [k, String(v)])).toString()}` : '';

@@ -96,6 +96,16 @@ export function runningChildren(): readonly Child[] {
   return [...running];
 }
 
+/** Whether a process with this id still exists. */
+export function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** Stops every child still running, gracefully and in reverse order of start. */
 export async function stopAll(graceMs?: number): Promise<void> {
   for (const child of [...running].reverse()) await child.stop(graceMs);

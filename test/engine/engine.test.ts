@@ -1,6 +1,5 @@
 import { expect } from 'chai';
 import { readFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,33 +7,10 @@ import { join } from 'node:path';
 import { CamundaRest, eventually } from '../../local/camunda-rest';
 import { startEngine, type RunningEngine } from '../../local/engine';
 import { startPostgres, type RunningPostgres } from '../../local/postgres';
+import { HttpStub } from '../support/http-stub';
 
 const fixture = (name: string) => readFileSync(join(__dirname, 'fixtures', name), 'utf8');
 const PACKAGED_PROCESSES = ['Echo', 'EchoLoop', 'FetchToken', 'Http', 'PubsubPublish'];
-
-/** A local HTTP server whose answers each test scripts; it records when each request came. */
-class ScriptedServer {
-  readonly requests: number[] = [];
-  answers: Array<{ status: number; body: unknown }> = [];
-  private server?: Server;
-  url = '';
-
-  async start(): Promise<void> {
-    this.server = createServer((req, res) => {
-      this.requests.push(Date.now());
-      const answer = this.answers.length > 1 ? this.answers.shift()! : this.answers[0] ?? { status: 200, body: {} };
-      res.writeHead(answer.status, { 'Content-Type': 'application/json' }).end(JSON.stringify(answer.body));
-      req.resume();
-    });
-    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
-    const address = this.server.address();
-    this.url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}/`;
-  }
-
-  stop(): Promise<void> {
-    return new Promise((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
-  }
-}
 
 describe('engine', function () {
   this.timeout(120_000);
@@ -43,7 +19,7 @@ describe('engine', function () {
     let dataDir: string;
     let engine: RunningEngine;
     let rest: CamundaRest;
-    const server = new ScriptedServer();
+    const server = new HttpStub();
 
     before(async () => {
       dataDir = mkdtempSync(join(tmpdir(), 'engine-h2-'));
@@ -59,7 +35,7 @@ describe('engine', function () {
 
     after(async () => {
       await engine?.stop();
-      await server.stop();
+      await server.close();
       rmSync(dataDir, { recursive: true, force: true });
     });
 
@@ -76,7 +52,8 @@ describe('engine', function () {
     });
 
     it('runs an http-connector call and a Groovy script using Spin to completion', async () => {
-      server.answers = [{ status: 200, body: { greeting: 'hello from the server' } }];
+      server.reset();
+      server.enqueue({ status: 200, body: JSON.stringify({ greeting: 'hello from the server' }) });
       const instance = await rest.startProcess('ConnectorAndScript', {
         variables: { serverUrl: { value: server.url, type: 'String' } },
       });
@@ -87,19 +64,16 @@ describe('engine', function () {
     });
 
     it('retries a failing async task on its R3/PT1S cycle until it succeeds', async () => {
-      server.requests.length = 0;
-      server.answers = [
-        { status: 500, body: {} },
-        { status: 500, body: {} },
-        { status: 200, body: {} },
-      ];
+      server.reset();
+      server.enqueue({ status: 500, body: '{}' }, { status: 500, body: '{}' }, { status: 200, body: '{}' });
       const instance = await rest.startProcess('AsyncRetry', {
         variables: { serverUrl: { value: server.url, type: 'String' } },
       });
       await eventually('the instance to end', async () => (await rest.historicInstance(instance.id))?.state === 'COMPLETED', 20_000);
 
-      expect(server.requests).to.have.length(3);
-      const gaps = server.requests.slice(1).map((t, i) => t - server.requests[i]);
+      const times = server.requests.map((request) => request.at);
+      expect(times).to.have.length(3);
+      const gaps = times.slice(1).map((t, i) => t - times[i]);
       for (const gap of gaps) expect(gap, 'time between tries').to.be.within(900, 3_000);
       expect(await rest.incidents({ processInstanceId: instance.id })).to.deep.equal([]);
     });

@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
 import { eventually } from '../../local/camunda-rest';
+import { isAlive } from '../../local/processes';
 import { leftoverChildren } from '../../local/run-folder';
 
 const ROOT = resolve(__dirname, '..', '..');
@@ -43,15 +44,6 @@ function summaryOf(run: CliRun): Record<string, unknown> {
 function liveIterations(run: CliRun): number {
   const matches = [...run.stderr().matchAll(/\| (\d+) it, /g)];
   return matches.length ? Number(matches[matches.length - 1][1]) : 0;
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 describe('npm run local (local/cli.ts)', function () {

@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import { eventually } from '../../local/camunda-rest';
+import { isAlive } from '../../local/processes';
 import type { DeliveryLine } from '../../local/deliveries';
 import { startEchoFunction, type RunningEchoFunction } from '../../local/echo-function';
 import { LoopMonitor } from '../../local/loop-monitor';
@@ -142,13 +143,4 @@ async function loopCounters(stack: LocalStack, ids: Map<string, string>): Promis
   const counters = new Map<string, number>();
   for (const [name, id] of ids) counters.set(name, (await stack.rest.variables(id)).iteration as number);
   return counters;
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
