@@ -145,8 +145,15 @@ describe('BPMN blocks PubsubPublish and FetchToken (Pub/Sub emulator)', function
     await sleep(1500);
     expect(await camunda.currentActivities(instance.id), 'not published, not completed').to.deep.equal(['Activity_Publish']);
 
-    await emulator.createTopic(topic);
-    await emulator.createPullSubscription(topic, topic);
+    // A message published between the topic and its subscription reaches no subscriber, so the
+    // retries are held back (token requests fail) until both exist.
+    metadata.failNext(1_000_000, 503);
+    try {
+      await emulator.createTopic(topic);
+      await emulator.createPullSubscription(topic, topic);
+    } finally {
+      metadata.failNext(0, 503);
+    }
     await waitPublished(instance.id);
     expect((await pullAtLeast(topic, 1)).map((m) => m.data)).to.deep.equal(['{"late":true}']);
   });
