@@ -103,7 +103,11 @@ export interface CamundaEngineSettings {
   readonly publishRetryTimeCycle?: pulumi.Input<string>;
   /** Engine-wide default `failedJobRetryTimeCycle`. Default: the engine's own. */
   readonly jobRetryTimeCycle?: pulumi.Input<string>;
-  /** History level: none, activity, audit or full. Default: the engine's own. */
+  /**
+   * History level: none, activity, audit or full. Default: the engine's own, `none`, the only level at
+   * which an endless echo loop leaves the database flat (bpmn/README.md). A database keeps the level it
+   * was set up with: changing it later stops the engine at start-up until the database is switched too.
+   */
   readonly historyLevel?: pulumi.Input<string>;
   /** History time to live, ISO duration (`P1D`) or days. Default: the engine's own. */
   readonly historyTimeToLive?: pulumi.Input<string>;

@@ -51,7 +51,7 @@ export const STACK_CONFIG_KEYS: readonly ConfigKey[] = [
   { key: 'databasePoolSize', type: 'integer', default: 5, description: 'JDBC connections per engine instance.' },
   { key: 'publishRetryTimeCycle', type: 'string', default: 'R999999/PT30S', description: 'Retry cycle of the publish step (Camunda failedJobRetryTimeCycle, e.g. R999999/PT30S).' },
   { key: 'jobRetryTimeCycle', type: 'string', default: '', description: "Engine-wide default retry cycle of failed jobs (e.g. R5/PT1M). Empty: the engine's default." },
-  { key: 'historyLevel', type: 'string', default: '', description: "History level: none, activity, audit or full. Empty: the engine's default." },
+  { key: 'historyLevel', type: 'string', default: '', description: "History level: none, activity, audit or full. Empty: the engine's default, none, which keeps the database of an endless loop flat. A database keeps the level it was set up with." },
   { key: 'historyTimeToLive', type: 'string', default: '', description: "History time to live, ISO duration (P1D) or days. Empty: the engine's default." },
   { key: 'historyCleanupWindow', type: 'string', default: '', description: "History cleanup batch window HH:mm-HH:mm (e.g. 00:00-23:59). Empty: the engine's default." },
   { key: 'jobLockTimeMs', type: 'integer', default: 0, description: "Job lock time in ms (how long jobs of a killed instance stay locked). 0: the engine's default." },

@@ -1,11 +1,11 @@
 import { expect } from 'chai';
-import { readFileSync } from 'node:fs';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import { CamundaRest, eventually } from '../../local/camunda-rest';
-import { startEngine, type RunningEngine } from '../../local/engine';
+import { ENGINE_JAR, ENGINE_JAVA_OPTIONS, startEngine, type RunningEngine } from '../../local/engine';
 import { startPostgres, type RunningPostgres } from '../../local/postgres';
 import { HttpStub } from '../support/http-stub';
 
@@ -69,7 +69,8 @@ describe('engine', function () {
       const instance = await rest.startProcess('AsyncRetry', {
         variables: { serverUrl: { value: server.url, type: 'String' } },
       });
-      await eventually('the instance to end', async () => (await rest.historicInstance(instance.id))?.state === 'COMPLETED', 20_000);
+      // History is off by default: the instance has ended once the runtime no longer knows it.
+      await eventually('the instance to end', async () => (await rest.count('process-instance', { processInstanceIds: instance.id })) === 0, 20_000);
 
       const times = server.requests.map((request) => request.at);
       expect(times).to.have.length(3);
@@ -121,6 +122,33 @@ describe('engine', function () {
       expect(((await down.json()) as { reason: string }).reason).to.match(/database/);
       await postgres.start();
       await eventually('ready again', async () => (await fetch(`${engine.url}/ready`)).status === 200, 30_000);
+    });
+
+    it('sets the database up with history level none by default', () => {
+      expect(postgres.query("select value_ from act_ge_property where name_ = 'historyLevel'")).to.equal('0');
+    });
+
+    it('refuses, with the fix, a HISTORY_LEVEL other than the one the database was set up with', () => {
+      const second = spawnSync('java', [...ENGINE_JAVA_OPTIONS, '-jar', ENGINE_JAR], {
+        cwd: dataDir,
+        env: {
+          PATH: process.env.PATH,
+          BIND_ADDRESS: '127.0.0.1',
+          PORT: '0',
+          DB_TYPE: 'postgres',
+          DB_URL: postgres.jdbcUrl,
+          DB_USER: postgres.user,
+          DB_PASSWORD: postgres.password,
+          HISTORY_LEVEL: 'activity',
+        },
+        encoding: 'utf8',
+        timeout: 60_000,
+      });
+      expect(second.status).to.equal(2);
+      const lines = second.stderr.split('\n').filter((line) => line.trim());
+      expect(lines).to.have.length(1);
+      expect(lines[0]).to.match(/HISTORY_LEVEL=activity but this database was set up with history level none: set HISTORY_LEVEL=none/);
+      expect(lines[0]).to.include("SET VALUE_ = '1'");
     });
   });
 

@@ -39,6 +39,10 @@ public class EngineApplication {
       System.err.println("engine: " + DatabaseCheck.explain(settings, e));
       System.exit(EXIT_DATABASE_UNREACHABLE);
       return;
+    } catch (DatabaseCheck.HistoryLevelMismatchException e) {
+      System.err.println("engine: " + e.getMessage());
+      System.exit(EXIT_INVALID_SETTING);
+      return;
     }
 
     SpringApplication application = new SpringApplication(EngineApplication.class);

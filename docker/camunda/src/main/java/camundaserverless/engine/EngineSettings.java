@@ -110,7 +110,7 @@ public final class EngineSettings {
     }
     jobRetryTimeCycle = retryTimeCycle("JOB_RETRY_TIME_CYCLE", "R3/PT10S");
 
-    historyLevel = oneOf("HISTORY_LEVEL", "activity", HISTORY_LEVELS);
+    historyLevel = oneOf("HISTORY_LEVEL", "none", HISTORY_LEVELS);
     historyTimeToLive = isoDuration("HISTORY_TIME_TO_LIVE", "P1D");
     String[] window = cleanupWindow("HISTORY_CLEANUP_WINDOW", "00:00-23:59");
     historyCleanupWindowStart = window[0];
