@@ -18,7 +18,7 @@ export interface StackOperations {
 }
 
 export interface StackFactory {
-  /** Creates (or selects) the stack and sets its configuration. */
+  /** Creates the stack (failing when it exists already) and sets its configuration. */
   create(stackName: string, config: Readonly<Record<string, string>>): Promise<StackOperations>;
 }
 

@@ -22,7 +22,9 @@ export function automationStacks(signal: AbortSignal): StackFactory {
     async create(stackName, config) {
       let stack;
       try {
-        stack = await LocalWorkspace.createOrSelectStack({ stackName, workDir: PROJECT_DIR });
+        // A new stack only: the run destroys what it deployed, and must never select (and then
+        // destroy) a stack that already exists, whatever name it was given.
+        stack = await LocalWorkspace.createStack({ stackName, workDir: PROJECT_DIR });
       } catch (err) {
         // The Automation API's own message is a dump of the failed command; this one says what to do.
         if (/ENOENT/.test(String((err as Error).message ?? err))) {
