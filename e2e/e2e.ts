@@ -74,8 +74,12 @@ export class LoopFailure extends Error {
 const PROCESS_LOOP = 'EchoLoop';
 const PROCESS_ECHO = 'Echo';
 
+/** The Automation API puts the whole command output into its errors; that output was shown already. */
+const LONGEST_MESSAGE = 2000;
+
 function describe(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
+  const message = err instanceof Error ? err.message : String(err);
+  return message.length > LONGEST_MESSAGE ? `${message.slice(0, LONGEST_MESSAGE)}… (cut; the whole output is above)` : message;
 }
 
 /** Pulumi prints whole blocks; the run prefixes each line so its own steps stand out. */

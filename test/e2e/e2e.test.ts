@@ -235,6 +235,13 @@ describe('npm run e2e (with a fake stack and a fake engine)', () => {
     expect(lines.some((l) => l.includes('3/5'))).to.equal(false);
   });
 
+  it('cuts the very long errors of the Automation API, whose output was shown already', async () => {
+    const stacks = fakeStacks({ up: new Error(`code: 255\n stdout: ${'x'.repeat(10_000)}`) });
+    const { deps } = harness(fakeEngine([{}]), stacks);
+    const result = await runE2e(OPTIONS, stackConfig(OPTIONS), deps);
+    expect(result.failures[0]).to.have.length.below(2100).and.match(/… \(cut; the whole output is above\)$/);
+  });
+
   it('fails, and destroys, when the stack exports no loop (echo loop switched off)', async () => {
     const stacks = fakeStacks({ outputs: { engineUrl: ENGINE } });
     const { deps } = harness(fakeEngine([{}]), stacks);
