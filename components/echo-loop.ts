@@ -489,7 +489,7 @@ export class EchoLoop extends pulumi.ComponentResource {
           mimeType: 'text/markdown',
           content: pulumi.interpolate`The echo loop **${loopName}** has not completed a round trip for ${alertMinutes} minutes.
 
-Check, in order: the engine's incidents and failed jobs (Cockpit or \`GET /engine-rest/incident\`); the push subscription \`${push.name}\` backlog; the dead-letter subscription \`${deadLetterHold.name}\` (replay with a seek or by republishing); the echo function's logs (outcomes \`retry\` and \`invalid\`).`,
+Check, in order: the engine's incidents and failed jobs (\`GET /engine-rest/incident\`, \`GET /engine-rest/job?withException=true\`); the push subscription \`${push.name}\` backlog; the dead-letter subscription \`${deadLetterHold.name}\` (replay with a seek or by republishing); the echo function's logs (outcomes \`retry\` and \`invalid\`).`,
         },
         notificationChannels: args.notificationChannels ?? [],
         alertStrategy: { autoClose: '1800s' },
