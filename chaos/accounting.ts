@@ -9,6 +9,13 @@
  * - Per loop, the replies the engine accepted carry iterations 1, 2, 3, ... in that order, each once,
  *   and as many as the engine completed Echo instances of that loop (one more at most: a reply
  *   accepted just before the loop was stopped).
+ *
+ * Two observers see the engine accept a reply: the function's log line ("delivered") and the engine
+ * proxy (a 2xx answer to the correlation). A crash can hide it from both: the engine killed after its
+ * commit but before its answer, or the function killed before its log line. The reply's redelivery is
+ * then absorbed as a duplicate. So an iteration nobody saw accepted is accounted for only when its
+ * message was absorbed as a duplicate after a crash (engine-kill or function-crash) that happened
+ * between its publish and that duplicate; any other gap is a violation.
  */
 import type { DeliveryLine, Outcome } from '../local/deliveries';
 
@@ -37,6 +44,8 @@ export interface Violation {
 }
 
 interface MessageFate {
+  /** When the function first absorbed it as a duplicate. */
+  firstDuplicateAt?: number;
   delivered: number;
   duplicate: number;
   retry: number;
@@ -65,8 +74,11 @@ export class Ledger {
   private readonly fates = new Map<string, MessageFate>();
   private readonly byRequestId = new Map<string, EchoRequestFields>();
   readonly deadLettered = new Map<string, string>();
-  /** Per loop, the iterations of accepted replies in the order they were accepted. */
-  readonly acceptedIterations = new Map<string, number[]>();
+  /** Per loop, the iterations of accepted replies (by either observer). */
+  readonly acceptedIterations = new Map<string, Set<number>>();
+  /** Per observer and loop, the last iteration it saw accepted. */
+  private readonly lastSeen = new Map<string, number>();
+  private readonly crashes: number[] = [];
   readonly violations: Violation[] = [];
 
   constructor(private readonly now: () => number = Date.now) {}
@@ -109,25 +121,53 @@ export class Ledger {
     const fate = this.fates.get(id) ?? { delivered: 0, duplicate: 0, retry: 0, invalid: 0 };
     fate[line.outcome as Outcome] += 1;
     fate.lastDetail = detail(line) ?? fate.lastDetail;
+    if (line.outcome === 'duplicate') fate.firstDuplicateAt ??= this.now();
     this.fates.set(id, fate);
     if (line.outcome !== 'delivered') return;
     if (fate.delivered > 1) {
       this.violate({ what: 'delivered-twice', messageId: id, loop: line.loop, iteration: line.iteration, detail: `the engine accepted the reply to message ${id} ${fate.delivered} times` });
     }
-    if (line.loop === undefined || line.iteration === undefined) return;
-    const accepted = this.acceptedIterations.get(line.loop) ?? [];
-    const expected = (accepted.at(-1) ?? 0) + 1;
-    if (line.iteration !== expected) {
+    if (line.loop !== undefined && line.iteration !== undefined) this.accepted('the function', line.loop, line.iteration, id);
+  }
+
+  /** The engine's answer to a reply, as the engine proxy saw it (the correlation carries the request id). */
+  recordCorrelation(requestId: string | undefined, status: number | undefined): void {
+    if (status === undefined || status < 200 || status >= 300) return;
+    const request = this.request(requestId);
+    if (request?.loop !== undefined && request.iteration !== undefined) this.accepted('the engine proxy', request.loop, request.iteration);
+  }
+
+  /** A part of the stack was killed now (its observations around this moment may be missing). */
+  recordCrash(at: number = this.now()): void {
+    this.crashes.push(at);
+  }
+
+  /** One observer saw the engine accept a reply of `iteration`: it must be later than the last one it saw. */
+  private accepted(observer: string, loop: string, iteration: number, messageId?: string): void {
+    const key = `${observer}/${loop}`;
+    const last = this.lastSeen.get(key) ?? 0;
+    if (iteration <= last) {
       this.violate({
-        what: 'iteration-order',
-        loop: line.loop,
-        iteration: line.iteration,
-        messageId: id,
-        detail: `the engine accepted a reply of iteration ${line.iteration} where ${expected} was next`,
+        what: iteration === last ? 'delivered-twice' : 'iteration-order',
+        loop,
+        iteration,
+        ...(messageId ? { messageId } : {}),
+        detail: `${observer} saw the engine accept a reply of iteration ${iteration} after one of iteration ${last}`,
       });
     }
-    accepted.push(line.iteration);
-    this.acceptedIterations.set(line.loop, accepted);
+    this.lastSeen.set(key, Math.max(last, iteration));
+    const accepted = this.acceptedIterations.get(loop) ?? new Set<number>();
+    accepted.add(iteration);
+    this.acceptedIterations.set(loop, accepted);
+  }
+
+  /** Whether an iteration nobody saw accepted was absorbed as a duplicate after a crash (see the top). */
+  private acceptedUnseen(loop: string, iteration: number): boolean {
+    return [...this.published.values()].some((message) => {
+      if (message.loop !== loop || message.iteration !== iteration) return false;
+      const duplicateAt = this.fates.get(message.messageId)?.firstDuplicateAt;
+      return duplicateAt !== undefined && this.crashes.some((at) => at >= message.publishedAt && at <= duplicateAt);
+    });
   }
 
   /** The best outcome the function logged for a message so far (delivered before duplicate before retry). */
@@ -185,7 +225,16 @@ export class Ledger {
       this.violate({ what: 'unexpected', messageId: id, detail: `delivered (${outcomes}) but never published` });
     }
     for (const [loop, completed] of completedEchos) {
-      const accepted = this.acceptedIterations.get(loop)?.length ?? 0;
+      const seen = this.acceptedIterations.get(loop) ?? new Set<number>();
+      const highest = Math.max(0, ...seen);
+      let accepted = 0;
+      for (let iteration = 1; iteration <= highest; iteration += 1) {
+        if (seen.has(iteration) || this.acceptedUnseen(loop, iteration)) {
+          accepted += 1;
+        } else {
+          this.violate({ what: 'iteration-order', loop, iteration, detail: `no reply of iteration ${iteration} was accepted, yet the loop went on to ${highest}` });
+        }
+      }
       if (accepted !== completed && accepted !== completed + 1) {
         this.violate({
           what: 'iteration-count',

@@ -22,6 +22,8 @@ export interface InjectedFault extends PlannedFault {
 
 interface Open {
   readonly fault: InjectedFault;
+  /** Replies accepted before this moment do not count (a part of the stack was still coming back). */
+  readonly countFrom: number;
   readonly waiting: Set<string>;
   readonly boundMs: number;
   overdue: boolean;
@@ -33,22 +35,25 @@ export class RecoveryTracker {
 
   constructor(private readonly now: () => number = Date.now) {}
 
-  /** Starts timing a fault that just hit. */
-  hit(fault: InjectedFault, boundMs: number): void {
+  /**
+   * Starts timing a fault that hit at `fault.at`. `countFrom` (default: then) is when replies start to
+   * count: for a restart, once the part is back, so that a reply squeezed in before it went down is no recovery.
+   */
+  hit(fault: InjectedFault, boundMs: number, countFrom: number = fault.at): void {
     this.faults.push(fault);
-    this.open.push({ fault, waiting: new Set(fault.loops), boundMs, overdue: false });
+    this.open.push({ fault, countFrom, waiting: new Set(fault.loops), boundMs, overdue: false });
   }
 
   /** Expects every one of `loops` to turn within `boundMs` from now, without a fault (the check once faults stopped). */
   expectTurn(loops: readonly string[], boundMs: number): void {
     const check: InjectedFault = { index: 0, faultClass: 'publish-429', gapMs: 0, at: this.now(), loops };
-    this.open.push({ fault: check, waiting: new Set(loops), boundMs, overdue: false });
+    this.open.push({ fault: check, countFrom: check.at, waiting: new Set(loops), boundMs, overdue: false });
   }
 
   /** A reply of `loop` was accepted at `at`. */
   delivered(loop: string, at: number = this.now()): void {
     for (const entry of [...this.open]) {
-      if (at < entry.fault.at || !entry.waiting.delete(loop) || entry.waiting.size > 0) continue;
+      if (at < entry.countFrom || !entry.waiting.delete(loop) || entry.waiting.size > 0) continue;
       entry.fault.recoveryMs = at - entry.fault.at;
       this.open.splice(this.open.indexOf(entry), 1);
     }
