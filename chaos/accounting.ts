@@ -34,7 +34,7 @@ export interface PublishedMessage extends EchoRequestFields {
 }
 
 export interface Violation {
-  readonly what: 'lost' | 'delivered-twice' | 'unexpected' | 'invalid' | 'iteration-order' | 'iteration-count' | 'multiplied' | 'stalled' | 'incident' | 'not-enough-faults';
+  readonly what: 'lost' | 'delivered-twice' | 'unexpected' | 'invalid' | 'iteration-order' | 'iteration-count' | 'multiplied' | 'stalled' | 'incident' | 'not-stopped' | 'not-enough-faults';
   readonly loop?: string;
   readonly iteration?: number;
   readonly messageId?: string;

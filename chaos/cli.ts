@@ -119,6 +119,9 @@ export function reportText(report: ChaosReport): string {
     `  active Echo/loop    ${report.minActiveEcho} to ${report.maxActiveEcho} per sample`,
     `  incidents at end    ${report.incidents}`,
     `  database growth     ${report.database.bytesPer1000Iterations === null ? '-' : `${Math.round(report.database.bytesPer1000Iterations / 1024)} KiB per 1,000 iterations`} (${Math.round(report.database.bytesBefore / 1024)} KiB -> ${Math.round(report.database.bytesAfter / 1024)} KiB)`,
+    ...(report.database.growthByTable
+      ? [`  growth by table     ${Object.entries(report.database.growthByTable).map(([table, bytes]) => `${table} ${Math.round(bytes / 1024)} KiB`).join(', ')}`]
+      : []),
     '  faults by class     injected  worst recovery',
     ...Object.entries(report.faultsByClass).map(([faultClass, count]) => `    ${faultClass.padEnd(21)} ${String(count).padStart(5)}  ${seconds(report.worstRecoveryMsByClass[faultClass] ?? null)}`),
   ];

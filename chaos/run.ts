@@ -75,7 +75,13 @@ export interface ChaosReport {
   readonly incidents: number;
   readonly maxActiveEcho: number;
   readonly minActiveEcho: number;
-  readonly database: { readonly bytesBefore: number; readonly bytesAfter: number; readonly bytesPer1000Iterations: number | null };
+  readonly database: {
+    readonly bytesBefore: number;
+    readonly bytesAfter: number;
+    readonly bytesPer1000Iterations: number | null;
+    /** The tables that grew most during the fault phase, in bytes (data, indexes and TOAST). */
+    readonly growthByTable?: Readonly<Record<string, number>>;
+  };
   readonly violations: ReadonlyArray<Violation & { readonly faultsBefore: readonly string[] }>;
   readonly stoppedBy: string;
   readonly engineSettings: Record<string, string>;
@@ -136,6 +142,15 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     const postgres = stack.postgres;
     if (!postgres) throw new Error('a chaos run needs the throwaway PostgreSQL server');
     const databaseBytes = () => Number(postgres.query("SELECT pg_database_size('camunda')"));
+    const tableBytes = () =>
+      new Map(
+        postgres
+          .query('SELECT relname, pg_total_relation_size(relid) FROM pg_catalog.pg_statio_user_tables')
+          .split('\n')
+          .filter(Boolean)
+          .map((row) => row.split('|'))
+          .map(([table, bytes]) => [table, Number(bytes)] as const),
+      );
     const monitor = new LoopMonitor({ rest: stack.rest, stallMs: 24 * 3_600_000, sampleEveryMs: 500 });
 
     stack.onDelivery((line: DeliveryLine) => {
@@ -146,6 +161,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     for (const [name, id] of await stack.startLoops(names)) monitor.watch(name, id);
     monitor.start();
     const bytesBefore = databaseBytes();
+    const tablesBefore = tableBytes();
     const faultStart = Date.now();
     status(`${names.length} loops started; injecting ${options.classes.join(', ')} (seed ${options.seed})`);
 
@@ -234,8 +250,13 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     const incidents = await stack.rest.count('incident');
     if (incidents > 0) ledger.violate({ what: 'incident', detail: `${incidents} open incident(s) at the end` });
     const bytesAfter = databaseBytes();
+    const tablesAfter = tableBytes();
     const iterations = monitor.iterations;
     await stack.stopLoops(names);
+    for (const definition of ['EchoLoop', 'Echo']) {
+      const left = await stack.rest.count('process-instance', { processDefinitionKey: definition });
+      if (left > 0) ledger.violate({ what: 'not-stopped', detail: `${left} ${definition} instance(s) still running after StopEchoLoop` });
+    }
     status('loops stopped; waiting for every published message to settle');
     const settleDeadline = Date.now() + SETTLE_TIMEOUT_MS;
     for (;;) {
@@ -276,7 +297,18 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       incidents,
       maxActiveEcho: Math.max(0, ...loops.map((loop) => loop.maxActiveEcho)),
       minActiveEcho: Math.min(...loops.map((loop) => loop.minActiveEcho)),
-      database: { bytesBefore, bytesAfter, bytesPer1000Iterations: iterations > 0 ? Math.round(((bytesAfter - bytesBefore) / iterations) * 1000) : null },
+      database: {
+        bytesBefore,
+        bytesAfter,
+        bytesPer1000Iterations: iterations > 0 ? Math.round(((bytesAfter - bytesBefore) / iterations) * 1000) : null,
+        growthByTable: Object.fromEntries(
+          [...tablesAfter]
+            .map(([table, bytes]) => [table, bytes - (tablesBefore.get(table) ?? 0)] as const)
+            .filter(([, growth]) => growth > 0)
+            .sort((a, b) => b[1] - a[1])
+            .slice(0, 8),
+        ),
+      },
       violations: ledger.violations.map((violation) => ({
         ...violation,
         faultsBefore: tracker.leadingTo(violation.loop, violation.at).map(describeFault),
