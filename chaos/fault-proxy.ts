@@ -58,6 +58,13 @@ export interface FaultProxyOptions {
   readonly onExchange?: (exchange: Exchange) => void;
   /** Bound on one forwarded request. */
   readonly upstreamTimeoutMs?: number;
+  /**
+   * What the caller gets when the far side cannot be reached or fails mid-request: by default a
+   * dropped connection (what a dead server looks like), or this status, as from a front end (Google's
+   * in front of a function answers 5xx when the instance behind it died; Pub/Sub never sees a bare
+   * dropped connection from a push endpoint).
+   */
+  readonly upstreamFailureStatus?: number;
 }
 
 export class FaultProxy {
@@ -155,8 +162,13 @@ export class FaultProxy {
         }
       }
     } catch {
-      // The far side is down or slow (a restart): the caller sees what a dead server looks like.
-      response.socket?.destroy();
+      // The far side is down or slow (a restart).
+      const status = this.options.upstreamFailureStatus;
+      if (status === undefined || response.headersSent) {
+        response.socket?.destroy();
+      } else {
+        this.answer(response, { status, headers: {}, body: Buffer.from(`{"error":"upstream unavailable"}`) });
+      }
     }
   }
 

@@ -120,6 +120,18 @@ describe('chaos fault proxy', () => {
     expect(error).to.be.an('error');
   });
 
+  it('answers a status of its choice instead when it stands for a front end', async () => {
+    const frontEnd = new FaultProxy({ name: 'front end', upstreamFailureStatus: 502 });
+    await frontEnd.start(upstream.url);
+    await upstream.close();
+    try {
+      const response = await fetch(`${frontEnd.url}/push`, { method: 'POST', body: '{}', signal: AbortSignal.timeout(5_000) });
+      expect(response.status).to.equal(502);
+    } finally {
+      await frontEnd.close();
+    }
+  });
+
   it('withdraws armed faults on disarm', async () => {
     arm({ kind: 'refuse', status: 500 });
     expect(proxy.disarm()).to.equal(1);
