@@ -65,6 +65,11 @@ export interface FaultProxyOptions {
    * dropped connection from a push endpoint).
    */
   readonly upstreamFailureStatus?: number;
+  /**
+   * How long to keep trying while the far side refuses connections (it is restarting) before giving
+   * up, as Cloud Run's front end holds a request while a new instance starts. Default 0: no waiting.
+   */
+  readonly holdWhileDownMs?: number;
 }
 
 export class FaultProxy {
@@ -179,13 +184,27 @@ export class FaultProxy {
       headers.set(name, Array.isArray(value) ? value.join(', ') : value);
     }
     const hasBody = request.method !== 'GET' && request.method !== 'HEAD';
-    const upstream = await fetch(`${this.target}${request.path}`, {
-      method: request.method,
-      headers,
-      ...(hasBody ? { body: new Uint8Array(request.body) } : {}),
-      redirect: 'manual',
-      signal: AbortSignal.timeout(this.options.upstreamTimeoutMs ?? 60_000),
-    });
+    const send = () =>
+      fetch(`${this.target}${request.path}`, {
+        method: request.method,
+        headers,
+        ...(hasBody ? { body: new Uint8Array(request.body) } : {}),
+        redirect: 'manual',
+        signal: AbortSignal.timeout(this.options.upstreamTimeoutMs ?? 60_000),
+      });
+    const downUntil = Date.now() + (this.options.holdWhileDownMs ?? 0);
+    let upstream: Response;
+    for (;;) {
+      try {
+        upstream = await send();
+        break;
+      } catch (error) {
+        // Refused: nothing reached the far side, so trying again cannot duplicate anything.
+        const refused = (error as { cause?: { code?: unknown } }).cause?.code === 'ECONNREFUSED';
+        if (!refused || Date.now() >= downUntil) throw error;
+        await new Promise((resolve) => setTimeout(resolve, 200));
+      }
+    }
     const body = Buffer.from(await upstream.arrayBuffer());
     const answer: Upstream = { status: upstream.status, headers: Object.fromEntries(upstream.headers), body };
     this.options.onExchange?.({ request, status: answer.status, body, ...(fault ? { fault } : {}) });

@@ -110,10 +110,18 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     matches: (request) => request.method === 'POST' && request.path.includes(`/topics/${TOPIC}:publish`),
     onExchange: (exchange) => ledger.recordPublish(exchange.request.body, exchange.status, exchange.body, exchange.fault === 'drop-answer'),
   });
-  // The push proxy stands where Google's front end stands before a function: a crashed function is a
-  // 502 to Pub/Sub, never a dropped connection. (The emulator, 0.8.20, stopped redelivering two messages
-  // for good after their pushes ended in dropped connections when the function was killed mid-request.)
-  const pushProxy = new FaultProxy({ name: 'push', matches: (request) => request.method === 'POST', upstreamFailureStatus: 502 });
+  // The push proxy stands where Google's front end stands before a function: a push in flight when the
+  // function dies gets a 502, never a dropped connection, and a push while it restarts is held until
+  // it listens again (Cloud Run queues requests while an instance starts). Without the hold, the
+  // emulator (0.8.20) got several failed pushes of one message in quick succession (it retries the
+  // first failure within about a second, whatever the minimum backoff) and then, now and then, never
+  // redelivered that message at all: two loops stalled for good after a function crash.
+  const pushProxy = new FaultProxy({
+    name: 'push',
+    matches: (request) => request.method === 'POST',
+    upstreamFailureStatus: 502,
+    holdWhileDownMs: 20_000,
+  });
   const engineProxy = new FaultProxy({
     name: 'engine',
     matches: (request) => request.method === 'POST' && request.path.startsWith('/engine-rest/message') && replyFields(request).messageName === 'EchoReply',

@@ -132,6 +132,30 @@ describe('chaos fault proxy', () => {
     }
   });
 
+  it('holds a request while the far side refuses connections, and forwards it once it is back', async () => {
+    const port = Number(new URL(upstream.url).port);
+    const holding = new FaultProxy({ name: 'holding', holdWhileDownMs: 5_000, upstreamFailureStatus: 503 });
+    await holding.start(upstream.url);
+    await upstream.close();
+    try {
+      const pending = fetch(`${holding.url}/push`, { method: 'POST', body: 'later', signal: AbortSignal.timeout(10_000) });
+      await new Promise((resolve) => setTimeout(resolve, 600));
+      const back = createServer((_request, response) => {
+        response.writeHead(204);
+        response.end();
+      });
+      await new Promise<void>((resolve) => back.listen(port, '127.0.0.1', resolve));
+      try {
+        expect((await pending).status).to.equal(204);
+      } finally {
+        back.closeAllConnections();
+        await new Promise<void>((resolve) => back.close(() => resolve()));
+      }
+    } finally {
+      await holding.close();
+    }
+  });
+
   it('withdraws armed faults on disarm', async () => {
     arm({ kind: 'refuse', status: 500 });
     expect(proxy.disarm()).to.equal(1);
