@@ -61,7 +61,8 @@ describe('chaos run (short): every fault class once, nothing broken, nothing mul
   it('saw the faults do what they should: duplicates absorbed, retries, a reply racing ahead, a lost publish answer', () => {
     expect(report.duplicatesAbsorbed, 'duplicates (lost ack, duplicate delivery)').to.be.at.least(2);
     expect(report.retries.function, 'redeliveries (engine 5xx, engine kill)').to.be.at.least(1);
-    expect(report.retries.engineJobs, 'failed publish jobs (publish 429/503/hang)').to.be.at.least(1);
+    // Failed engine jobs are only sampled (a publish that fails and succeeds between two samples is
+    // missed), so they are not asserted; the publish faults' own recoveries are, above.
     expect(report.repliesRacedAhead, 'replies accepted before the publish job got its answer').to.be.at.least(1);
     expect(report.messages.answerLost, 'messages published whose answer the engine never got').to.be.at.least(1);
   });
