@@ -1,7 +1,8 @@
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 
 import { freePort } from './ports';
 import { startChild, type Child } from './processes';
@@ -69,8 +70,20 @@ export async function startPostgres(options: { dataDir?: string; port?: number }
   execFileSync(join(bin, 'createdb'), ['-h', '127.0.0.1', '-p', String(port), '-U', USER, DATABASE], { env });
 
   const stop = async () => {
-    await server?.stop(5_000);
+    const running = server;
     server = undefined;
+    if (!running || running.process.exitCode !== null) return;
+    // pg_ctl's fast shutdown, not a signal to the process group: SIGTERM is PostgreSQL's *smart*
+    // shutdown, which waits for the engine's pooled connections to close, so the group got SIGKILL
+    // after the grace time. A postmaster killed that way leaves postmaster.pid behind, and as root
+    // (runuser in between) it can linger as a zombie nobody reaps, so the next start refused to run.
+    try {
+      const [pgCtl, args] = asServerUser(join(bin, 'pg_ctl'), ['stop', '-D', clusterDir, '-m', 'fast', '-w', '-t', '30']);
+      await promisify(execFile)(pgCtl, args);
+    } catch {
+      // not running any more, or stuck: the signals below end it
+    }
+    await running.stop(5_000);
   };
   return {
     port,

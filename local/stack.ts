@@ -11,7 +11,7 @@ import { appendFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
 import { CamundaRest } from './camunda-rest';
-import { DeliveryStats } from './deliveries';
+import { DeliveryStats, type DeliveryLine } from './deliveries';
 import { startEchoFunction, type RunningEchoFunction } from './echo-function';
 import { startEngine, type EngineDatabase, type RunningEngine } from './engine';
 import { startMetadataServer, type MetadataServer } from './metadata-server';
@@ -75,6 +75,25 @@ export interface LocalStackOptions {
   readonly engineSettings?: Readonly<Record<string, string>>;
   /** Progress messages while starting and stopping ("starting the engine"). */
   readonly onStatus?: (message: string) => void;
+  /**
+   * Puts something between two parts, such as the chaos run's fault proxies: each hook gets the real
+   * base URL of the part being called and returns the base URL the caller should use instead.
+   */
+  readonly between?: {
+    /** The engine's publishes: the emulator's REST URL (the engine's PUBSUB_URL). */
+    readonly engineAndPubsub?: (emulatorUrl: string) => string | Promise<string>;
+    /** The emulator's pushes: the function's base URL (the push endpoint's host). */
+    readonly pubsubAndFunction?: (functionUrl: string) => string | Promise<string>;
+    /** The function's replies: the engine's base URL (the function's ENGINE_URL). */
+    readonly functionAndEngine?: (engineUrl: string) => string | Promise<string>;
+  };
+}
+
+export interface RestartOptions {
+  /** SIGKILL, as a crash (default), or SIGTERM, as a redeploy. */
+  readonly signal?: 'SIGKILL' | 'SIGTERM';
+  /** How long it stays down before it starts again. */
+  readonly downMs?: number;
 }
 
 export interface LocalStackLogs {
@@ -97,11 +116,15 @@ export interface LocalStack {
   readonly metadata: MetadataServer;
   readonly emulator: PubsubEmulator;
   readonly postgres?: RunningPostgres;
+  /** The engine now running (restartEngine replaces it). */
   readonly engine: RunningEngine;
+  /** The function now running (restartFunction replaces it). */
   readonly echoFunction: RunningEchoFunction;
   readonly rest: CamundaRest;
   /** Every delivery of the function since it started. */
   readonly deliveries: DeliveryStats;
+  /** Calls `listener` with every delivery line from now on, across function restarts; returns a function that unsubscribes. */
+  onDelivery(listener: (line: DeliveryLine) => void): () => void;
   /** Names of leftover processes of a killed earlier run that were ended at start. */
   readonly leftoversEnded: readonly string[];
   /** Starts one EchoLoop per name (stopping a running loop of that name first); returns name -> instance id. */
@@ -110,9 +133,15 @@ export interface LocalStack {
   stopLoops(names: readonly string[]): Promise<void>;
   /** Pulls dead-lettered messages into logs.deadLetters and returns how many there were. */
   drainDeadLetters(): Promise<number>;
+  /** Ends the engine (SIGKILL by default) and starts it again on the same port and database. */
+  restartEngine(options?: RestartOptions): Promise<void>;
+  /** Ends the function (SIGKILL by default) and starts it again on the same port. */
+  restartFunction(options?: RestartOptions): Promise<void>;
   /** Ends every process of the stack; safe to call more than once. */
   stop(): Promise<void>;
 }
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
   const status = options.onStatus ?? (() => undefined);
@@ -167,27 +196,39 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     }
 
     status(`starting the engine (${database.type === 'h2' ? 'H2' : 'PostgreSQL'})`);
-    const engine = await startEngine({
+    const pubsubUrl = (await options.between?.engineAndPubsub?.(emulator.url)) ?? emulator.url;
+    const engineOptions = {
       dataDir: join(runFolder, 'engine'),
       database,
-      settings: { ...LOCAL_ENGINE_SETTINGS, METADATA_URL: metadata.url, PUBSUB_URL: emulator.url, ...options.engineSettings },
-    });
-    started.push(engine);
+      settings: { ...LOCAL_ENGINE_SETTINGS, METADATA_URL: metadata.url, PUBSUB_URL: pubsubUrl, ...options.engineSettings },
+    };
+    let engine = await startEngine(engineOptions);
+    // Through a wrapper: a restart replaces the engine, and stop() must reach the one running then.
+    started.push({ stop: () => engine.stop() });
     remember();
 
     status('starting the echo function');
-    const echoFunction = await startEchoFunction({ engineUrl: engine.url, logFile: join(runFolder, 'function.log') });
-    started.push(echoFunction);
+    const engineUrlForFunction = (await options.between?.functionAndEngine?.(engine.url)) ?? engine.url;
+    const functionOptions = { engineUrl: engineUrlForFunction, logFile: join(runFolder, 'function.log') };
+    let echoFunction = await startEchoFunction(functionOptions);
+    started.push({ stop: () => echoFunction.stop() });
     remember();
     const deliveries = new DeliveryStats();
-    echoFunction.onDelivery((line) => deliveries.record(line));
+    const deliveryListeners = new Set<(line: DeliveryLine) => void>();
+    const listen = (running: RunningEchoFunction) =>
+      running.onDelivery((line) => {
+        deliveries.record(line);
+        for (const listener of deliveryListeners) listener(line);
+      });
+    listen(echoFunction);
+    const pushBaseUrl = (await options.between?.pubsubAndFunction?.(echoFunction.url)) ?? echoFunction.url;
 
     status(`creating topic ${topic}, push subscription ${subscription} and dead-letter topic ${deadLetterTopic}`);
     await emulator.createTopic(topic);
     await emulator.createTopic(deadLetterTopic);
     // Without a subscription a topic drops what it gets: this one keeps dead letters until drained.
     await emulator.createPullSubscription(deadLetterSubscription, deadLetterTopic);
-    await emulator.createPushSubscription(subscription, topic, echoFunction.pushEndpoint(emulator.topicPath(topic)), {
+    await emulator.createPushSubscription(subscription, topic, `${pushBaseUrl}/${emulator.topicPath(topic)}`, {
       ackDeadlineSeconds: LOCAL_SUBSCRIPTION.ackDeadlineSeconds,
       retryPolicy: options.retryPolicy ?? LOCAL_SUBSCRIPTION.retryPolicy,
       deadLetterPolicy: { deadLetterTopic, maxDeliveryAttempts: LOCAL_SUBSCRIPTION.maxDeliveryAttempts },
@@ -227,10 +268,18 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       metadata,
       emulator,
       ...(postgres ? { postgres } : {}),
-      engine,
-      echoFunction,
+      get engine() {
+        return engine;
+      },
+      get echoFunction() {
+        return echoFunction;
+      },
       rest,
       deliveries,
+      onDelivery(listener) {
+        deliveryListeners.add(listener);
+        return () => deliveryListeners.delete(listener);
+      },
       leftoversEnded,
       async startLoops(names) {
         // An existing database may hold loops of these names from an earlier run: their requests died
@@ -253,6 +302,23 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
           appendFileSync(logs.deadLetters, `${JSON.stringify(message)}\n`);
         }
         return received.length;
+      },
+      async restartEngine(restart = {}) {
+        const { port } = engine;
+        await (restart.signal === 'SIGTERM' ? engine.stop() : engine.child.kill());
+        await sleep(restart.downMs ?? 0);
+        // The same port: the function (and anything else) keeps its engine URL across the restart.
+        engine = await startEngine({ ...engineOptions, port });
+        remember();
+      },
+      async restartFunction(restart = {}) {
+        const { port } = echoFunction;
+        await (restart.signal === 'SIGTERM' ? echoFunction.stop() : echoFunction.child.kill());
+        await sleep(restart.downMs ?? 0);
+        // The same port: the push subscription keeps its endpoint across the restart.
+        echoFunction = await startEchoFunction({ ...functionOptions, port });
+        listen(echoFunction);
+        remember();
       },
       stop() {
         // The function first (no more replies), then the engine (it finishes what it holds), then the rest.

@@ -98,8 +98,14 @@ public final class EngineSettings {
     jdbcUrl = resolveJdbcUrl();
 
     jobAcquisitionWaitMs = integer("JOB_ACQUISITION_WAIT_MS", 5000, 0, 3_600_000);
-    jobMaxWaitMs = integer("JOB_MAX_WAIT_MS", 60_000, 0, 3_600_000);
-    jobLockTimeMs = integer("JOB_LOCK_TIME_MS", 300_000, 1000, 86_400_000);
+    // A job locked by an instance that was killed (SIGKILL, a crashed Cloud Run instance) waits out its
+    // lock before anyone runs it again: with Camunda's 5 minutes an echo loop stalled 5 minutes. 45 s
+    // is longer than the longest job of the blocks (a publish: token 10 s + publish 30 s timeouts), and
+    // a job that outlives its lock only runs twice, which optimistic locking and the request id absorb.
+    // The acquisition then finds the freed job within JOB_MAX_WAIT_MS: 10 s, not 60, keeps the whole
+    // recovery under a minute (measured by `npm run chaos`, see chaos/README.md).
+    jobMaxWaitMs = integer("JOB_MAX_WAIT_MS", 10_000, 0, 3_600_000);
+    jobLockTimeMs = integer("JOB_LOCK_TIME_MS", 45_000, 1000, 86_400_000);
     jobCorePoolSize = integer("JOB_CORE_POOL_SIZE", 3, 1, 200);
     jobMaxPoolSize = integer("JOB_MAX_POOL_SIZE", 10, 1, 200);
     jobQueueCapacity = integer("JOB_QUEUE_CAPACITY", 3, 1, 10_000);

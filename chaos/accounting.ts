@@ -1,0 +1,259 @@
+/**
+ * Jepsen-style bookkeeping of a chaos run: not "did the loops look fine when sampled" but "can every
+ * message and every iteration be accounted for".
+ *
+ * - Every message the emulator accepted (seen by the publish proxy, including those whose answer the
+ *   engine never got) must end delivered exactly once (the engine accepted its reply), absorbed as a
+ *   duplicate (the engine had nothing waiting for it), or dead-lettered with a reason. A message
+ *   delivered twice, never settled, or delivered without having been published is a violation.
+ * - Per loop, the replies the engine accepted carry iterations 1, 2, 3, ... in that order, each once,
+ *   and as many as the engine completed Echo instances of that loop (one more at most: a reply
+ *   accepted just before the loop was stopped).
+ *
+ * Two observers see the engine accept a reply: the function's log line ("delivered") and the engine
+ * proxy (a 2xx answer to the correlation). A crash can hide it from both: the engine killed after its
+ * commit but before its answer, or the function killed before its log line. The reply's redelivery is
+ * then absorbed as a duplicate. So an iteration nobody saw accepted is accounted for only when its
+ * message was absorbed as a duplicate after a crash (engine-kill or function-crash) that happened
+ * between its publish and that duplicate; any other gap is a violation.
+ */
+import type { DeliveryLine, Outcome } from '../local/deliveries';
+
+/** The fields of an echo request (the data of a published message) that the accounting needs. */
+export interface EchoRequestFields {
+  readonly loop?: string;
+  readonly iteration?: number;
+  readonly requestId?: string;
+}
+
+export interface PublishedMessage extends EchoRequestFields {
+  readonly messageId: string;
+  readonly publishedAt: number;
+  /** The emulator accepted it but the engine never got the answer (a fault dropped it). */
+  readonly answerLost: boolean;
+}
+
+export interface Violation {
+  readonly what: 'lost' | 'delivered-twice' | 'unexpected' | 'invalid' | 'iteration-order' | 'iteration-count' | 'multiplied' | 'stalled' | 'incident' | 'not-stopped' | 'not-enough-faults';
+  readonly loop?: string;
+  readonly iteration?: number;
+  readonly messageId?: string;
+  readonly detail: string;
+  /** When it was seen (ms since the epoch). */
+  readonly at: number;
+}
+
+interface MessageFate {
+  /** When the function first absorbed it as a duplicate. */
+  firstDuplicateAt?: number;
+  delivered: number;
+  duplicate: number;
+  retry: number;
+  invalid: number;
+  /** The last thing the function said about it (the reason of a retry). */
+  lastDetail?: string;
+}
+
+/** Decodes the echo request in a Pub/Sub message's base64 data; empty fields for anything else. */
+export function echoRequestFields(base64Data: unknown): EchoRequestFields {
+  if (typeof base64Data !== 'string') return {};
+  try {
+    const parsed = JSON.parse(Buffer.from(base64Data, 'base64').toString('utf8')) as Record<string, unknown>;
+    return {
+      ...(typeof parsed.loop === 'string' ? { loop: parsed.loop } : {}),
+      ...(typeof parsed.iteration === 'number' ? { iteration: parsed.iteration } : {}),
+      ...(typeof parsed.requestId === 'string' ? { requestId: parsed.requestId } : {}),
+    };
+  } catch {
+    return {};
+  }
+}
+
+export class Ledger {
+  readonly published = new Map<string, PublishedMessage>();
+  private readonly fates = new Map<string, MessageFate>();
+  private readonly byRequestId = new Map<string, EchoRequestFields>();
+  readonly deadLettered = new Map<string, string>();
+  /** Per loop, the iterations of accepted replies (by either observer). */
+  readonly acceptedIterations = new Map<string, Set<number>>();
+  /** Per observer and loop, the last iteration it saw accepted. */
+  private readonly lastSeen = new Map<string, number>();
+  private readonly crashes: number[] = [];
+  readonly violations: Violation[] = [];
+
+  constructor(private readonly now: () => number = Date.now) {}
+
+  /**
+   * A publish the emulator answered, as the publish proxy saw it: the request's messages and the
+   * answer's message ids, in the same order.
+   */
+  recordPublish(requestBody: Buffer, status: number | undefined, responseBody: Buffer | undefined, answerLost: boolean): void {
+    if (status === undefined || status < 200 || status >= 300 || !responseBody) return;
+    let ids: unknown;
+    let messages: unknown;
+    try {
+      ids = (JSON.parse(responseBody.toString('utf8')) as { messageIds?: unknown }).messageIds;
+      messages = (JSON.parse(requestBody.toString('utf8')) as { messages?: unknown }).messages;
+    } catch {
+      return;
+    }
+    if (!Array.isArray(ids) || !Array.isArray(messages)) return;
+    ids.forEach((id, i) => {
+      if (typeof id !== 'string') return;
+      const fields = echoRequestFields((messages[i] as { data?: unknown } | undefined)?.data);
+      this.published.set(id, { messageId: id, publishedAt: this.now(), answerLost, ...fields });
+      if (fields.requestId) this.byRequestId.set(fields.requestId, fields);
+    });
+  }
+
+  /** The loop and iteration of a request id seen in a publish. */
+  request(requestId: string | undefined): EchoRequestFields | undefined {
+    return requestId === undefined ? undefined : this.byRequestId.get(requestId);
+  }
+
+  /** One delivery line of the function. */
+  recordDelivery(line: DeliveryLine): void {
+    const id = line.messageId;
+    if (line.outcome === 'invalid') {
+      this.violate({ what: 'invalid', messageId: id, detail: `the function found a message invalid: ${detail(line) ?? '?'}` });
+    }
+    if (id === undefined) return;
+    const fate = this.fates.get(id) ?? { delivered: 0, duplicate: 0, retry: 0, invalid: 0 };
+    fate[line.outcome as Outcome] += 1;
+    fate.lastDetail = detail(line) ?? fate.lastDetail;
+    if (line.outcome === 'duplicate') fate.firstDuplicateAt ??= this.now();
+    this.fates.set(id, fate);
+    if (line.outcome !== 'delivered') return;
+    if (fate.delivered > 1) {
+      this.violate({ what: 'delivered-twice', messageId: id, loop: line.loop, iteration: line.iteration, detail: `the engine accepted the reply to message ${id} ${fate.delivered} times` });
+    }
+    if (line.loop !== undefined && line.iteration !== undefined) this.accepted('the function', line.loop, line.iteration, id);
+  }
+
+  /** The engine's answer to a reply, as the engine proxy saw it (the correlation carries the request id). */
+  recordCorrelation(requestId: string | undefined, status: number | undefined): void {
+    if (status === undefined || status < 200 || status >= 300) return;
+    const request = this.request(requestId);
+    if (request?.loop !== undefined && request.iteration !== undefined) this.accepted('the engine proxy', request.loop, request.iteration);
+  }
+
+  /** A part of the stack was killed now (its observations around this moment may be missing). */
+  recordCrash(at: number = this.now()): void {
+    this.crashes.push(at);
+  }
+
+  /** One observer saw the engine accept a reply of `iteration`: it must be later than the last one it saw. */
+  private accepted(observer: string, loop: string, iteration: number, messageId?: string): void {
+    const key = `${observer}/${loop}`;
+    const last = this.lastSeen.get(key) ?? 0;
+    if (iteration <= last) {
+      this.violate({
+        what: iteration === last ? 'delivered-twice' : 'iteration-order',
+        loop,
+        iteration,
+        ...(messageId ? { messageId } : {}),
+        detail: `${observer} saw the engine accept a reply of iteration ${iteration} after one of iteration ${last}`,
+      });
+    }
+    this.lastSeen.set(key, Math.max(last, iteration));
+    const accepted = this.acceptedIterations.get(loop) ?? new Set<number>();
+    accepted.add(iteration);
+    this.acceptedIterations.set(loop, accepted);
+  }
+
+  /** Whether an iteration nobody saw accepted was absorbed as a duplicate after a crash (see the top). */
+  private acceptedUnseen(loop: string, iteration: number): boolean {
+    return [...this.published.values()].some((message) => {
+      if (message.loop !== loop || message.iteration !== iteration) return false;
+      const duplicateAt = this.fates.get(message.messageId)?.firstDuplicateAt;
+      return duplicateAt !== undefined && this.crashes.some((at) => at >= message.publishedAt && at <= duplicateAt);
+    });
+  }
+
+  /** The best outcome the function logged for a message so far (delivered before duplicate before retry). */
+  outcomeOf(messageId: string): Outcome | undefined {
+    const fate = this.fates.get(messageId);
+    if (!fate) return undefined;
+    return OUTCOME_NAMES.find((outcome) => fate[outcome] > 0);
+  }
+
+  /** A message pulled from the dead-letter topic. */
+  recordDeadLetter(messageId: string): void {
+    this.deadLettered.set(messageId, this.fates.get(messageId)?.lastDetail ?? 'no delivery was logged');
+  }
+
+  /** Published messages that are neither delivered, absorbed as duplicates, nor dead-lettered (yet). */
+  unsettled(): PublishedMessage[] {
+    return [...this.published.values()].filter((message) => {
+      const fate = this.fates.get(message.messageId);
+      return !this.deadLettered.has(message.messageId) && !(fate && (fate.delivered > 0 || fate.duplicate > 0));
+    });
+  }
+
+  /** How the published messages ended, for the report. */
+  settlement(): { published: number; deliveredOnce: number; absorbedAsDuplicate: number; deadLettered: number; unsettled: number; answerLost: number } {
+    let deliveredOnce = 0;
+    let absorbedAsDuplicate = 0;
+    for (const message of this.published.values()) {
+      const fate = this.fates.get(message.messageId);
+      if (fate?.delivered === 1) deliveredOnce += 1;
+      else if (fate && fate.delivered === 0 && fate.duplicate > 0) absorbedAsDuplicate += 1;
+    }
+    const answerLost = [...this.published.values()].filter((message) => message.answerLost).length;
+    return { published: this.published.size, deliveredOnce, absorbedAsDuplicate, deadLettered: this.deadLettered.size, unsettled: this.unsettled().length, answerLost };
+  }
+
+  /**
+   * The final checks, once the loops are stopped and every message had time to settle:
+   * `completedEchos` is, per loop, how many Echo instances the engine completed.
+   */
+  finish(completedEchos: ReadonlyMap<string, number>): void {
+    for (const message of this.unsettled()) {
+      const fate = this.fates.get(message.messageId);
+      this.violate({
+        what: 'lost',
+        loop: message.loop,
+        iteration: message.iteration,
+        messageId: message.messageId,
+        detail: `published but never delivered, absorbed or dead-lettered${fate ? ` (${fate.retry} retries; last: ${fate.lastDetail ?? '?'})` : ' (no delivery was ever logged)'}`,
+      });
+    }
+    // Checked only now: a push can reach the function before the publish's answer reaches the proxy.
+    for (const [id, fate] of this.fates) {
+      if (this.published.has(id)) continue;
+      const outcomes = OUTCOME_NAMES.filter((outcome) => fate[outcome] > 0).join(', ');
+      this.violate({ what: 'unexpected', messageId: id, detail: `delivered (${outcomes}) but never published` });
+    }
+    for (const [loop, completed] of completedEchos) {
+      const seen = this.acceptedIterations.get(loop) ?? new Set<number>();
+      const highest = Math.max(0, ...seen);
+      let accepted = 0;
+      for (let iteration = 1; iteration <= highest; iteration += 1) {
+        if (seen.has(iteration) || this.acceptedUnseen(loop, iteration)) {
+          accepted += 1;
+        } else {
+          this.violate({ what: 'iteration-order', loop, iteration, detail: `no reply of iteration ${iteration} was accepted, yet the loop went on to ${highest}` });
+        }
+      }
+      if (accepted !== completed && accepted !== completed + 1) {
+        this.violate({
+          what: 'iteration-count',
+          loop,
+          iteration: completed,
+          detail: `the engine completed ${completed} Echo instances but accepted ${accepted} replies`,
+        });
+      }
+    }
+  }
+
+  violate(violation: Omit<Violation, 'at'>): void {
+    this.violations.push({ ...violation, at: this.now() });
+  }
+}
+
+const OUTCOME_NAMES: readonly Outcome[] = ['delivered', 'duplicate', 'retry', 'invalid'];
+
+function detail(line: DeliveryLine): string | undefined {
+  const text = (line as { message?: unknown; reason?: unknown }).reason ?? (line as { message?: unknown }).message;
+  return typeof text === 'string' ? text : undefined;
+}

@@ -1,0 +1,168 @@
+import { expect } from 'chai';
+
+import { Ledger } from '../../chaos/accounting';
+import { RecoveryTracker } from '../../chaos/recovery';
+import type { DeliveryLine } from '../../local/deliveries';
+
+const data = (loop: string, iteration: number, requestId = `${loop}-${iteration}`) =>
+  Buffer.from(JSON.stringify({ messageName: 'echo', loop, iteration, requestId })).toString('base64');
+
+function publish(ledger: Ledger, messageId: string, loop: string, iteration: number, answerLost = false): void {
+  ledger.recordPublish(
+    Buffer.from(JSON.stringify({ messages: [{ data: data(loop, iteration) }] })),
+    200,
+    Buffer.from(JSON.stringify({ messageIds: [messageId] })),
+    answerLost,
+  );
+}
+
+const line = (outcome: DeliveryLine['outcome'], messageId: string, loop: string, iteration: number): DeliveryLine => ({ outcome, messageId, loop, iteration });
+
+describe('chaos accounting', () => {
+  it('accepts a run where every message is delivered once or absorbed as a duplicate', () => {
+    const ledger = new Ledger();
+    publish(ledger, 'm1', 'a', 1);
+    ledger.recordDelivery(line('retry', 'm1', 'a', 1));
+    ledger.recordDelivery(line('delivered', 'm1', 'a', 1));
+    ledger.recordDelivery(line('duplicate', 'm1', 'a', 1));
+    publish(ledger, 'm2', 'a', 2, true); // answer lost: the engine published a second copy
+    publish(ledger, 'm3', 'a', 2);
+    ledger.recordDelivery(line('delivered', 'm2', 'a', 2));
+    ledger.recordDelivery(line('duplicate', 'm3', 'a', 2));
+    ledger.finish(new Map([['a', 2]]));
+    expect(ledger.violations).to.deep.equal([]);
+    expect(ledger.settlement()).to.deep.equal({ published: 3, deliveredOnce: 2, absorbedAsDuplicate: 1, deadLettered: 0, unsettled: 0, answerLost: 1 });
+    expect(ledger.request('a-2')).to.deep.include({ loop: 'a', iteration: 2 });
+  });
+
+  it('reports a message that never settled as lost, with its last retry', () => {
+    const ledger = new Ledger();
+    publish(ledger, 'm1', 'a', 1);
+    ledger.recordDelivery({ ...line('retry', 'm1', 'a', 1), message: 'engine answered 503' } as DeliveryLine);
+    ledger.finish(new Map([['a', 0]]));
+    expect(ledger.violations.map((v) => [v.what, v.loop, v.iteration, v.messageId])).to.deep.equal([['lost', 'a', 1, 'm1']]);
+    expect(ledger.violations[0].detail).to.match(/1 retries; last: engine answered 503/);
+  });
+
+  it('counts a dead-lettered message as settled, with the reason', () => {
+    const ledger = new Ledger();
+    publish(ledger, 'm1', 'a', 1);
+    ledger.recordDelivery({ ...line('retry', 'm1', 'a', 1), message: 'engine answered 404' } as DeliveryLine);
+    ledger.recordDeadLetter('m1');
+    expect(ledger.unsettled()).to.deep.equal([]);
+    expect(ledger.deadLettered.get('m1')).to.equal('engine answered 404');
+  });
+
+  it('reports a reply accepted twice, an iteration out of order, and a delivery never published', () => {
+    const ledger = new Ledger();
+    publish(ledger, 'm1', 'a', 1);
+    publish(ledger, 'm3', 'a', 3);
+    ledger.recordDelivery(line('delivered', 'm1', 'a', 1));
+    ledger.recordDelivery(line('delivered', 'm1', 'a', 1));
+    ledger.recordDelivery(line('delivered', 'm3', 'a', 3));
+    ledger.recordDelivery(line('duplicate', 'ghost', 'a', 9));
+    ledger.finish(new Map([['a', 3]]));
+    const seen = ledger.violations.map((v) => v.what);
+    expect(seen).to.include.members(['delivered-twice', 'iteration-order', 'unexpected']);
+    expect(ledger.violations.find((v) => v.what === 'iteration-order')).to.deep.include({ loop: 'a', iteration: 2 });
+  });
+
+  it('takes the engine proxy as a second witness of accepted replies', () => {
+    const ledger = new Ledger();
+    publish(ledger, 'm1', 'a', 1);
+    publish(ledger, 'm2', 'a', 2);
+    ledger.recordCorrelation('a-1', 204); // the function was killed before it logged this one
+    ledger.recordDelivery(line('duplicate', 'm1', 'a', 1));
+    ledger.recordCorrelation('a-2', 500);
+    ledger.recordCorrelation('a-2', 204);
+    ledger.recordDelivery(line('delivered', 'm2', 'a', 2));
+    ledger.finish(new Map([['a', 2]]));
+    expect(ledger.violations).to.deep.equal([]);
+
+    const twice = new Ledger();
+    publish(twice, 'm1', 'a', 1);
+    twice.recordCorrelation('a-1', 204);
+    twice.recordCorrelation('a-1', 204);
+    expect(twice.violations.map((v) => v.what)).to.deep.equal(['delivered-twice']);
+  });
+
+  it('accounts for an iteration nobody saw accepted only when a crash explains it', () => {
+    let now = 0;
+    const withCrash = new Ledger(() => now);
+    publish(withCrash, 'm1', 'a', 1);
+    now = 10;
+    withCrash.recordCrash(); // the engine died after its commit, before its answer
+    now = 20;
+    withCrash.recordDelivery(line('duplicate', 'm1', 'a', 1));
+    publish(withCrash, 'm2', 'a', 2);
+    withCrash.recordDelivery(line('delivered', 'm2', 'a', 2));
+    withCrash.finish(new Map([['a', 2]]));
+    expect(withCrash.violations).to.deep.equal([]);
+
+    const noCrash = new Ledger(() => now);
+    publish(noCrash, 'm1', 'a', 1);
+    noCrash.recordDelivery(line('duplicate', 'm1', 'a', 1));
+    publish(noCrash, 'm2', 'a', 2);
+    noCrash.recordDelivery(line('delivered', 'm2', 'a', 2));
+    noCrash.finish(new Map([['a', 2]]));
+    expect(noCrash.violations.map((v) => [v.what, v.iteration])).to.deep.equal([
+      ['iteration-order', 1],
+      ['iteration-count', 2],
+    ]);
+  });
+
+  it('compares accepted replies with the Echo instances the engine completed', () => {
+    const ok = new Ledger();
+    publish(ok, 'm1', 'a', 1);
+    ok.recordDelivery(line('delivered', 'm1', 'a', 1));
+    ok.finish(new Map([['a', 0]])); // accepted just before the stop: one more is fine
+    expect(ok.violations).to.deep.equal([]);
+
+    const short = new Ledger();
+    publish(short, 'm1', 'a', 1);
+    short.recordDelivery(line('delivered', 'm1', 'a', 1));
+    short.finish(new Map([['a', 3]]));
+    expect(short.violations.map((v) => v.what)).to.deep.equal(['iteration-count']);
+  });
+
+  it('reports an invalid message', () => {
+    const ledger = new Ledger();
+    ledger.recordDelivery({ outcome: 'invalid', messageId: 'x' });
+    expect(ledger.violations.map((v) => v.what)).to.deep.equal(['invalid']);
+  });
+
+  it('ignores publishes Pub/Sub did not accept', () => {
+    const ledger = new Ledger();
+    ledger.recordPublish(Buffer.from('{"messages":[{"data":""}]}'), 503, Buffer.from('{}'), false);
+    ledger.recordPublish(Buffer.from('not json'), 200, Buffer.from('{"messageIds":["1"]}'), false);
+    expect(ledger.published.size).to.equal(0);
+  });
+});
+
+describe('chaos recovery tracking', () => {
+  it('times a fault until every loop it affects had a reply accepted, counting from the part coming back', () => {
+    let now = 1_000;
+    const tracker = new RecoveryTracker(() => now);
+    tracker.hit({ index: 1, faultClass: 'engine-kill', gapMs: 0, at: 1_000, loops: ['a', 'b'] }, 60_000, 5_000);
+    tracker.delivered('a', 2_000); // before the engine was back: no recovery
+    tracker.delivered('a', 6_000);
+    expect(tracker.allRecovered).to.equal(false);
+    tracker.delivered('b', 9_000);
+    expect(tracker.allRecovered).to.equal(true);
+    expect(tracker.faults[0].recoveryMs).to.equal(8_000);
+    expect(tracker.worstByClass(['engine-kill', 'lost-ack'])).to.deep.equal({ 'engine-kill': 8_000, 'lost-ack': null });
+    expect(tracker.countByClass(['engine-kill', 'lost-ack'])).to.deep.equal({ 'engine-kill': 1, 'lost-ack': 0 });
+  });
+
+  it('reports a fault past its bound once, with the loops still waiting', () => {
+    let now = 0;
+    const tracker = new RecoveryTracker(() => now);
+    tracker.hit({ index: 3, faultClass: 'lost-ack', gapMs: 0, at: 0, loops: ['a'], loop: 'a' }, 1_000);
+    tracker.expectTurn(['b'], 5_000);
+    now = 2_000;
+    expect(tracker.overdue().map((o) => [o.fault.index, o.loops])).to.deep.equal([[3, ['a']]]);
+    expect(tracker.overdue()).to.deep.equal([]);
+    expect(tracker.leadingTo('a', now).map((f) => f.index)).to.deep.equal([3]);
+    expect(tracker.leadingTo('b', now)).to.deep.equal([]);
+  });
+});
