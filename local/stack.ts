@@ -75,6 +75,11 @@ export interface LocalStackOptions {
   readonly engineSettings?: Readonly<Record<string, string>>;
   /** Progress messages while starting and stopping ("starting the engine"). */
   readonly onStatus?: (message: string) => void;
+  /**
+   * The engine URL the function calls, from the engine's own: the benchmark puts a request-counting
+   * proxy in between. The engine's own URL by default.
+   */
+  readonly functionEngineUrl?: (engineUrl: string) => Promise<string>;
 }
 
 export interface LocalStackLogs {
@@ -176,7 +181,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     remember();
 
     status('starting the echo function');
-    const echoFunction = await startEchoFunction({ engineUrl: engine.url, logFile: join(runFolder, 'function.log') });
+    const functionEngineUrl = options.functionEngineUrl ? await options.functionEngineUrl(engine.url) : engine.url;
+    const echoFunction = await startEchoFunction({ engineUrl: functionEngineUrl, logFile: join(runFolder, 'function.log') });
     started.push(echoFunction);
     remember();
     const deliveries = new DeliveryStats();
