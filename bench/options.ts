@@ -20,10 +20,12 @@ export interface BenchOptions {
   readonly idleSeconds: number;
   /** Print one JSON object on the last line. */
   readonly json: boolean;
+  /** Engine settings over the benchmark's (--set KEY=VALUE, repeatable), to try a tuning. */
+  readonly engineSettings: Readonly<Record<string, string>>;
 }
 
 export const USAGE = `usage: npm run bench -- [--loops 1,10,50] [--patterns push,pull-default,pull-long]
-                        [--duration 20] [--warmup 3] [--idle 20] [--json]`;
+                        [--duration 20] [--warmup 3] [--idle 20] [--json] [--set KEY=VALUE ...]`;
 
 export class OptionError extends Error {}
 
@@ -41,6 +43,7 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions {
         warmup: { type: 'string', default: '3' },
         idle: { type: 'string', default: '20' },
         json: { type: 'boolean', default: false },
+        set: { type: 'string', multiple: true, default: [] },
       },
     }));
   } catch (error) {
@@ -60,6 +63,7 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions {
     warmupSeconds: seconds(values.warmup, '--warmup', 0),
     idleSeconds: seconds(values.idle, '--idle', 0),
     json: values.json,
+    engineSettings: Object.fromEntries(values.set.map(setting)),
   };
 }
 
@@ -83,4 +87,10 @@ function seconds(text: string, option: string, minimum: number): number {
     throw new OptionError(`${option}: expected seconds from ${minimum} to 3600, got '${text}'`);
   }
   return value;
+}
+
+function setting(text: string): [string, string] {
+  const match = /^([A-Z][A-Z0-9_]*)=(.*)$/.exec(text);
+  if (!match) throw new OptionError(`--set: expected KEY=VALUE with an engine setting such as JOB_CORE_POOL_SIZE=10, got '${text}'`);
+  return [match[1], match[2]];
 }

@@ -9,12 +9,12 @@ import { join, resolve } from 'node:path';
 
 import { CamundaRest } from '../local/camunda-rest';
 import type { DeliveryLine } from '../local/deliveries';
-import { startLocalStack, type LocalStack } from '../local/stack';
+import { LOCAL_ENGINE_SETTINGS, startLocalStack, type LocalStack } from '../local/stack';
 import { startCountingProxy, type CountingProxy } from './counting-proxy';
 import { completedInstances, cpuSeconds, RssSampler, type HistoricInstance } from './measure';
 import type { BenchOptions, Pattern } from './options';
 import { deployPullProcesses } from './pull/processes';
-import { startPullWorker, type PullWorker } from './pull/worker';
+import { startPullWorker } from './pull/worker';
 import { round, stepResult, type BreakdownRow, type IdleResult, type StepResult } from './results';
 
 export const BENCH_FOLDER = resolve(__dirname, '..', '.local', 'bench');
@@ -58,15 +58,15 @@ const PROCESS_OF: Record<Pattern, { loop: string; echo: string; stop: string }> 
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-export async function runBench(options: BenchOptions, status: (message: string) => void): Promise<BenchReport> {
+export async function runBench(options: BenchOptions, status: (message: string) => void, runFolder = join(BENCH_FOLDER, 'run')): Promise<BenchReport> {
   const startedAt = new Date().toISOString();
   const loadAverageAtStart = loadavg().map((l) => round(l, 2));
   let proxy: CountingProxy | undefined;
   let engineStartAt = 0;
   const stack = await startLocalStack({
-    runFolder: join(BENCH_FOLDER, 'run'),
+    runFolder,
     database: { type: 'postgres' },
-    engineSettings: BENCH_ENGINE_SETTINGS,
+    engineSettings: { ...BENCH_ENGINE_SETTINGS, ...options.engineSettings },
     onStatus: (message) => {
       if (message.startsWith('starting the engine')) engineStartAt = Date.now();
       status(message);
@@ -112,7 +112,7 @@ export async function runBench(options: BenchOptions, status: (message: string) 
     return {
       startedAt,
       options,
-      engineSettings: BENCH_ENGINE_SETTINGS,
+      engineSettings: { ...LOCAL_ENGINE_SETTINGS, ...BENCH_ENGINE_SETTINGS, ...options.engineSettings },
       machine: { cpus: cpus().length, loadAverageAtStart },
       coldStart,
       steps,
