@@ -63,8 +63,16 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions {
     warmupSeconds: seconds(values.warmup, '--warmup', 0),
     idleSeconds: seconds(values.idle, '--idle', 0),
     json: values.json,
-    engineSettings: Object.fromEntries(values.set.map(setting)),
+    engineSettings: engineSettings(values.set),
   };
+}
+
+function engineSettings(items: readonly string[]): Record<string, string> {
+  const settings = Object.fromEntries(items.map(setting));
+  if (settings.HISTORY_LEVEL === 'none') {
+    throw new OptionError('--set HISTORY_LEVEL=none: the benchmark reads every round trip from the engine\'s history; use activity or higher');
+  }
+  return settings;
 }
 
 function list(text: string, option: string): string[] {

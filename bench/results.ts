@@ -14,6 +14,8 @@ export interface StepResult {
   readonly p95Ms: number | null;
   readonly p99Ms: number | null;
   readonly engineCpuSeconds: number;
+  /** Engine CPU per round trip: less sensitive to a busy machine than latency, so tunings compare on it. */
+  readonly engineCpuMsPerRoundTrip: number | null;
   readonly enginePeakRssMiB: number;
   /** 1-minute load average of the machine at the end of the step. */
   readonly loadAverage: number;
@@ -55,6 +57,7 @@ export function stepResult(
     p95Ms: p.p95,
     p99Ms: p.p99,
     engineCpuSeconds: round(engine.cpuSeconds, 1),
+    engineCpuMsPerRoundTrip: durations.length ? round((engine.cpuSeconds * 1000) / durations.length, 1) : null,
     enginePeakRssMiB: engine.peakRssMiB,
     loadAverage: round(loadAverage, 2),
   };
@@ -76,8 +79,11 @@ export function formatTable(header: readonly string[], rows: readonly (readonly 
 
 export function stepsTable(steps: readonly StepResult[]): string {
   return formatTable(
-    ['pattern', 'loops', 'round trips', 'per s', 'p50 ms', 'p95 ms', 'p99 ms', 'engine CPU s', 'peak RSS MiB', 'load'],
-    steps.map((s) => [s.pattern, s.loops, s.roundTrips, s.perSecond, s.p50Ms, s.p95Ms, s.p99Ms, s.engineCpuSeconds, s.enginePeakRssMiB, s.loadAverage]),
+    ['pattern', 'loops', 'round trips', 'per s', 'p50 ms', 'p95 ms', 'p99 ms', 'engine CPU s', 'CPU ms/trip', 'peak RSS MiB', 'load'],
+    steps.map((s) => [
+      s.pattern, s.loops, s.roundTrips, s.perSecond, s.p50Ms, s.p95Ms, s.p99Ms,
+      s.engineCpuSeconds, s.engineCpuMsPerRoundTrip, s.enginePeakRssMiB, s.loadAverage,
+    ]),
   );
 }
 

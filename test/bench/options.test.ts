@@ -31,6 +31,7 @@ describe('bench options', () => {
     [['--duration', ''], /--duration/],
     [['--warmup', '-1'], /--warmup/],
     [['--set', 'pool=3'], /--set: expected KEY=VALUE/],
+    [['--set', 'HISTORY_LEVEL=none'], /reads every round trip from the engine's history/],
     [['--loop', '1'], /Unknown option '--loop'/],
     [['extra'], /positional/],
   ];

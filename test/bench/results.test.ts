@@ -8,12 +8,12 @@ describe('bench results', () => {
   it('summarizes a step with nearest-rank percentiles and round trips per second', () => {
     const durations = Array.from({ length: 100 }, (_, i) => i + 1);
     const step = stepResult('push', 10, 4, durations, { cpuSeconds: 3.14159, peakRssMiB: 400 }, 1.234);
-    expect(step).to.include({ roundTrips: 100, perSecond: 25, p50Ms: 50, p95Ms: 95, p99Ms: 99, engineCpuSeconds: 3.1, loadAverage: 1.23 });
+    expect(step).to.include({ roundTrips: 100, perSecond: 25, p50Ms: 50, p95Ms: 95, p99Ms: 99, engineCpuSeconds: 3.1, engineCpuMsPerRoundTrip: 31.4, loadAverage: 1.23 });
   });
 
   it('reports an empty step with no percentiles', () => {
     const step = stepResult('pull-long', 1, 5, [], { cpuSeconds: 0, peakRssMiB: 0 }, 0);
-    expect(step).to.include({ roundTrips: 0, perSecond: 0, p50Ms: null });
+    expect(step).to.include({ roundTrips: 0, perSecond: 0, p50Ms: null, engineCpuMsPerRoundTrip: null });
     expect(stepsTable([step])).to.match(/pull-long\s+1\s+0\s+0\s+-\s+-\s+-/);
   });
 
