@@ -1,0 +1,104 @@
+/**
+ * Options of `npm run bench`, parsed into a plain object, with one clear message per mistake (the CLI
+ * prints it and exits 2), so a typo never turns into a silent default.
+ */
+import { parseArgs } from 'node:util';
+
+/** The ways of doing one echo round trip that the benchmark compares on one engine. */
+export const PATTERNS = ['push', 'pull-default', 'pull-long'] as const;
+export type Pattern = (typeof PATTERNS)[number];
+
+export interface BenchOptions {
+  /** Concurrent loops of each step, in order. */
+  readonly loops: readonly number[];
+  readonly patterns: readonly Pattern[];
+  /** Measured seconds per step (after the warm-up). */
+  readonly durationSeconds: number;
+  /** Seconds each step runs before measuring, so start-up of its loops is not counted. */
+  readonly warmupSeconds: number;
+  /** Seconds of the idle window per pattern in which requests to the engine are counted (0: skip). */
+  readonly idleSeconds: number;
+  /** Print one JSON object on the last line. */
+  readonly json: boolean;
+  /** Engine settings over the benchmark's (--set KEY=VALUE, repeatable), to try a tuning. */
+  readonly engineSettings: Readonly<Record<string, string>>;
+}
+
+export const USAGE = `usage: npm run bench -- [--loops 1,10,50] [--patterns push,pull-default,pull-long]
+                        [--duration 20] [--warmup 3] [--idle 20] [--json] [--set KEY=VALUE ...]`;
+
+export class OptionError extends Error {}
+
+export function parseBenchOptions(argv: readonly string[]): BenchOptions {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: [...argv],
+      strict: true,
+      allowPositionals: false,
+      options: {
+        loops: { type: 'string', default: '1,10,50' },
+        patterns: { type: 'string', default: PATTERNS.join(',') },
+        duration: { type: 'string', default: '20' },
+        warmup: { type: 'string', default: '3' },
+        idle: { type: 'string', default: '20' },
+        json: { type: 'boolean', default: false },
+        set: { type: 'string', multiple: true, default: [] },
+      },
+    }));
+  } catch (error) {
+    throw new OptionError((error as Error).message);
+  }
+  const loops = list(values.loops, '--loops').map((item) => positiveInteger(item, '--loops'));
+  const patterns = list(values.patterns, '--patterns').map((item) => {
+    if (!(PATTERNS as readonly string[]).includes(item)) {
+      throw new OptionError(`--patterns: unknown pattern '${item}' (known: ${PATTERNS.join(', ')})`);
+    }
+    return item as Pattern;
+  });
+  return {
+    loops,
+    patterns: [...new Set(patterns)],
+    durationSeconds: seconds(values.duration, '--duration', 1),
+    warmupSeconds: seconds(values.warmup, '--warmup', 0),
+    idleSeconds: seconds(values.idle, '--idle', 0),
+    json: values.json,
+    engineSettings: engineSettings(values.set),
+  };
+}
+
+function engineSettings(items: readonly string[]): Record<string, string> {
+  const settings = Object.fromEntries(items.map(setting));
+  if (settings.HISTORY_LEVEL === 'none') {
+    throw new OptionError('--set HISTORY_LEVEL=none: the benchmark reads every round trip from the engine\'s history; use activity or higher');
+  }
+  return settings;
+}
+
+function list(text: string, option: string): string[] {
+  const items = text.split(',').map((item) => item.trim());
+  if (items.some((item) => item === '')) throw new OptionError(`${option}: expected a comma-separated list, got '${text}'`);
+  return items;
+}
+
+function positiveInteger(text: string, option: string): number {
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < 1 || value > 500) {
+    throw new OptionError(`${option}: expected whole numbers from 1 to 500, got '${text}'`);
+  }
+  return value;
+}
+
+function seconds(text: string, option: string, minimum: number): number {
+  const value = Number(text);
+  if (!Number.isFinite(value) || value < minimum || value > 3600 || text.trim() === '') {
+    throw new OptionError(`${option}: expected seconds from ${minimum} to 3600, got '${text}'`);
+  }
+  return value;
+}
+
+function setting(text: string): [string, string] {
+  const match = /^([A-Z][A-Z0-9_]*)=(.*)$/.exec(text);
+  if (!match) throw new OptionError(`--set: expected KEY=VALUE with an engine setting such as JOB_CORE_POOL_SIZE=10, got '${text}'`);
+  return [match[1], match[2]];
+}

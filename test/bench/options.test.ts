@@ -1,0 +1,43 @@
+import { expect } from 'chai';
+
+import { OptionError, parseBenchOptions } from '../../bench/options';
+
+describe('bench options', () => {
+  it('defaults to 1, 10 and 50 loops of every pattern for 20 s', () => {
+    const options = parseBenchOptions([]);
+    expect(options.loops).to.deep.equal([1, 10, 50]);
+    expect(options.patterns).to.deep.equal(['push', 'pull-default', 'pull-long']);
+    expect(options.durationSeconds).to.equal(20);
+    expect(options.json).to.equal(false);
+    expect(options.engineSettings).to.deep.equal({});
+  });
+
+  it('reads lists, seconds, --json and engine settings', () => {
+    const options = parseBenchOptions(['--loops', '2, 4', '--patterns', 'pull-long,push', '--duration', '5', '--idle', '0', '--json', '--set', 'JOB_CORE_POOL_SIZE=8', '--set', 'DB_POOL_SIZE=12']);
+    expect(options.loops).to.deep.equal([2, 4]);
+    expect(options.patterns).to.deep.equal(['pull-long', 'push']);
+    expect(options.durationSeconds).to.equal(5);
+    expect(options.idleSeconds).to.equal(0);
+    expect(options.json).to.equal(true);
+    expect(options.engineSettings).to.deep.equal({ JOB_CORE_POOL_SIZE: '8', DB_POOL_SIZE: '12' });
+  });
+
+  const mistakes: Array<[string[], RegExp]> = [
+    [['--loops', '0'], /--loops: expected whole numbers/],
+    [['--loops', '1,,2'], /comma-separated/],
+    [['--loops', 'ten'], /--loops/],
+    [['--patterns', 'poll'], /unknown pattern 'poll'/],
+    [['--duration', '0'], /--duration: expected seconds from 1/],
+    [['--duration', ''], /--duration/],
+    [['--warmup', '-1'], /--warmup/],
+    [['--set', 'pool=3'], /--set: expected KEY=VALUE/],
+    [['--set', 'HISTORY_LEVEL=none'], /reads every round trip from the engine's history/],
+    [['--loop', '1'], /Unknown option '--loop'/],
+    [['extra'], /positional/],
+  ];
+  for (const [argv, message] of mistakes) {
+    it(`refuses ${argv.join(' ')} with a clear message`, () => {
+      expect(() => parseBenchOptions(argv)).to.throw(OptionError, message);
+    });
+  }
+});

@@ -1,0 +1,44 @@
+/**
+ * A short real run of the benchmark: one loop of each pattern for a few seconds on PostgreSQL. It
+ * proves the pieces fit together (stack, pull processes, worker, history queries, proxy), not speed.
+ */
+import { join } from 'node:path';
+
+import { expect } from 'chai';
+
+import { formatReport } from '../../bench/cli';
+import { parseBenchOptions } from '../../bench/options';
+import { BENCH_FOLDER, runBench, type BenchReport } from '../../bench/run';
+
+describe('bench smoke run', function () {
+  this.timeout(180_000);
+  let report: BenchReport;
+
+  before(async () => {
+    // Under the repository, not in a private temporary folder: the PostgreSQL server user must reach it.
+    const options = parseBenchOptions(['--loops', '1', '--duration', '3', '--warmup', '1', '--idle', '2']);
+    report = await runBench(options, () => undefined, join(BENCH_FOLDER, 'smoke-run'));
+  });
+
+  it('completes round trips by push, by pull and by long-polling pull', () => {
+    expect(report.steps.map((step) => step.pattern)).to.deep.equal(['push', 'pull-default', 'pull-long']);
+    for (const step of report.steps) {
+      expect(step.roundTrips, step.pattern).to.be.greaterThan(0);
+      expect(step.p50Ms, step.pattern).to.be.a('number');
+      expect(step.engineCpuSeconds, step.pattern).to.be.at.least(0);
+      expect(step.enginePeakRssMiB, step.pattern).to.be.greaterThan(0);
+    }
+  });
+
+  it('sees no idle requests from push, and polling from the default pull worker', () => {
+    const idle = Object.fromEntries(report.idle.map((i) => [i.pattern, i.requests]));
+    expect(idle.push).to.equal(0);
+    expect(idle['pull-default']).to.be.greaterThan(0);
+  });
+
+  it('measures the cold start and breaks one push round trip down', () => {
+    expect(report.coldStart.firstRoundTripMs).to.be.greaterThan(report.coldStart.engineReadyMs);
+    expect(report.breakdown.map((row) => row.what)).to.include.members(['Echo/Activity_PublishEcho', 'Echo/Activity_AwaitReply', 'Echo/Gateway_Join']);
+    expect(formatReport(report)).to.match(/pull-long/);
+  });
+});
