@@ -23,7 +23,10 @@ export const BENCH_FOLDER = resolve(__dirname, '..', '.local', 'bench');
  * Engine settings of the benchmark over the local stack's: only what a benchmark needs beyond a
  * local run. Settings that are right on Cloud Run too are engine defaults (docker/camunda/README.md).
  */
-export const BENCH_ENGINE_SETTINGS: Readonly<Record<string, string>> = {};
+export const BENCH_ENGINE_SETTINGS: Readonly<Record<string, string>> = {
+  // Round trips and the time line are read from the engine's history, which is off by default.
+  HISTORY_LEVEL: 'activity',
+};
 
 export interface ColdStart {
   /** Engine process start to its first 200 from /ready. */
