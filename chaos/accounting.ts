@@ -4,7 +4,8 @@
  *
  * - Every message the emulator accepted (seen by the publish proxy, including those whose answer the
  *   engine never got) must end delivered exactly once (the engine accepted its reply), absorbed as a
- *   duplicate (the engine had nothing waiting for it), or dead-lettered with a reason. A message
+ *   duplicate (the engine had nothing waiting for it), dead-lettered with a reason, or dropped by a
+ *   request-lost fault (whose loop must then recover by Echo's re-publish). A message
  *   delivered twice, never settled, or delivered without having been published is a violation.
  * - Per loop, the replies the engine accepted carry iterations 1, 2, 3, ... in that order, each once,
  *   and as many as the engine completed Echo instances of that loop (one more at most: a reply
@@ -74,6 +75,8 @@ export class Ledger {
   private readonly fates = new Map<string, MessageFate>();
   private readonly byRequestId = new Map<string, EchoRequestFields>();
   readonly deadLettered = new Map<string, string>();
+  /** Messages a fault took away on purpose (request-lost), with the reason. */
+  readonly droppedByFault = new Map<string, string>();
   /** Per loop, the iterations of accepted replies (by either observer). */
   readonly acceptedIterations = new Map<string, Set<number>>();
   /** Per observer and loop, the last iteration it saw accepted. */
@@ -182,16 +185,30 @@ export class Ledger {
     this.deadLettered.set(messageId, this.fates.get(messageId)?.lastDetail ?? 'no delivery was logged');
   }
 
-  /** Published messages that are neither delivered, absorbed as duplicates, nor dead-lettered (yet). */
+  /** A message that a fault acked without delivering it: accounted for, with the fault as its reason. */
+  recordDroppedByFault(messageId: string, reason: string): void {
+    this.droppedByFault.set(messageId, reason);
+  }
+
+  /** Published messages that are neither delivered, absorbed as duplicates, dead-lettered nor dropped by a fault (yet). */
   unsettled(): PublishedMessage[] {
     return [...this.published.values()].filter((message) => {
       const fate = this.fates.get(message.messageId);
-      return !this.deadLettered.has(message.messageId) && !(fate && (fate.delivered > 0 || fate.duplicate > 0));
+      if (this.deadLettered.has(message.messageId) || this.droppedByFault.has(message.messageId)) return false;
+      return !(fate && (fate.delivered > 0 || fate.duplicate > 0));
     });
   }
 
   /** How the published messages ended, for the report. */
-  settlement(): { published: number; deliveredOnce: number; absorbedAsDuplicate: number; deadLettered: number; unsettled: number; answerLost: number } {
+  settlement(): {
+    published: number;
+    deliveredOnce: number;
+    absorbedAsDuplicate: number;
+    deadLettered: number;
+    droppedByFault: number;
+    unsettled: number;
+    answerLost: number;
+  } {
     let deliveredOnce = 0;
     let absorbedAsDuplicate = 0;
     for (const message of this.published.values()) {
@@ -200,7 +217,15 @@ export class Ledger {
       else if (fate && fate.delivered === 0 && fate.duplicate > 0) absorbedAsDuplicate += 1;
     }
     const answerLost = [...this.published.values()].filter((message) => message.answerLost).length;
-    return { published: this.published.size, deliveredOnce, absorbedAsDuplicate, deadLettered: this.deadLettered.size, unsettled: this.unsettled().length, answerLost };
+    return {
+      published: this.published.size,
+      deliveredOnce,
+      absorbedAsDuplicate,
+      deadLettered: this.deadLettered.size,
+      droppedByFault: this.droppedByFault.size,
+      unsettled: this.unsettled().length,
+      answerLost,
+    };
   }
 
   /**

@@ -377,6 +377,9 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
           ...(fields.iteration !== undefined ? { iteration: fields.iteration } : {}),
           ...(fields.messageId ? { messageId: fields.messageId } : {}),
         };
+        if (planned.faultClass === 'request-lost' && fields.messageId) {
+          ledger.recordDroppedByFault(fields.messageId, `request-lost fault #${planned.index}: acked by the push proxy, never delivered`);
+        }
         tracker.hit(fault, options.recoveryBoundMs);
         met?.();
       },
@@ -400,6 +403,9 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
         return [pushProxy, { kind: 'duplicate' }];
       case 'lost-ack':
         return [pushProxy, { kind: 'replace-answer', status: 503 }];
+      case 'request-lost':
+        // 204 is an ack: Pub/Sub is done with the message, and only Echo's re-publish brings it back.
+        return [pushProxy, { kind: 'refuse', status: 204 }];
       case 'engine-5xx':
         return [engineProxy, planned.afterForwarding ? { kind: 'replace-answer', status: planned.status ?? 502 } : { kind: 'refuse', status: planned.status ?? 503 }];
       default:

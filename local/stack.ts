@@ -31,6 +31,10 @@ export const DEFAULT_RUN_FOLDER = resolve(__dirname, '..', '.local', 'run');
  * - PUBLISH_RETRY_TIME_CYCLE R999999/PT2S: still in effect forever, but a failed publish (emulator
  *   restarting, say) costs two seconds instead of thirty, well inside the stall bound of the monitor,
  *   while a loop facing a dead emulator retries only every two seconds.
+ * - REPUBLISH_AFTER PT30S: the emulator now and then drops a message for good after failed pushes
+ *   (see LOCAL_SUBSCRIPTION); Echo publishes its request again after 30 s without a reply instead of
+ *   the engine's default 5 minutes: a first redelivery (10 s backoff) still comes well before it, and a
+ *   duplicate from a later one is absorbed.
  * Everything else keeps the engine's defaults, so the local loop is the deployed one.
  */
 export const LOCAL_ENGINE_SETTINGS: Readonly<Record<string, string>> = {
@@ -38,6 +42,7 @@ export const LOCAL_ENGINE_SETTINGS: Readonly<Record<string, string>> = {
   JOB_ACQUISITION_WAIT_MS: '100',
   JOB_MAX_WAIT_MS: '1000',
   PUBLISH_RETRY_TIME_CYCLE: 'R999999/PT2S',
+  REPUBLISH_AFTER: 'PT30S',
 };
 
 /**

@@ -16,6 +16,8 @@ export interface EngineResult {
   readonly detail: string;
   readonly engineStatus?: number;
   readonly engineMs: number;
+  /** Answers of 500 OptimisticLockingException that were sent again before this result. */
+  readonly conflicts?: number;
 }
 
 export type Classification = Pick<EngineResult, 'outcome' | 'severity' | 'detail'>;
@@ -28,6 +30,11 @@ export interface ForwardOptions {
 const MAX_DETAIL_CHARS = 200;
 // Camunda's text when neither an execution nor a message start event matches (Camunda 7.x).
 const NOTHING_MATCHES = /no process definition or execution matches/i;
+// A reply that meets another transaction on the same instance (the publish job committing, a stop)
+// gets 500 with this type. Sent again it succeeds or finds nothing waiting, so it is retried here at
+// once instead of by a Pub/Sub redelivery, which waits at least the retry policy's 10 s.
+const CONFLICT_TYPE = 'OptimisticLockingException';
+const CONFLICT_RETRY_DELAYS_MS = [20, 100, 300];
 
 /** The message correlation request. `all` stays unset: with all=true zero matches is not an error. */
 export function correlationBody(request: EchoRequest): Record<string, unknown> {
@@ -69,21 +76,28 @@ export async function forwardToEngine(request: EchoRequest, config: EchoConfig, 
     return { outcome: 'retry', severity: 'ERROR', detail: shorten(`could not get an ID token: ${errorText(error)}`), engineMs: elapsed() };
   }
 
-  try {
-    // Node's global fetch keeps connections alive between deliveries. The signal bounds the
-    // whole exchange, body included, so a hung engine cannot outlive the push ack deadline.
-    const response = await fetch(config.messageEndpoint, {
-      method: 'POST',
-      headers,
-      body: JSON.stringify(correlationBody(request)),
-      redirect: 'manual',
-      signal: AbortSignal.timeout(config.timeoutMs),
-    });
-    const body = await response.text();
-    return { ...classifyEngineResponse(response.status, body), engineStatus: response.status, engineMs: elapsed() };
-  } catch (error) {
-    const detail = isTimeout(error) ? `engine did not answer within ${config.timeoutMs} ms` : `engine unreachable: ${errorText(error)}`;
-    return { outcome: 'retry', severity: 'WARNING', detail: shorten(detail), engineMs: elapsed() };
+  const body = JSON.stringify(correlationBody(request));
+  for (let conflicts = 0; ; conflicts++) {
+    try {
+      // Node's global fetch keeps connections alive between deliveries. The signal bounds the
+      // whole exchange, body included, so a hung engine cannot outlive the push ack deadline.
+      const response = await fetch(config.messageEndpoint, {
+        method: 'POST',
+        headers,
+        body,
+        redirect: 'manual',
+        signal: AbortSignal.timeout(config.timeoutMs),
+      });
+      const answer = await response.text();
+      if (response.status === 500 && isConflict(answer) && conflicts < CONFLICT_RETRY_DELAYS_MS.length) {
+        await new Promise((resolve) => setTimeout(resolve, CONFLICT_RETRY_DELAYS_MS[conflicts]));
+        continue;
+      }
+      return { ...classifyEngineResponse(response.status, answer), engineStatus: response.status, engineMs: elapsed(), conflicts };
+    } catch (error) {
+      const detail = isTimeout(error) ? `engine did not answer within ${config.timeoutMs} ms` : `engine unreachable: ${errorText(error)}`;
+      return { outcome: 'retry', severity: 'WARNING', detail: shorten(detail), engineMs: elapsed(), conflicts };
+    }
   }
 }
 
@@ -100,6 +114,14 @@ async function requestHeaders(config: EchoConfig, idTokens: IdTokenSource | unde
     headers[config.basicAuth ? 'x-serverless-authorization' : 'authorization'] = bearer;
   }
   return headers;
+}
+
+function isConflict(body: string): boolean {
+  try {
+    return (JSON.parse(body) as { type?: unknown }).type === CONFLICT_TYPE;
+  } catch {
+    return false;
+  }
 }
 
 function camundaMessage(body: string): string {

@@ -91,5 +91,6 @@ function resultLine(request: EchoRequest, envelope: PubsubEnvelope, result: Engi
     processInstanceId: request.processInstanceId,
     engineStatus: result.engineStatus,
     engineMs: result.engineMs,
+    conflicts: result.conflicts || undefined,
   };
 }

@@ -20,6 +20,8 @@ export interface DeliveryLog {
   readonly processInstanceId?: string;
   readonly engineStatus?: number;
   readonly engineMs?: number;
+  /** How often the engine answered 500 OptimisticLockingException and the reply was sent again at once. */
+  readonly conflicts?: number;
   /** Why a message was invalid. */
   readonly reason?: string;
 }

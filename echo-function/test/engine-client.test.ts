@@ -134,6 +134,29 @@ describe('echo-function engine client', () => {
       expect(result).to.deep.include({ outcome: 'duplicate', engineStatus: 400 });
     });
 
+    it('sends a reply again at once when it met a concurrent transaction (500 OptimisticLockingException)', async () => {
+      const conflict = { status: 500, body: JSON.stringify({ type: 'OptimisticLockingException', message: 'ENGINE-03005 Entity was updated by another transaction concurrently.' }) };
+      let calls = 0;
+      engine.answer = () => (++calls <= 2 ? conflict : { status: 204 });
+      const result = await forwardToEngine(request, configFor());
+      expect(result).to.deep.include({ outcome: 'delivered', engineStatus: 204, conflicts: 2 });
+      expect(engine.requests).to.have.length(3);
+      expect(new Set(engine.requests.map((r) => r.body)).size, 'the same body every time').to.equal(1);
+    });
+
+    it('asks for a redelivery after three resends that all met a conflict, and never resends another 500', async () => {
+      engine.answer = () => ({ status: 500, body: JSON.stringify({ type: 'OptimisticLockingException', message: 'conflict' }) });
+      const afterConflicts = await forwardToEngine(request, configFor());
+      expect(afterConflicts).to.deep.include({ outcome: 'retry', engineStatus: 500, conflicts: 3 });
+      expect(engine.requests).to.have.length(4);
+
+      engine.reset();
+      engine.answer = () => ({ status: 500, body: JSON.stringify({ type: 'ProcessEngineException', message: 'boom' }) });
+      const other = await forwardToEngine(request, configFor());
+      expect(other).to.deep.include({ outcome: 'retry', engineStatus: 500, conflicts: 0 });
+      expect(engine.requests).to.have.length(1);
+    });
+
     it('does not follow a redirect', async () => {
       engine.answer = (req) => (req.path === '/engine-rest/message' ? { status: 307, body: '' } : { status: 204 });
       const result = await forwardToEngine(request, configFor());

@@ -102,7 +102,9 @@ describe('BPMN block EchoLoop', function () {
     expect(accepted).to.deep.equal(Array.from({ length: LAST }, (_, i) => i + 1));
     const refused = replies.filter((r) => r.status !== 204);
     expect(refused.every((r) => r.status === 400), 'every other reply is a duplicate (400)').to.equal(true);
-    expect(refused.length, 'duplicate replies and the reply to the duplicate publish').to.equal(duplicateReplyAt.size + 1);
+    // The publish at 60 whose answer was dropped is published again only if its retry runs before the
+    // reply to the first copy has ended that Echo; then the second copy's reply is one more 400.
+    expect(refused.length, 'duplicate replies (and the reply to a duplicate publish)').to.be.oneOf([duplicateReplyAt.size, duplicateReplyAt.size + 1]);
     // One request id per iteration, however often it was published.
     for (const iteration of iterations) {
       const ids = new Set(published.filter((r) => r.iteration === iteration).map((r) => `${r.processInstanceId}/${r.requestId}`));
@@ -125,9 +127,12 @@ describe('BPMN block EchoLoop', function () {
     };
     const loop = await startLoop('loop-stop');
     const waiting = echoRequestOf(await publishedOf('loop-stop', 3));
-    // A stop that meets the publish's own asyncAfter job fails on optimistic locking (500: send it
-    // again, as bpmn/README.md says and local/stack.ts does); this test is about a stop that gets through.
-    await eventually('the publish of iteration 3 to be done', async () => (await processJobs()).length === 0);
+    // A stop that meets the running publish job fails on optimistic locking (500: send it again, as
+    // bpmn/README.md says and local/stack.ts does); this test is about a stop that gets through.
+    await eventually('the publish of iteration 3 to be done', async () => {
+      const [echo] = await activeEchos('loop-stop');
+      return echo && (await camunda.currentActivities(echo.id)).join() === 'Activity_AwaitReply,Event_NoReplyYet';
+    });
 
     const stop = await camunda.correlate({ messageName: 'StopEchoLoop', businessKey: 'loop-stop' });
     expect(stop.status).to.equal(204);
@@ -178,11 +183,14 @@ describe('BPMN block EchoLoop', function () {
     expect(await camunda.count('process-instance', { processDefinitionKey: 'EchoLoop' })).to.equal(2);
   });
 
-  it('refuses to start without a loop name, project or topic', async () => {
+  it('refuses to start without a loop name, project or topic, or with a republishAfter that is no duration', async () => {
     for (const [businessKey, vars, reason] of [
       [undefined, { project: 'p-1', topic: 'echo-requests' }, 'needs a business key'],
       ['loop-z', { topic: 'echo-requests' }, "needs the variable 'project'"],
       ['loop-z', { project: 'p-1' }, "needs the variable 'topic'"],
+      // Checked by the first Echo, inside the start request.
+      ['loop-z', { project: 'p-1', topic: 'echo-requests', republishAfter: 'soon' }, "republishAfter 'soon' is not an ISO-8601 duration"],
+      ['loop-z', { project: 'p-1', topic: 'echo-requests', republishAfter: 'PT0S' }, 'of at least one second'],
     ] as const) {
       const answer = await camunda.request('POST', '/process-definition/key/EchoLoop/start', {
         ...(businessKey ? { businessKey } : {}),

@@ -52,11 +52,11 @@ describe('BPMN block Echo', function () {
   const ended = (processInstanceId: string) =>
     eventually(`${processInstanceId} to end`, async () => ((await camunda.isRunning(processInstanceId)) ? undefined : true));
 
-  /** Published, and waiting for the reply only: branch A waits at the join, branch B in the receive task. */
+  /** Published, and waiting: one branch in the receive task, the other at the timer that would publish again. */
   const waitingForReply = (processInstanceId: string) =>
     eventually(`${processInstanceId} to wait for its reply only`, async () => {
       const current = await camunda.currentActivities(processInstanceId);
-      return current.join() === 'Activity_AwaitReply,Gateway_Join' ? true : undefined;
+      return current.join() === 'Activity_AwaitReply,Event_NoReplyYet' ? true : undefined;
     });
 
   const historicVariable = async (processInstanceId: string, name: string) => {
@@ -119,14 +119,16 @@ describe('BPMN block Echo', function () {
     expect(await camunda.incidents({ processInstanceId: instance.id })).to.be.empty;
   });
 
-  it('a duplicate reply gets 400 and changes nothing, both while the join is pending and after the end', async () => {
+  it('of two replies at once one wins; the other gets 400, or 500 (optimistic locking) and then 400; nothing changes after the end', async () => {
     const instance = await startEcho();
     const [message] = await publishedFor(instance.id);
     const request = echoRequestOf(message);
+    await waitingForReply(instance.id);
     const instancesBefore = await camunda.count('process-instance');
 
-    const [first, second] = await Promise.all([sendReply(engine.engine.restUrl, request), sendReply(engine.engine.restUrl, request)]);
-    expect([first, second].sort()).to.deep.equal([204, 400]);
+    const answers = await Promise.all([sendReply(engine.engine.restUrl, request), sendReply(engine.engine.restUrl, request)]);
+    expect(answers.filter((status) => status === 204), `answers ${answers}`).to.have.length(1);
+    expect(answers.filter((status) => status !== 204)[0]).to.be.oneOf([400, 500]);
     await ended(instance.id);
 
     const late = await camunda.correlate(replyBody(request, { late: true }));
@@ -210,6 +212,51 @@ describe('BPMN block Echo', function () {
     const [message] = await publishedFor(instance.id);
     expect(await sendReply(engine.engine.restUrl, echoRequestOf(message))).to.equal(204);
     await ended(instance.id);
+  });
+
+  it('without a reply publishes the same request again after republishAfter, until a reply ends it', async () => {
+    const instance = await startEcho({ republishAfter: 'PT2S' });
+    const messages = await publishedFor(instance.id, 3);
+    const requests = messages.map(echoRequestOf);
+    expect(new Set(requests.map((r) => r.requestId)).size, 'one request id').to.equal(1);
+    expect(new Set(messages.map((m) => m.messageId)).size, 'three messages').to.equal(3);
+    for (let i = 1; i < messages.length; i++) {
+      expect(messages[i].at - messages[i - 1].at, 'the delay between two publishes').to.be.at.least(1_900);
+      expect(Date.parse(requests[i].sentAt)).to.be.above(Date.parse(requests[i - 1].sentAt));
+    }
+
+    // The reply to the first copy still counts; the later copies' replies are duplicates.
+    expect(await sendReply(engine.engine.restUrl, requests[0])).to.equal(204);
+    await ended(instance.id);
+    expect(await sendReply(engine.engine.restUrl, requests[2])).to.equal(400);
+    const publishedAtEnd = pubsub.published.length;
+    await sleep(3_000);
+    expect(pubsub.published.length, 'no publish after the reply').to.equal(publishedAtEnd);
+    expect(await camunda.jobs({ processInstanceId: instance.id })).to.be.empty;
+  });
+
+  it('a reply that comes while a re-publish keeps failing ends the Echo: no job, no incident left', async () => {
+    const instance = await startEcho({ republishAfter: 'PT1S', publishRetryTimeCycle: 'R100/PT1S' });
+    const [message] = await publishedFor(instance.id);
+    pubsub.failNext(...Array.from({ length: 50 }, () => ({ status: 503, body: 'unavailable' })));
+    await eventually('the re-publish to fail', async () => (await camunda.jobs({ processInstanceId: instance.id, withException: 'true' }))[0]);
+
+    expect(await sendReply(engine.engine.restUrl, echoRequestOf(message))).to.equal(204);
+    await ended(instance.id);
+    expect(await camunda.jobs({ processInstanceId: instance.id })).to.be.empty;
+    expect(await camunda.incidents({ processInstanceId: instance.id })).to.be.empty;
+    expect((await camunda.historicInstance(instance.id))?.state).to.equal('COMPLETED');
+  });
+
+  it('refuses a republishAfter that is no duration before anything is published', async () => {
+    for (const republishAfter of ['in five minutes', 'PT0.2S']) {
+      const answer = await camunda.request('POST', '/process-definition/key/Echo/start', {
+        variables: variables({ project: 'test-project', topic: 'echo-requests', republishAfter }),
+      });
+      expect(answer.status, republishAfter).to.equal(500);
+      expect(JSON.stringify(answer.body)).to.contain(`republishAfter '${republishAfter}' is not an ISO-8601 duration of at least one second`);
+    }
+    expect(pubsub.attempts).to.be.empty;
   });
 
   it('no message start event listens for the reply: an unmatched reply starts nothing', async () => {

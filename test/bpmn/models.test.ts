@@ -65,7 +65,7 @@ describe('BPMN building blocks, as files', () => {
   });
 
   it('use readable ids', () => {
-    const readable = /^(Definitions|Process|Activity|Event|Gateway|Flow|Error|Message|ErrorEventDefinition|MessageEventDefinition|BPMNDiagram|BPMNPlane)_[A-Z][A-Za-z0-9]*(_di)?$/;
+    const readable = /^(Definitions|Process|Activity|Event|Gateway|Flow|Error|Message|ErrorEventDefinition|MessageEventDefinition|TimerEventDefinition|TerminateEventDefinition|BPMNDiagram|BPMNPlane)_[A-Z][A-Za-z0-9]*(_di)?$/;
     for (const file of files) {
       const ids = [...read(file).matchAll(/\sid="([^"]*)"/g)].map((m) => m[1]);
       const processId = file.replace('.bpmn', '');
@@ -73,35 +73,47 @@ describe('BPMN building blocks, as files', () => {
     }
   });
 
-  it('Echo: the publish is asyncBefore (not exclusive) and asyncAfter, retrying on the configurable cycle', () => {
+  it('Echo: the publish is asyncBefore, retrying on the configurable cycle', () => {
     const xml = read('Echo.bpmn');
     const publish = byId(xml, 'bpmn:callActivity', 'Activity_PublishEcho');
-    expect(publish.attributes).to.include({
-      calledElement: 'PubsubPublish',
-      'camunda:asyncBefore': 'true',
-      'camunda:exclusive': 'false',
-      'camunda:asyncAfter': 'true',
-    });
+    expect(publish.attributes).to.include({ calledElement: 'PubsubPublish', 'camunda:asyncBefore': 'true' });
+    expect(publish.attributes).to.not.have.property('camunda:asyncAfter');
     const [cycle] = elements(publish.body, 'camunda:failedJobRetryTimeCycle');
     expect(cycle.body.trim()).to.match(RETRY_CYCLE);
   });
 
-  it('Echo: the reply is awaited in parallel with the publish, asyncAfter, and the branches join in exclusive jobs', () => {
+  it('Echo: without a reply the publish branch publishes again after republishAfter, forever', () => {
     const xml = read('Echo.bpmn');
+    const targetOf = (flow: string) => byId(xml, 'bpmn:sequenceFlow', flow).attributes.targetRef;
+    const outgoingOf = (element: XmlElement) => elements(element.body, 'bpmn:outgoing').map((e) => e.body);
+
+    const publish = byId(xml, 'bpmn:callActivity', 'Activity_PublishEcho');
+    const [afterPublish] = outgoingOf(publish);
+    const timer = byId(xml, 'bpmn:intermediateCatchEvent', targetOf(afterPublish));
+    expect(timer.attributes.id).to.equal('Event_NoReplyYet');
+    const [duration] = elements(timer.body, 'bpmn:timeDuration');
+    expect(duration.body.trim()).to.match(/^\$\{.*republishAfter.*blockSettings\.republishAfter.*\}$/);
+    expect(elements(timer.body, 'camunda:failedJobRetryTimeCycle')[0].body.trim()).to.match(RETRY_CYCLE);
+
+    const merge = byId(xml, 'bpmn:exclusiveGateway', targetOf(outgoingOf(timer)[0]));
+    expect(outgoingOf(merge).map(targetOf)).to.deep.equal(['Activity_PublishEcho']);
+  });
+
+  it('Echo: the reply is awaited in parallel with the publish, and ends the whole instance', () => {
+    const xml = read('Echo.bpmn');
+    const targetOf = (flow: string) => byId(xml, 'bpmn:sequenceFlow', flow).attributes.targetRef;
     const fork = byId(xml, 'bpmn:parallelGateway', 'Gateway_Fork');
-    const outgoing = elements(fork.body, 'bpmn:outgoing').map((e) => e.body);
-    const targets = outgoing.map((flow) => byId(xml, 'bpmn:sequenceFlow', flow).attributes.targetRef).sort();
-    expect(targets).to.deep.equal(['Activity_AwaitReply', 'Activity_PublishEcho']);
+    const targets = elements(fork.body, 'bpmn:outgoing').map((e) => targetOf(e.body)).sort();
+    expect(targets).to.deep.equal(['Activity_AwaitReply', 'Gateway_Publish']);
 
     const receive = byId(xml, 'bpmn:receiveTask', 'Activity_AwaitReply');
-    expect(receive.attributes['camunda:asyncAfter']).to.equal('true');
     expect(byId(xml, 'bpmn:message', receive.attributes.messageRef).attributes.name).to.equal('EchoReply');
-    expect(elements(receive.body, 'camunda:failedJobRetryTimeCycle')[0].body.trim()).to.match(RETRY_CYCLE);
-
-    const join = byId(xml, 'bpmn:parallelGateway', 'Gateway_Join');
-    expect(join.attributes['camunda:asyncBefore']).to.equal('true');
-    expect(join.attributes['camunda:exclusive'] ?? 'true').to.equal('true');
-    expect(elements(join.body, 'bpmn:incoming')).to.have.length(2);
+    // The correlating request ends the Echo: an async continuation here would be a job that can
+    // conflict with the publish job and then wait a whole retry interval.
+    expect(receive.attributes).to.not.have.property('camunda:asyncAfter');
+    const end = byId(xml, 'bpmn:endEvent', targetOf(elements(receive.body, 'bpmn:outgoing')[0].body));
+    expect(end.body, 'a terminate end event cancels a pending re-publish').to.contain('bpmn:terminateEventDefinition');
+    expect(elements(xml, 'bpmn:endEvent')).to.have.length(1);
   });
 
   it('no message start event anywhere, so an unmatched reply can never start a process', () => {

@@ -31,7 +31,7 @@ describe('chaos accounting', () => {
     ledger.recordDelivery(line('duplicate', 'm3', 'a', 2));
     ledger.finish(new Map([['a', 2]]));
     expect(ledger.violations).to.deep.equal([]);
-    expect(ledger.settlement()).to.deep.equal({ published: 3, deliveredOnce: 2, absorbedAsDuplicate: 1, deadLettered: 0, unsettled: 0, answerLost: 1 });
+    expect(ledger.settlement()).to.deep.equal({ published: 3, deliveredOnce: 2, absorbedAsDuplicate: 1, deadLettered: 0, droppedByFault: 0, unsettled: 0, answerLost: 1 });
     expect(ledger.request('a-2')).to.deep.include({ loop: 'a', iteration: 2 });
   });
 
@@ -51,6 +51,18 @@ describe('chaos accounting', () => {
     ledger.recordDeadLetter('m1');
     expect(ledger.unsettled()).to.deep.equal([]);
     expect(ledger.deadLettered.get('m1')).to.equal('engine answered 404');
+  });
+
+  it('counts a message dropped by a request-lost fault as settled; its re-published copy carries the iteration', () => {
+    const ledger = new Ledger();
+    publish(ledger, 'm1', 'a', 1);
+    ledger.recordDroppedByFault('m1', 'request-lost fault #3');
+    expect(ledger.unsettled()).to.deep.equal([]);
+    publish(ledger, 'm2', 'a', 1); // the re-publish, same request
+    ledger.recordDelivery(line('delivered', 'm2', 'a', 1));
+    ledger.finish(new Map([['a', 1]]));
+    expect(ledger.violations).to.deep.equal([]);
+    expect(ledger.settlement()).to.deep.include({ published: 2, deliveredOnce: 1, droppedByFault: 1, unsettled: 0 });
   });
 
   it('reports a reply accepted twice, an iteration out of order, and a delivery never published', () => {

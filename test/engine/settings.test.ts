@@ -32,6 +32,8 @@ describe('engine settings', function () {
     { what: 'a malformed JDBC URL', settings: { DB_TYPE: 'postgres', DB_URL: 'postgres://x/y' }, variable: 'DB_URL', fix: /jdbc:postgresql:/ },
     { what: 'a bad retry cycle', settings: { JOB_RETRY_TIME_CYCLE: 'R3/soon' }, variable: 'JOB_RETRY_TIME_CYCLE', fix: /R999999\/PT30S/ },
     { what: 'a bad publish retry cycle', settings: { PUBLISH_RETRY_TIME_CYCLE: 'forever' }, variable: 'PUBLISH_RETRY_TIME_CYCLE', fix: /R<count>/ },
+    { what: 'a re-publish delay that is no duration', settings: { REPUBLISH_AFTER: '5 minutes' }, variable: 'REPUBLISH_AFTER', fix: /PT5M/ },
+    { what: 'a re-publish delay below one second', settings: { REPUBLISH_AFTER: 'PT0.5S' }, variable: 'REPUBLISH_AFTER', fix: /at least one second/ },
     { what: 'a port that is not a number', settings: { PORT: 'eighty' }, variable: 'PORT', fix: /whole number from 0 to 65535/ },
     { what: 'an unknown history level', settings: { HISTORY_LEVEL: 'everything' }, variable: 'HISTORY_LEVEL', fix: /activity, audit, full, none/ },
     { what: 'a bad history time to live', settings: { HISTORY_TIME_TO_LIVE: '7 days' }, variable: 'HISTORY_TIME_TO_LIVE', fix: /P1D/ },

@@ -7,8 +7,9 @@ package camundaserverless.engine;
  * @param metadataUrl base URL of the metadata server that hands out access tokens (METADATA_URL)
  * @param pubsubUrl base URL of the Pub/Sub REST API (PUBSUB_URL)
  * @param publishRetryTimeCycle the failedJobRetryTimeCycle of a publish (PUBLISH_RETRY_TIME_CYCLE)
+ * @param republishAfter how long Echo waits for a reply before it publishes its request again (REPUBLISH_AFTER)
  */
-public record BlockSettings(String metadataUrl, String pubsubUrl, String publishRetryTimeCycle) {
+public record BlockSettings(String metadataUrl, String pubsubUrl, String publishRetryTimeCycle, String republishAfter) {
 
   // JUEL resolves ${blockSettings.pubsubUrl} through bean getters, which a record does not have.
   public String getMetadataUrl() {
@@ -21,5 +22,9 @@ public record BlockSettings(String metadataUrl, String pubsubUrl, String publish
 
   public String getPublishRetryTimeCycle() {
     return publishRetryTimeCycle;
+  }
+
+  public String getRepublishAfter() {
+    return republishAfter;
   }
 }

@@ -54,6 +54,7 @@ public class EngineApplication {
   /** What the BPMN building blocks may read in expressions, as ${blockSettings.pubsubUrl} and so on. */
   @Bean
   BlockSettings blockSettings() {
-    return new BlockSettings(settings.metadataUrl, settings.pubsubUrl, settings.publishRetryTimeCycle);
+    return new BlockSettings(settings.metadataUrl, settings.pubsubUrl, settings.publishRetryTimeCycle,
+        settings.republishAfter);
   }
 }

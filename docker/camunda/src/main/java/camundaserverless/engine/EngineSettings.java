@@ -73,6 +73,7 @@ public final class EngineSettings {
 
   // Settings the BPMN building blocks read through the blockSettings bean
   final String publishRetryTimeCycle;
+  final String republishAfter;
   final String metadataUrl;
   final String pubsubUrl;
 
@@ -124,6 +125,12 @@ public final class EngineSettings {
     historyRemovalTimeStrategy = oneOf("HISTORY_REMOVAL_TIME_STRATEGY", "start", REMOVAL_TIME_STRATEGIES);
 
     publishRetryTimeCycle = retryTimeCycle("PUBLISH_RETRY_TIME_CYCLE", "R999999/PT30S");
+    // A request that Pub/Sub accepted can still be lost to its subscriber (dead-lettered after failed
+    // deliveries, dropped by the emulator); Echo publishes it again after this long without a reply.
+    republishAfter = parsed("REPUBLISH_AFTER", "PT5M", value -> {
+      if (Duration.parse(value).compareTo(Duration.ofSeconds(1)) < 0) throw new IllegalArgumentException();
+      return value;
+    }, "is not an ISO-8601 duration of at least one second: set it to one such as PT5M");
     metadataUrl = baseUrl("METADATA_URL", "http://metadata.google.internal");
     pubsubUrl = baseUrl("PUBSUB_URL", "https://pubsub.googleapis.com");
 
