@@ -46,6 +46,7 @@ const engine = new CamundaServerless('camunda', {
   },
   engine: {
     publishRetryTimeCycle: cfg.publishRetryTimeCycle,
+    ...(cfg.republishAfter !== undefined ? { republishAfter: cfg.republishAfter } : {}),
     ...(cfg.jobRetryTimeCycle !== undefined ? { jobRetryTimeCycle: cfg.jobRetryTimeCycle } : {}),
     ...(cfg.historyLevel !== undefined ? { historyLevel: cfg.historyLevel } : {}),
     ...(cfg.historyTimeToLive !== undefined ? { historyTimeToLive: cfg.historyTimeToLive } : {}),

@@ -31,6 +31,7 @@ import {
   INGRESS,
   type IngressName,
   isDayTimeDuration,
+  isRepublishDelay,
   isRetryTimeCycle,
   MEMORY,
   NAME_PREFIX,
@@ -101,6 +102,12 @@ export interface CamundaDatabaseArgs {
 export interface CamundaEngineSettings {
   /** `failedJobRetryTimeCycle` of the publish step. Default `R999999/PT30S` (retry practically forever). */
   readonly publishRetryTimeCycle?: pulumi.Input<string>;
+  /**
+   * How long Echo waits for a reply before it publishes the same request again (`REPUBLISH_AFTER`), an
+   * ISO duration of at least one second. It brings back a request lost after Pub/Sub accepted it, such
+   * as a dead-lettered one. Default: the engine's own, `PT5M`.
+   */
+  readonly republishAfter?: pulumi.Input<string>;
   /** Engine-wide default `failedJobRetryTimeCycle`. Default: the engine's own. */
   readonly jobRetryTimeCycle?: pulumi.Input<string>;
   /**
@@ -247,6 +254,7 @@ const RESERVED_ENV = new Set([
   'ADMIN_PASSWORD',
   'JAVA_TOOL_OPTIONS',
   'PUBLISH_RETRY_TIME_CYCLE',
+  'REPUBLISH_AFTER',
   'JOB_RETRY_TIME_CYCLE',
   'HISTORY_LEVEL',
   'HISTORY_TIME_TO_LIVE',
@@ -275,6 +283,7 @@ const settingsSchema = z
     databaseDiskSizeGb: z.number().int().min(10, 'must be at least 10'),
     databasePoolSize: z.number().int().min(1, 'must be at least 1').max(100, 'must be at most 100'),
     publishRetryTimeCycle: z.string().refine(isRetryTimeCycle, 'must be a retry cycle such as R999999/PT30S, R/PT1M or PT1M,PT5M'),
+    republishAfter: z.string().refine(isRepublishDelay, 'must be a duration of at least one second such as PT5M or PT30S'),
     jobRetryTimeCycle: z.string().refine(isRetryTimeCycle, 'must be a retry cycle such as R5/PT1M or PT1M,PT5M'),
     historyLevel: z.enum(HISTORY_LEVELS, `must be one of ${HISTORY_LEVELS.join(', ')}`),
     historyTimeToLive: z.string().refine(isDayTimeDuration, 'must be a duration in days, hours, minutes, seconds such as P1D or PT12H'),
@@ -405,6 +414,7 @@ export class CamundaServerless extends pulumi.ComponentResource implements Engin
       databaseDiskSizeGb: db.diskSizeGb ?? CAMUNDA_DEFAULTS.databaseDiskSizeGb,
       databasePoolSize: db.poolSize ?? CAMUNDA_DEFAULTS.databasePoolSize,
       publishRetryTimeCycle: engine.publishRetryTimeCycle ?? CAMUNDA_DEFAULTS.publishRetryTimeCycle,
+      republishAfter: engine.republishAfter,
       jobRetryTimeCycle: engine.jobRetryTimeCycle,
       historyLevel: engine.historyLevel as pulumi.Input<Settings['historyLevel']> | undefined,
       historyTimeToLive: engine.historyTimeToLive,
@@ -571,6 +581,7 @@ export class CamundaServerless extends pulumi.ComponentResource implements Engin
       env.push({ name: 'ADMIN_PASSWORD', valueSource: { secretKeyRef: { secret: adminSecret.secretId, version: adminSecret.version } } });
     }
     const optionalEnv: [string, pulumi.Input<string | number> | undefined, keyof Settings][] = [
+      ['REPUBLISH_AFTER', engine.republishAfter, 'republishAfter'],
       ['JOB_RETRY_TIME_CYCLE', engine.jobRetryTimeCycle, 'jobRetryTimeCycle'],
       ['HISTORY_LEVEL', engine.historyLevel, 'historyLevel'],
       ['HISTORY_TIME_TO_LIVE', engine.historyTimeToLive, 'historyTimeToLive'],

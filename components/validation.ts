@@ -42,6 +42,14 @@ export function isDayTimeDuration(value: string): boolean {
   return JAVA_DURATION.test(value);
 }
 
+/** True for Echo's re-publish delay (REPUBLISH_AFTER): a day-time duration of at least one second. */
+export function isRepublishDelay(value: string): boolean {
+  const parts = /^P(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+(?:\.\d+)?)S)?)?$/.exec(value);
+  if (!parts || !isDayTimeDuration(value)) return false;
+  const [days, hours, minutes, seconds] = parts.slice(1).map((part) => Number(part ?? 0));
+  return ((days * 24 + hours) * 60 + minutes) * 60 + seconds >= 1;
+}
+
 /**
  * True for a Camunda `failedJobRetryTimeCycle`: `R<n>/<duration>` (`R/<duration>` repeats without
  * limit) or a comma-separated list of durations (`PT1M,PT5M,PT10M`).

@@ -344,7 +344,7 @@ describe('CamundaServerless: options', () => {
 
   it('engine settings become environment variables', async () => {
     const run = await deploy({
-      engine: { jobRetryTimeCycle: 'R5/PT1M', historyLevel: 'audit', historyTimeToLive: 'P7D', historyCleanupWindow: '00:00-06:00', jobLockTimeMs: 60000, jobMaxWaitMs: 5000, publishRetryTimeCycle: 'R/PT10S' },
+      engine: { jobRetryTimeCycle: 'R5/PT1M', historyLevel: 'audit', historyTimeToLive: 'P7D', historyCleanupWindow: '00:00-06:00', jobLockTimeMs: 60000, jobMaxWaitMs: 5000, publishRetryTimeCycle: 'R/PT10S', republishAfter: 'PT2M' },
       environment: { JOB_CORE_POOL_SIZE: '4' },
     });
     const values = Object.fromEntries((container(run).envs as { name: string; value?: string }[]).map((e) => [e.name, e.value]));
@@ -356,6 +356,7 @@ describe('CamundaServerless: options', () => {
       JOB_LOCK_TIME_MS: '60000',
       JOB_MAX_WAIT_MS: '5000',
       PUBLISH_RETRY_TIME_CYCLE: 'R/PT10S',
+      REPUBLISH_AFTER: 'PT2M',
       JOB_CORE_POOL_SIZE: '4',
     });
   });
@@ -372,6 +373,8 @@ describe('CamundaServerless: argument checks fail the preview with a clear messa
     ['min above max', { minInstances: 3, maxInstances: 2 }, /minInstances: \(3\) must not exceed maxInstances \(2\): lower minInstances or raise maxInstances/],
     ['a region that is no region', { region: 'Europe West' }, /region: must be a GCP region such as europe-west1/],
     ['a retry cycle that does not parse', { engine: { publishRetryTimeCycle: 'every 30s' } }, /publishRetryTimeCycle: must be a retry cycle such as R999999\/PT30S/],
+    ['a re-publish delay below a second', { engine: { republishAfter: 'PT0.5S' } }, /republishAfter: must be a duration of at least one second such as PT5M/],
+    ['a re-publish delay in months', { engine: { republishAfter: 'P1M' } }, /republishAfter: must be a duration of at least one second/],
     ['a fractional CPU', { cpu: '0.5' }, /cpu: must be one of 1, 2, 4, 6, 8/],
     ['an unknown history level', { engine: { historyLevel: 'verbose' } }, /historyLevel: must be one of none, activity, audit, full/],
     ['a history time to live the engine cannot read', { engine: { historyTimeToLive: 'P1M' } }, /historyTimeToLive: must be a duration in days, hours, minutes, seconds/],

@@ -5,6 +5,7 @@ import fc from 'fast-check';
 import {
   isDayTimeDuration,
   isIsoDuration,
+  isRepublishDelay,
   isRetryTimeCycle,
   NAME_PREFIX,
   NAME_PREFIX_MAX,
@@ -52,6 +53,22 @@ describe('validation: history time to live (java.time.Duration)', () => {
 
   it('refuses years, months, weeks and plain numbers, which Duration.parse rejects', () => {
     for (const bad of ['P1Y', 'P1M', 'P2W', '30', 'P', 'PT', 'P1DT']) expect(isDayTimeDuration(bad), bad).to.equal(false);
+  });
+});
+
+describe("validation: Echo's re-publish delay", () => {
+  it('accepts day-time durations of one second or more, and only those', () => {
+    for (const ok of ['PT1S', 'PT5M', 'PT1.5S', 'P1D', 'PT0M1S', 'P0DT0H0M1S']) expect(isRepublishDelay(ok), ok).to.equal(true);
+    for (const bad of ['PT0S', 'PT0.999S', 'P0D', 'P1M', 'P1W', 'PT', '5m', '']) expect(isRepublishDelay(bad), bad).to.equal(false);
+  });
+
+  it('agrees with the seconds the duration stands for', () => {
+    fc.assert(
+      fc.property(fc.nat({ max: 3 }), fc.nat({ max: 30 }), fc.nat({ max: 90 }), fc.nat({ max: 90 }), (d, h, m, s) => {
+        const text = `P${d}DT${h}H${m}M${s}S`;
+        return isRepublishDelay(text) === d * 86_400 + h * 3_600 + m * 60 + s >= 1;
+      }),
+    );
   });
 });
 
