@@ -34,7 +34,7 @@ const NOTHING_MATCHES = /no process definition or execution matches/i;
 // gets 500 with this type. Sent again it succeeds or finds nothing waiting, so it is retried here at
 // once instead of by a Pub/Sub redelivery, which waits at least the retry policy's 10 s.
 const CONFLICT_TYPE = 'OptimisticLockingException';
-const CONFLICT_RETRY_DELAYS_MS = [20, 100, 300];
+const CONFLICT_RETRY_DELAYS_MS = [10, 50, 150];
 
 /** The message correlation request. `all` stays unset: with all=true zero matches is not an error. */
 export function correlationBody(request: EchoRequest): Record<string, unknown> {
@@ -77,17 +77,13 @@ export async function forwardToEngine(request: EchoRequest, config: EchoConfig, 
   }
 
   const body = JSON.stringify(correlationBody(request));
+  // One deadline for every attempt: it bounds the whole exchange, bodies and resends included, so a
+  // hung engine cannot outlive the push ack deadline.
+  const deadline = AbortSignal.timeout(config.timeoutMs);
   for (let conflicts = 0; ; conflicts++) {
     try {
-      // Node's global fetch keeps connections alive between deliveries. The signal bounds the
-      // whole exchange, body included, so a hung engine cannot outlive the push ack deadline.
-      const response = await fetch(config.messageEndpoint, {
-        method: 'POST',
-        headers,
-        body,
-        redirect: 'manual',
-        signal: AbortSignal.timeout(config.timeoutMs),
-      });
+      // Node's global fetch keeps connections alive between deliveries.
+      const response = await fetch(config.messageEndpoint, { method: 'POST', headers, body, redirect: 'manual', signal: deadline });
       const answer = await response.text();
       if (response.status === 500 && isConflict(answer) && conflicts < CONFLICT_RETRY_DELAYS_MS.length) {
         await new Promise((resolve) => setTimeout(resolve, CONFLICT_RETRY_DELAYS_MS[conflicts]));

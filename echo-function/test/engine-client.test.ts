@@ -144,6 +144,15 @@ describe('echo-function engine client', () => {
       expect(new Set(engine.requests.map((r) => r.body)).size, 'the same body every time').to.equal(1);
     });
 
+    it('stops resending at ENGINE_TIMEOUT_MS, which bounds the whole exchange', async () => {
+      engine.answer = () => ({ status: 500, body: JSON.stringify({ type: 'OptimisticLockingException', message: 'conflict' }), delayMs: 120 });
+      const started = Date.now();
+      const result = await forwardToEngine(request, configFor());
+      expect(Date.now() - started).to.be.below(1_500);
+      expect(result).to.deep.include({ outcome: 'retry', detail: 'engine did not answer within 300 ms' });
+      expect(engine.requests.length, 'cut short before the fourth attempt').to.be.within(1, 3);
+    });
+
     it('asks for a redelivery after three resends that all met a conflict, and never resends another 500', async () => {
       engine.answer = () => ({ status: 500, body: JSON.stringify({ type: 'OptimisticLockingException', message: 'conflict' }) });
       const afterConflicts = await forwardToEngine(request, configFor());
