@@ -77,6 +77,8 @@ export class Ledger {
   readonly deadLettered = new Map<string, string>();
   /** Messages a fault took away on purpose (request-lost), with the reason. */
   readonly droppedByFault = new Map<string, string>();
+  /** Messages the emulator still held at the end without redelivering them, handed to the function by the run. */
+  readonly strandedInEmulator = new Set<string>();
   /** Per loop, the iterations of accepted replies (by either observer). */
   readonly acceptedIterations = new Map<string, Set<number>>();
   /** Per observer and loop, the last iteration it saw accepted. */
@@ -185,6 +187,15 @@ export class Ledger {
     this.deadLettered.set(messageId, this.fates.get(messageId)?.lastDetail ?? 'no delivery was logged');
   }
 
+  /**
+   * A message the emulator held without redelivering it, taken off the subscription at the end and
+   * handed to the function once, as Pub/Sub would have redelivered it. It still has to settle
+   * (delivered or absorbed) through that delivery; this only marks it for the report.
+   */
+  recordStranded(messageId: string): void {
+    this.strandedInEmulator.add(messageId);
+  }
+
   /** A message that a fault acked without delivering it: accounted for, with the fault as its reason. */
   recordDroppedByFault(messageId: string, reason: string): void {
     this.droppedByFault.set(messageId, reason);
@@ -208,6 +219,7 @@ export class Ledger {
     droppedByFault: number;
     unsettled: number;
     answerLost: number;
+    strandedInEmulator: number;
   } {
     let deliveredOnce = 0;
     let absorbedAsDuplicate = 0;
@@ -225,6 +237,7 @@ export class Ledger {
       droppedByFault: this.droppedByFault.size,
       unsettled: this.unsettled().length,
       answerLost,
+      strandedInEmulator: this.strandedInEmulator.size,
     };
   }
 

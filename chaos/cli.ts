@@ -115,7 +115,7 @@ export function reportText(report: ChaosReport): string {
     `  duplicates absorbed ${report.duplicatesAbsorbed}`,
     `  retries             ${report.retries.function} by Pub/Sub redelivery, ${report.retries.engineJobs} failed engine jobs seen`,
     `  replies raced ahead ${report.repliesRacedAhead}`,
-    `  messages            ${report.messages.published} published: ${report.messages.deliveredOnce} delivered once, ${report.messages.absorbedAsDuplicate} absorbed as duplicates, ${report.messages.deadLettered} dead-lettered, ${report.messages.droppedByFault} dropped by request-lost faults, ${report.messages.unsettled} unsettled (${report.messages.answerLost} with the publish answer lost)`,
+    `  messages            ${report.messages.published} published: ${report.messages.deliveredOnce} delivered once, ${report.messages.absorbedAsDuplicate} absorbed as duplicates, ${report.messages.deadLettered} dead-lettered, ${report.messages.droppedByFault} dropped by request-lost faults, ${report.messages.unsettled} unsettled (${report.messages.answerLost} with the publish answer lost, ${report.messages.strandedInEmulator} taken from the emulator at the end, which had stopped redelivering them)`,
     `  active Echo/loop    ${report.minActiveEcho} to ${report.maxActiveEcho} per sample`,
     `  incidents at end    ${report.incidents}`,
     `  database growth     ${report.database.bytesPer1000Iterations === null ? '-' : `${Math.round(report.database.bytesPer1000Iterations / 1024)} KiB per 1,000 iterations`} (${Math.round(report.database.bytesBefore / 1024)} KiB -> ${Math.round(report.database.bytesAfter / 1024)} KiB)`,

@@ -79,6 +79,8 @@ export interface PubsubEmulator {
   createPullSubscription(subscription: string, topic: string, options?: SubscriptionOptions): Promise<void>;
   createPushSubscription(subscription: string, topic: string, endpoint: string, options?: SubscriptionOptions): Promise<void>;
   deleteSubscription(subscription: string): Promise<void>;
+  /** Points a subscription at another push endpoint, or (null) turns it into a pull subscription. */
+  setPushEndpoint(subscription: string, endpoint: string | null): Promise<void>;
   /** Publishes and returns the message ids. */
   publish(topic: string, messages: readonly OutgoingMessage[]): Promise<string[]>;
   /** Pulls what is there (up to maxMessages) and, unless ack is false, acknowledges it. */
@@ -202,6 +204,9 @@ export async function startPubsubEmulator(options: PubsubEmulatorOptions): Promi
     },
     async deleteSubscription(subscription) {
       await rest('DELETE', subscriptionPath(subscription));
+    },
+    async setPushEndpoint(subscription, endpoint) {
+      await rest('POST', `${subscriptionPath(subscription)}:modifyPushConfig`, { pushConfig: endpoint === null ? {} : { pushEndpoint: endpoint } });
     },
     async publish(topic, messages) {
       const body = {

@@ -138,6 +138,12 @@ export interface LocalStack {
   stopLoops(names: readonly string[]): Promise<void>;
   /** Pulls dead-lettered messages into logs.deadLetters and returns how many there were. */
   drainDeadLetters(): Promise<number>;
+  /**
+   * Takes every message the push subscription still holds (turning it into a pull subscription for
+   * that) and pushes each to the function once, as a redelivery would; then points the subscription at
+   * the function again. Returns their message ids. For messages the emulator stopped redelivering.
+   */
+  pushHeldMessages(): Promise<string[]>;
   /** Ends the engine (SIGKILL by default) and starts it again on the same port and database. */
   restartEngine(options?: RestartOptions): Promise<void>;
   /** Ends the function (SIGKILL by default) and starts it again on the same port. */
@@ -233,7 +239,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     await emulator.createTopic(deadLetterTopic);
     // Without a subscription a topic drops what it gets: this one keeps dead letters until drained.
     await emulator.createPullSubscription(deadLetterSubscription, deadLetterTopic);
-    await emulator.createPushSubscription(subscription, topic, `${pushBaseUrl}/${emulator.topicPath(topic)}`, {
+    const pushEndpoint = `${pushBaseUrl}/${emulator.topicPath(topic)}`;
+    await emulator.createPushSubscription(subscription, topic, pushEndpoint, {
       ackDeadlineSeconds: LOCAL_SUBSCRIPTION.ackDeadlineSeconds,
       retryPolicy: options.retryPolicy ?? LOCAL_SUBSCRIPTION.retryPolicy,
       deadLetterPolicy: { deadLetterTopic, maxDeliveryAttempts: LOCAL_SUBSCRIPTION.maxDeliveryAttempts },
@@ -307,6 +314,27 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
           appendFileSync(logs.deadLetters, `${JSON.stringify(message)}\n`);
         }
         return received.length;
+      },
+      async pushHeldMessages() {
+        // Straight to the function, past anything put between Pub/Sub and it.
+        const functionEndpoint = echoFunction.pushEndpoint(emulator.topicPath(topic));
+        const ids: string[] = [];
+        await emulator.setPushEndpoint(subscription, null);
+        try {
+          for (let held = await emulator.pull(subscription, { maxMessages: 500 }); held.length > 0; held = await emulator.pull(subscription, { maxMessages: 500 })) {
+            for (const message of held) {
+              ids.push(message.messageId);
+              const push = {
+                message: { data: Buffer.from(message.data, 'utf8').toString('base64'), attributes: message.attributes, messageId: message.messageId, publishTime: message.publishTime },
+                subscription: emulator.subscriptionPath(subscription),
+              };
+              await fetch(functionEndpoint, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(push), signal: AbortSignal.timeout(30_000) });
+            }
+          }
+        } finally {
+          await emulator.setPushEndpoint(subscription, pushEndpoint);
+        }
+        return ids;
       },
       async restartEngine(restart = {}) {
         const { port } = engine;

@@ -31,7 +31,7 @@ describe('chaos accounting', () => {
     ledger.recordDelivery(line('duplicate', 'm3', 'a', 2));
     ledger.finish(new Map([['a', 2]]));
     expect(ledger.violations).to.deep.equal([]);
-    expect(ledger.settlement()).to.deep.equal({ published: 3, deliveredOnce: 2, absorbedAsDuplicate: 1, deadLettered: 0, droppedByFault: 0, unsettled: 0, answerLost: 1 });
+    expect(ledger.settlement()).to.deep.equal({ published: 3, deliveredOnce: 2, absorbedAsDuplicate: 1, deadLettered: 0, droppedByFault: 0, unsettled: 0, answerLost: 1, strandedInEmulator: 0 });
     expect(ledger.request('a-2')).to.deep.include({ loop: 'a', iteration: 2 });
   });
 

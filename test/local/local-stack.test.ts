@@ -90,6 +90,30 @@ describe('local stack end to end: emulator, function and engine', function () {
     });
   });
 
+  it('hands the messages its push subscription still holds to the function once, then pushes again', async () => {
+    const { emulator, subscription, topic } = stack!;
+    const absorbed: string[] = [];
+    const unsubscribe = stack!.onDelivery((line) => line.outcome === 'duplicate' && line.messageId && absorbed.push(line.messageId));
+    await emulator.setPushEndpoint(subscription, null); // hold what comes, as a stuck emulator would
+    const request = (n: number) => ({
+      messageName: 'echo',
+      replyMessageName: 'EchoReply',
+      processInstanceId: `no-such-instance-${n}`,
+      requestId: `held-${n}`,
+      sentAt: new Date().toISOString(),
+    });
+    const held = await emulator.publish(topic, [{ data: request(1) }, { data: request(2) }]);
+
+    const handed = await stack!.pushHeldMessages();
+    expect(handed).to.include.members(held);
+    await eventually('both held messages absorbed by the function', async () => held.every((id) => absorbed.includes(id)) || undefined);
+    unsubscribe();
+    const answer = await fetch(`${emulator.url}/v1/${emulator.subscriptionPath(subscription)}`);
+    expect(((await answer.json()) as { pushConfig: { pushEndpoint?: string } }).pushConfig.pushEndpoint, 'pushing to the function again').to.equal(
+      `${stack!.echoFunction.url}/${emulator.topicPath(topic)}`,
+    );
+  });
+
   it('loses nothing while the function is away: the loops stall, Pub/Sub redelivers after its backoff, they turn on', async () => {
     const { rest, echoFunction } = stack!;
     // A tight stall bound, to see that the monitor notices a chain that stopped.
