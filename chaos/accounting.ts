@@ -79,6 +79,12 @@ export class Ledger {
   readonly droppedByFault = new Map<string, string>();
   /** Messages the emulator still held at the end without redelivering them, handed to the function by the run. */
   readonly strandedInEmulator = new Set<string>();
+  /**
+   * Messages the broker dropped although the function asked for a redelivery (see finish), with the
+   * evidence. Pub/Sub keeps such a message until it is acked or dead-lettered; the emulator (0.8.20)
+   * sometimes drops it after two failed pushes in quick succession.
+   */
+  readonly droppedByBroker = new Map<string, string>();
   /** Per loop, the iterations of accepted replies (by either observer). */
   readonly acceptedIterations = new Map<string, Set<number>>();
   /** Per observer and loop, the last iteration it saw accepted. */
@@ -205,7 +211,8 @@ export class Ledger {
   unsettled(): PublishedMessage[] {
     return [...this.published.values()].filter((message) => {
       const fate = this.fates.get(message.messageId);
-      if (this.deadLettered.has(message.messageId) || this.droppedByFault.has(message.messageId)) return false;
+      const id = message.messageId;
+      if (this.deadLettered.has(id) || this.droppedByFault.has(id) || this.droppedByBroker.has(id)) return false;
       return !(fate && (fate.delivered > 0 || fate.duplicate > 0));
     });
   }
@@ -220,6 +227,7 @@ export class Ledger {
     unsettled: number;
     answerLost: number;
     strandedInEmulator: number;
+    droppedByBroker: number;
   } {
     let deliveredOnce = 0;
     let absorbedAsDuplicate = 0;
@@ -238,6 +246,7 @@ export class Ledger {
       unsettled: this.unsettled().length,
       answerLost,
       strandedInEmulator: this.strandedInEmulator.size,
+      droppedByBroker: this.droppedByBroker.size,
     };
   }
 
@@ -248,6 +257,19 @@ export class Ledger {
   finish(completedEchos: ReadonlyMap<string, number>): void {
     for (const message of this.unsettled()) {
       const fate = this.fates.get(message.messageId);
+      // Dropped by the broker, not by us: the function only ever asked for a redelivery (it never acked
+      // it), the broker neither redelivered it nor held it at the end (the run took what it held), and
+      // the iteration it carried was completed through another copy (Echo's re-publish). Anything
+      // else unsettled is lost.
+      const onlyNacked = fate !== undefined && fate.retry > 0 && fate.delivered === 0 && fate.duplicate === 0 && fate.invalid === 0;
+      const iterationDone = message.loop !== undefined && message.iteration !== undefined && this.acceptedIterations.get(message.loop)?.has(message.iteration) === true;
+      if (onlyNacked && iterationDone) {
+        this.droppedByBroker.set(
+          message.messageId,
+          `${fate.retry} redeliveries asked for (last: ${fate.lastDetail ?? '?'}), none came; ${message.loop} iteration ${message.iteration} completed through another copy`,
+        );
+        continue;
+      }
       this.violate({
         what: 'lost',
         loop: message.loop,

@@ -75,6 +75,8 @@ export interface ChaosReport {
   readonly repliesRacedAhead: number;
   readonly messages: ReturnType<Ledger['settlement']>;
   readonly deadLetters: ReadonlyArray<{ messageId: string; reason: string }>;
+  /** Messages the emulator dropped after the function asked for a redelivery, with the evidence (accounting.ts). */
+  readonly droppedByBroker: ReadonlyArray<{ readonly messageId: string; readonly reason: string }>;
   readonly incidents: number;
   readonly maxActiveEcho: number;
   readonly minActiveEcho: number;
@@ -309,6 +311,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       repliesRacedAhead: tracker.faults.filter((fault) => fault.note?.startsWith('reply accepted before')).length,
       messages: ledger.settlement(),
       deadLetters: [...ledger.deadLettered].map(([messageId, reason]) => ({ messageId, reason })),
+      droppedByBroker: [...ledger.droppedByBroker].map(([messageId, reason]) => ({ messageId, reason })),
       incidents,
       maxActiveEcho: Math.max(0, ...loops.map((loop) => loop.maxActiveEcho)),
       minActiveEcho: Math.min(...loops.map((loop) => loop.minActiveEcho)),

@@ -31,7 +31,7 @@ describe('chaos accounting', () => {
     ledger.recordDelivery(line('duplicate', 'm3', 'a', 2));
     ledger.finish(new Map([['a', 2]]));
     expect(ledger.violations).to.deep.equal([]);
-    expect(ledger.settlement()).to.deep.equal({ published: 3, deliveredOnce: 2, absorbedAsDuplicate: 1, deadLettered: 0, droppedByFault: 0, unsettled: 0, answerLost: 1, strandedInEmulator: 0 });
+    expect(ledger.settlement()).to.deep.equal({ published: 3, deliveredOnce: 2, absorbedAsDuplicate: 1, deadLettered: 0, droppedByFault: 0, unsettled: 0, answerLost: 1, strandedInEmulator: 0, droppedByBroker: 0 });
     expect(ledger.request('a-2')).to.deep.include({ loop: 'a', iteration: 2 });
   });
 
@@ -42,6 +42,25 @@ describe('chaos accounting', () => {
     ledger.finish(new Map([['a', 0]]));
     expect(ledger.violations.map((v) => [v.what, v.loop, v.iteration, v.messageId])).to.deep.equal([['lost', 'a', 1, 'm1']]);
     expect(ledger.violations[0].detail).to.match(/1 retries; last: engine answered 503/);
+  });
+
+  it('counts a message the broker dropped after a nack as dropped by the broker, only when its iteration completed through another copy', () => {
+    const ledger = new Ledger();
+    publish(ledger, 'm1', 'a', 1);
+    ledger.recordDelivery({ ...line('retry', 'm1', 'a', 1), message: 'engine unreachable' } as DeliveryLine);
+    publish(ledger, 'm2', 'a', 1); // Echo's re-publish of the same request
+    ledger.recordDelivery(line('delivered', 'm2', 'a', 1));
+    publish(ledger, 'm3', 'a', 2); // nacked, and its iteration never completed: lost
+    ledger.recordDelivery({ ...line('retry', 'm3', 'a', 2), message: 'engine unreachable' } as DeliveryLine);
+    publish(ledger, 'm4', 'a', 2); // never seen by the function at all: lost
+    ledger.finish(new Map([['a', 1]]));
+    expect([...ledger.droppedByBroker.keys()]).to.deep.equal(['m1']);
+    expect(ledger.droppedByBroker.get('m1')).to.match(/1 redeliveries asked for \(last: engine unreachable\), none came; a iteration 1 completed through another copy/);
+    expect(ledger.violations.map((v) => [v.what, v.messageId])).to.deep.equal([
+      ['lost', 'm3'],
+      ['lost', 'm4'],
+    ]);
+    expect(ledger.settlement()).to.deep.include({ published: 4, deliveredOnce: 1, droppedByBroker: 1, unsettled: 2 });
   });
 
   it('counts a dead-lettered message as settled, with the reason', () => {
