@@ -321,7 +321,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         const ids: string[] = [];
         await emulator.setPushEndpoint(subscription, null);
         try {
-          for (let held = await emulator.pull(subscription, { maxMessages: 500 }); held.length > 0; held = await emulator.pull(subscription, { maxMessages: 500 })) {
+          for (;;) {
+            const held = await emulator.pull(subscription, { maxMessages: 500 });
+            if (held.length === 0) break;
             for (const message of held) {
               ids.push(message.messageId);
               const push = {
