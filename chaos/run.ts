@@ -339,12 +339,11 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   }
 
   /**
-   * The emulator (0.8.20) now and then stops redelivering a message after two failed pushes in quick
-   * succession (an engine kill makes the function fail twice within a second), and never pushes it
-   * again, while it still holds it. Pub/Sub would redeliver it. So the run takes what the subscription
-   * still holds and hands each message to the function once (stack.pushHeldMessages); the function's
-   * log line then settles it like any delivery. A message the emulator no longer holds stays
-   * unsettled: a violation.
+   * The emulator (0.8.20) now and then never pushes a message again after two failed pushes in quick
+   * succession (an engine kill makes the function fail twice within a second); Pub/Sub would redeliver
+   * it. Whatever the subscription still holds is handed to the function once (stack.pushHeldMessages),
+   * and the function's log line settles it like any delivery. A message the emulator no longer holds
+   * is judged by the books (Ledger.finish): dropped by the broker only with the evidence, else lost.
    */
   async function redeliverStranded(stack: LocalStack): Promise<void> {
     status(`${ledger.unsettled().length} messages unsettled: handing what the emulator still holds to the function`);

@@ -34,8 +34,8 @@ export function isIsoDuration(value: string): boolean {
 }
 
 // java.time.Duration's format (the engine reads HISTORY_TIME_TO_LIVE with it): days, hours,
-// minutes and seconds only; no years, months or weeks.
-const JAVA_DURATION = /^P(?!$)(?:\d+D)?(?:T(?=\d)(?:\d+H)?(?:\d+M)?(?:\d+(?:\.\d+)?S)?)?$/;
+// minutes and seconds only; no years, months or weeks. The groups capture days, hours, minutes, seconds.
+const JAVA_DURATION = /^P(?!$)(?:(\d+)D)?(?:T(?=\d)(?:(\d+)H)?(?:(\d+)M)?(?:(\d+(?:\.\d+)?)S)?)?$/;
 
 /** True for a duration java.time.Duration parses, such as `P1D`, `PT12H`, `P2DT6H`. */
 export function isDayTimeDuration(value: string): boolean {
@@ -44,8 +44,8 @@ export function isDayTimeDuration(value: string): boolean {
 
 /** True for Echo's re-publish delay (REPUBLISH_AFTER): a day-time duration of at least one second. */
 export function isRepublishDelay(value: string): boolean {
-  const parts = /^P(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+(?:\.\d+)?)S)?)?$/.exec(value);
-  if (!parts || !isDayTimeDuration(value)) return false;
+  const parts = JAVA_DURATION.exec(value);
+  if (!parts) return false;
   const [days, hours, minutes, seconds] = parts.slice(1).map((part) => Number(part ?? 0));
   return ((days * 24 + hours) * 60 + minutes) * 60 + seconds >= 1;
 }
