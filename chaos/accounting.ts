@@ -13,10 +13,11 @@
  *
  * Two observers see the engine accept a reply: the function's log line ("delivered") and the engine
  * proxy (a 2xx answer to the correlation). A crash can hide it from both: the engine killed after its
- * commit but before its answer, or the function killed before its log line. The reply's redelivery is
- * then absorbed as a duplicate. So an iteration nobody saw accepted is accounted for only when its
- * message was absorbed as a duplicate after a crash (engine-kill or function-crash) that happened
- * between its publish and that duplicate; any other gap is a violation.
+ * commit but before its answer, or the function killed before its log line. The third witness is the
+ * engine's history: an Echo instance ends COMPLETED only through the reply its receive task took
+ * (correlated by that instance's id and the request id). So an iteration neither observer saw accepted
+ * is accounted for only when the history shows the Echo instance that published it completed; the run
+ * asks it for exactly those iterations (unseenIterations, recordCompletedInHistory).
  */
 import type { DeliveryLine, Outcome } from '../local/deliveries';
 
@@ -25,6 +26,8 @@ export interface EchoRequestFields {
   readonly loop?: string;
   readonly iteration?: number;
   readonly requestId?: string;
+  /** The Echo instance that published it. */
+  readonly processInstanceId?: string;
 }
 
 export interface PublishedMessage extends EchoRequestFields {
@@ -64,6 +67,7 @@ export function echoRequestFields(base64Data: unknown): EchoRequestFields {
       ...(typeof parsed.loop === 'string' ? { loop: parsed.loop } : {}),
       ...(typeof parsed.iteration === 'number' ? { iteration: parsed.iteration } : {}),
       ...(typeof parsed.requestId === 'string' ? { requestId: parsed.requestId } : {}),
+      ...(typeof parsed.processInstanceId === 'string' ? { processInstanceId: parsed.processInstanceId } : {}),
     };
   } catch {
     return {};
@@ -85,11 +89,12 @@ export class Ledger {
    * sometimes drops it after two failed pushes in quick succession.
    */
   readonly droppedByBroker = new Map<string, string>();
-  /** Per loop, the iterations of accepted replies (by either observer). */
+  /** Per loop, the iterations of accepted replies (by either observer, or by the history). */
   readonly acceptedIterations = new Map<string, Set<number>>();
+  /** Iterations only the engine's history showed accepted, as "loop/iteration". */
+  readonly acceptedUnseen = new Set<string>();
   /** Per observer and loop, the last iteration it saw accepted. */
   private readonly lastSeen = new Map<string, number>();
-  private readonly crashes: number[] = [];
   readonly violations: Violation[] = [];
 
   constructor(private readonly now: () => number = Date.now) {}
@@ -148,11 +153,6 @@ export class Ledger {
     if (request?.loop !== undefined && request.iteration !== undefined) this.accepted('the engine proxy', request.loop, request.iteration);
   }
 
-  /** A part of the stack was killed now (its observations around this moment may be missing). */
-  recordCrash(at: number = this.now()): void {
-    this.crashes.push(at);
-  }
-
   /** One observer saw the engine accept a reply of `iteration`: it must be later than the last one it saw. */
   private accepted(observer: string, loop: string, iteration: number, messageId?: string): void {
     const key = `${observer}/${loop}`;
@@ -172,13 +172,38 @@ export class Ledger {
     this.acceptedIterations.set(loop, accepted);
   }
 
-  /** Whether an iteration nobody saw accepted was absorbed as a duplicate after a crash (see the top). */
-  private acceptedUnseen(loop: string, iteration: number): boolean {
-    return [...this.published.values()].some((message) => {
-      if (message.loop !== loop || message.iteration !== iteration) return false;
-      const duplicateAt = this.fates.get(message.messageId)?.firstDuplicateAt;
-      return duplicateAt !== undefined && this.crashes.some((at) => at >= message.publishedAt && at <= duplicateAt);
-    });
+  /**
+   * The iterations neither observer saw accepted that the books need: per loop, the gaps below the
+   * highest iteration seen, and the iterations of messages still unsettled. Each comes with the Echo
+   * instances that published it, for the run to look up in the history.
+   */
+  unseenIterations(): Array<{ loop: string; iteration: number; processInstanceIds: string[] }> {
+    const wanted = new Map<string, { loop: string; iteration: number; processInstanceIds: Set<string> }>();
+    const want = (loop: string, iteration: number): void => {
+      if (this.acceptedIterations.get(loop)?.has(iteration)) return;
+      const key = `${loop}/${iteration}`;
+      if (!wanted.has(key)) wanted.set(key, { loop, iteration, processInstanceIds: new Set() });
+    };
+    for (const [loop, seen] of this.acceptedIterations) {
+      for (let iteration = 1; iteration < Math.max(0, ...seen); iteration += 1) want(loop, iteration);
+    }
+    for (const message of this.unsettled()) {
+      if (message.loop !== undefined && message.iteration !== undefined) want(message.loop, message.iteration);
+    }
+    for (const message of this.published.values()) {
+      const entry = wanted.get(`${message.loop}/${message.iteration}`);
+      if (entry && message.processInstanceId) entry.processInstanceIds.add(message.processInstanceId);
+    }
+    return [...wanted.values()].map((entry) => ({ ...entry, processInstanceIds: [...entry.processInstanceIds] }));
+  }
+
+  /** The engine's history shows the Echo instance of this iteration completed: its reply was accepted, unseen. */
+  recordCompletedInHistory(loop: string, iteration: number): void {
+    const accepted = this.acceptedIterations.get(loop) ?? new Set<number>();
+    if (accepted.has(iteration)) return;
+    accepted.add(iteration);
+    this.acceptedIterations.set(loop, accepted);
+    this.acceptedUnseen.add(`${loop}/${iteration}`);
   }
 
   /** The best outcome the function logged for a message so far (delivered before duplicate before retry). */
@@ -259,14 +284,17 @@ export class Ledger {
       const fate = this.fates.get(message.messageId);
       // Dropped by the broker, not by us: the function only ever asked for a redelivery (it never acked
       // it), the broker neither redelivered it nor held it at the end (the run took what it held), and
-      // the iteration it carried was completed through another copy (Echo's re-publish). Anything
-      // else unsettled is lost.
+      // the iteration it carried was completed: through another copy (Echo's re-publish), or through
+      // this one when a crash hid the engine's answer and only the history saw it. Anything else
+      // unsettled is lost.
       const onlyNacked = fate !== undefined && fate.retry > 0 && fate.delivered === 0 && fate.duplicate === 0 && fate.invalid === 0;
       const iterationDone = message.loop !== undefined && message.iteration !== undefined && this.acceptedIterations.get(message.loop)?.has(message.iteration) === true;
       if (onlyNacked && iterationDone) {
         this.droppedByBroker.set(
           message.messageId,
-          `${fate.retry} redeliveries asked for (last: ${fate.lastDetail ?? '?'}), none came; ${message.loop} iteration ${message.iteration} completed through another copy`,
+          `${fate.retry} redeliveries asked for (last: ${fate.lastDetail ?? '?'}), none came; ${message.loop} iteration ${message.iteration} completed ${
+            this.acceptedUnseen.has(`${message.loop}/${message.iteration}`) ? '(the history shows its Echo instance completed; no observer saw the answer)' : 'through another copy'
+          }`,
         );
         continue;
       }
@@ -289,7 +317,7 @@ export class Ledger {
       const highest = Math.max(0, ...seen);
       let accepted = 0;
       for (let iteration = 1; iteration <= highest; iteration += 1) {
-        if (seen.has(iteration) || this.acceptedUnseen(loop, iteration)) {
+        if (seen.has(iteration)) {
           accepted += 1;
         } else {
           this.violate({ what: 'iteration-order', loop, iteration, detail: `no reply of iteration ${iteration} was accepted, yet the loop went on to ${highest}` });

@@ -77,6 +77,8 @@ export interface ChaosReport {
   readonly deadLetters: ReadonlyArray<{ messageId: string; reason: string }>;
   /** Messages the emulator dropped after the function asked for a redelivery, with the evidence (accounting.ts). */
   readonly droppedByBroker: ReadonlyArray<{ readonly messageId: string; readonly reason: string }>;
+  /** Iterations ("loop/iteration") whose accepted reply a crash hid from both observers; the history showed them. */
+  readonly acceptedSeenOnlyInHistory: readonly string[];
   readonly incidents: number;
   readonly maxActiveEcho: number;
   readonly minActiveEcho: number;
@@ -282,6 +284,15 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       await sleep(1_000);
     }
     if (ledger.unsettled().length > 0 && !interrupted) await redeliverStranded(stack);
+    // A crash can hide an accepted reply from both observers; the engine's history is the last witness.
+    for (const unseen of ledger.unseenIterations()) {
+      for (const id of unseen.processInstanceIds) {
+        if ((await stack.rest.historicInstance(id))?.state === 'COMPLETED') {
+          ledger.recordCompletedInHistory(unseen.loop, unseen.iteration);
+          break;
+        }
+      }
+    }
     const completed = new Map<string, number>();
     for (const name of names) {
       completed.set(name, await stack.rest.count('history/process-instance', { processDefinitionKey: 'Echo', processInstanceBusinessKey: name, completed: true }));
@@ -312,6 +323,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       messages: ledger.settlement(),
       deadLetters: [...ledger.deadLettered].map(([messageId, reason]) => ({ messageId, reason })),
       droppedByBroker: [...ledger.droppedByBroker].map(([messageId, reason]) => ({ messageId, reason })),
+      acceptedSeenOnlyInHistory: [...ledger.acceptedUnseen],
       incidents,
       maxActiveEcho: Math.max(0, ...loops.map((loop) => loop.maxActiveEcho)),
       minActiveEcho: Math.min(...loops.map((loop) => loop.minActiveEcho)),
@@ -357,11 +369,9 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     const fault: InjectedFault = { ...planned, at: Date.now(), loops: names };
     switch (planned.faultClass) {
       case 'engine-kill':
-        ledger.recordCrash();
         await stack.restartEngine({ signal: 'SIGKILL', downMs });
         break;
       case 'function-crash':
-        ledger.recordCrash();
         await stack.restartFunction({ signal: 'SIGKILL', downMs });
         break;
       case 'postgres-restart':

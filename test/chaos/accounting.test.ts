@@ -5,7 +5,7 @@ import { RecoveryTracker } from '../../chaos/recovery';
 import type { DeliveryLine } from '../../local/deliveries';
 
 const data = (loop: string, iteration: number, requestId = `${loop}-${iteration}`) =>
-  Buffer.from(JSON.stringify({ messageName: 'echo', loop, iteration, requestId })).toString('base64');
+  Buffer.from(JSON.stringify({ messageName: 'echo', loop, iteration, requestId, processInstanceId: `echo-${loop}-${iteration}` })).toString('base64');
 
 function publish(ledger: Ledger, messageId: string, loop: string, iteration: number, answerLost = false): void {
   ledger.recordPublish(
@@ -117,29 +117,47 @@ describe('chaos accounting', () => {
     expect(twice.violations.map((v) => v.what)).to.deep.equal(['delivered-twice']);
   });
 
-  it('accounts for an iteration nobody saw accepted only when a crash explains it', () => {
-    let now = 0;
-    const withCrash = new Ledger(() => now);
-    publish(withCrash, 'm1', 'a', 1);
-    now = 10;
-    withCrash.recordCrash(); // the engine died after its commit, before its answer
-    now = 20;
-    withCrash.recordDelivery(line('duplicate', 'm1', 'a', 1));
-    publish(withCrash, 'm2', 'a', 2);
-    withCrash.recordDelivery(line('delivered', 'm2', 'a', 2));
-    withCrash.finish(new Map([['a', 2]]));
-    expect(withCrash.violations).to.deep.equal([]);
+  it('accounts for an iteration nobody saw accepted only when the history shows its Echo completed', () => {
+    const hidden = (): Ledger => {
+      const ledger = new Ledger();
+      publish(ledger, 'm1', 'a', 1);
+      ledger.recordDelivery(line('duplicate', 'm1', 'a', 1)); // the engine died after its commit, before its answer
+      publish(ledger, 'm2', 'a', 2);
+      ledger.recordDelivery(line('delivered', 'm2', 'a', 2));
+      return ledger;
+    };
+    const confirmed = hidden();
+    expect(confirmed.unseenIterations()).to.deep.equal([{ loop: 'a', iteration: 1, processInstanceIds: ['echo-a-1'] }]);
+    confirmed.recordCompletedInHistory('a', 1);
+    confirmed.finish(new Map([['a', 2]]));
+    expect(confirmed.violations).to.deep.equal([]);
+    expect([...confirmed.acceptedUnseen]).to.deep.equal(['a/1']);
 
-    const noCrash = new Ledger(() => now);
-    publish(noCrash, 'm1', 'a', 1);
-    noCrash.recordDelivery(line('duplicate', 'm1', 'a', 1));
-    publish(noCrash, 'm2', 'a', 2);
-    noCrash.recordDelivery(line('delivered', 'm2', 'a', 2));
-    noCrash.finish(new Map([['a', 2]]));
-    expect(noCrash.violations.map((v) => [v.what, v.iteration])).to.deep.equal([
+    const unconfirmed = hidden();
+    unconfirmed.finish(new Map([['a', 2]]));
+    expect(unconfirmed.violations.map((v) => [v.what, v.iteration])).to.deep.equal([
       ['iteration-order', 1],
       ['iteration-count', 2],
     ]);
+  });
+
+  it('asks the history about unsettled messages, the last iteration included', () => {
+    // The engine accepted both replies and was killed before answering; the function asked for
+    // redeliveries and the broker dropped them.
+    const ledger = new Ledger();
+    publish(ledger, 'm1', 'a', 1);
+    ledger.recordDelivery(line('retry', 'm1', 'a', 1));
+    publish(ledger, 'm2', 'a', 2);
+    ledger.recordDelivery(line('delivered', 'm2', 'a', 2));
+    publish(ledger, 'm3', 'a', 3);
+    ledger.recordDelivery(line('retry', 'm3', 'a', 3));
+    expect(ledger.unseenIterations().map((unseen) => unseen.iteration)).to.deep.equal([1, 3]);
+    ledger.recordCompletedInHistory('a', 1);
+    ledger.recordCompletedInHistory('a', 3);
+    ledger.finish(new Map([['a', 3]]));
+    expect(ledger.violations).to.deep.equal([]);
+    expect([...ledger.droppedByBroker.keys()]).to.deep.equal(['m1', 'm3']);
+    expect(ledger.droppedByBroker.get('m3')).to.match(/a iteration 3 completed \(the history shows its Echo instance completed/);
   });
 
   it('compares accepted replies with the Echo instances the engine completed', () => {

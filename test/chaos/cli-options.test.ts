@@ -47,7 +47,7 @@ describe('npm run chaos options', () => {
       ok: false, seed: 99, loops: 1, iterations: 10, iterationsPerLoop: { 'loop-1': 10 }, wallSeconds: 5, faultPhaseSeconds: 4,
       faultsByClass: { 'lost-ack': 1 }, worstRecoveryMsByClass: { 'lost-ack': 1500 }, duplicatesAbsorbed: 1, retries: { function: 0, engineJobs: 0 },
       repliesRacedAhead: 0, messages: { published: 10, deliveredOnce: 9, absorbedAsDuplicate: 0, deadLettered: 0, droppedByFault: 0, unsettled: 1, answerLost: 0, strandedInEmulator: 0, droppedByBroker: 0 },
-      deadLetters: [], droppedByBroker: [], incidents: 0, maxActiveEcho: 1, minActiveEcho: 1,
+      deadLetters: [], droppedByBroker: [], acceptedSeenOnlyInHistory: ['loop-1/4'], incidents: 0, maxActiveEcho: 1, minActiveEcho: 1,
       database: { bytesBefore: 1024, bytesAfter: 2048, bytesPer1000Iterations: 102400 },
       violations: [{ what: 'lost', loop: 'loop-1', iteration: 10, messageId: 'm10', detail: 'published but never delivered', at: 0, faultsBefore: ['#1 lost-ack loop-1 iteration 9'] }],
       stoppedBy: 'done', engineSettings: {}, runFolder: '/tmp/run', faults: [],
@@ -57,5 +57,6 @@ describe('npm run chaos options', () => {
     expect(text).to.match(/after #1 lost-ack loop-1 iteration 9/);
     expect(text).to.match(/replay: npm run chaos -- --seed 99/);
     expect(text).to.match(/lost-ack\s+1\s+1\.5 s/);
+    expect(text).to.match(/seen only in history 1 accepted replies .*\(loop-1\/4\)/);
   });
 });
