@@ -32,7 +32,6 @@ export interface EchoRequestFields {
 
 export interface PublishedMessage extends EchoRequestFields {
   readonly messageId: string;
-  readonly publishedAt: number;
   /** The emulator accepted it but the engine never got the answer (a fault dropped it). */
   readonly answerLost: boolean;
 }
@@ -48,8 +47,6 @@ export interface Violation {
 }
 
 interface MessageFate {
-  /** When the function first absorbed it as a duplicate. */
-  firstDuplicateAt?: number;
   delivered: number;
   duplicate: number;
   retry: number;
@@ -117,7 +114,7 @@ export class Ledger {
     ids.forEach((id, i) => {
       if (typeof id !== 'string') return;
       const fields = echoRequestFields((messages[i] as { data?: unknown } | undefined)?.data);
-      this.published.set(id, { messageId: id, publishedAt: this.now(), answerLost, ...fields });
+      this.published.set(id, { messageId: id, answerLost, ...fields });
       if (fields.requestId) this.byRequestId.set(fields.requestId, fields);
     });
   }
@@ -137,7 +134,6 @@ export class Ledger {
     const fate = this.fates.get(id) ?? { delivered: 0, duplicate: 0, retry: 0, invalid: 0 };
     fate[line.outcome as Outcome] += 1;
     fate.lastDetail = detail(line) ?? fate.lastDetail;
-    if (line.outcome === 'duplicate') fate.firstDuplicateAt ??= this.now();
     this.fates.set(id, fate);
     if (line.outcome !== 'delivered') return;
     if (fate.delivered > 1) {
