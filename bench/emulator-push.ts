@@ -11,8 +11,8 @@
  */
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 
@@ -40,7 +40,6 @@ if (!Number.isFinite(endpointMs) || endpointMs < 0 || !Number.isFinite(seconds) 
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-const loadAverage = () => Number(readFileSync('/proc/loadavg', 'utf8').split(' ')[0]);
 
 async function main(): Promise<void> {
   const arrivals = new Map<string, (at: number) => void>();
@@ -87,7 +86,7 @@ async function main(): Promise<void> {
         }),
       );
       const elapsed = (performance.now() - started) / 1000;
-      return { what, chains, pushesPerSecond: Math.round((times.length / elapsed) * 10) / 10, publishToArrivalMs: percentiles(times.map(Math.round)), mostAtOnce, loadAverage: loadAverage() };
+      return { what, chains, pushesPerSecond: Math.round((times.length / elapsed) * 10) / 10, publishToArrivalMs: percentiles(times.map(Math.round)), mostAtOnce, loadAverage: loadavg()[0] };
     };
 
     for (let i = 0; i < 20; i += 1) await roundTrip(0); // warm-up

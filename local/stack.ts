@@ -140,8 +140,9 @@ export interface LocalStack {
   drainDeadLetters(): Promise<number>;
   /**
    * Takes every message the push subscription still holds (turning it into a pull subscription for
-   * that) and pushes each to the function once, as a redelivery would; then points the subscription at
-   * the function again. Returns their message ids. For messages the emulator stopped redelivering.
+   * that) and pushes each to the function once, as a redelivery would, acknowledging only those the
+   * function took; then points the subscription at the function again. Returns their message ids. For
+   * messages the emulator stopped redelivering.
    */
   pushHeldMessages(): Promise<string[]>;
   /** Ends the engine (SIGKILL by default) and starts it again on the same port and database. */
@@ -322,16 +323,21 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         await emulator.setPushEndpoint(subscription, null);
         try {
           for (;;) {
-            const held = await emulator.pull(subscription, { maxMessages: 500 });
+            // Acked only once the function took it, as a push would be: a refused one stays with the
+            // subscription (until its ack deadline) and is pushed again after the endpoint is restored.
+            const held = (await emulator.pull(subscription, { maxMessages: 500, ack: false })).filter((message) => !ids.includes(message.messageId));
             if (held.length === 0) break;
+            const taken: string[] = [];
             for (const message of held) {
               ids.push(message.messageId);
               const push = {
                 message: { data: Buffer.from(message.data, 'utf8').toString('base64'), attributes: message.attributes, messageId: message.messageId, publishTime: message.publishTime },
                 subscription: emulator.subscriptionPath(subscription),
               };
-              await fetch(functionEndpoint, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(push), signal: AbortSignal.timeout(30_000) });
+              const answer = await fetch(functionEndpoint, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(push), signal: AbortSignal.timeout(30_000) });
+              if (answer.ok) taken.push(message.ackId);
             }
+            await emulator.acknowledge(subscription, taken);
           }
         } finally {
           await emulator.setPushEndpoint(subscription, pushEndpoint);
