@@ -12,7 +12,11 @@ function loadConfig(): StackConfig {
   const config = new pulumi.Config();
   const gcpConfig = new pulumi.Config('gcp');
   try {
-    return readStackConfig((key) => config.get(key), { project: gcpConfig.get('project'), region: gcpConfig.get('region') }, pulumi.getStack());
+    return readStackConfig(
+      (key) => config.get(key),
+      { project: gcpConfig.get('project'), region: gcpConfig.get('region') },
+      pulumi.getStack(),
+    );
   } catch (err) {
     // A RunError prints its message without a stack trace: the message is the whole story.
     if (err instanceof ConfigurationError) throw new pulumi.RunError(err.message);
@@ -56,7 +60,13 @@ const engine = new CamundaServerless('camunda', {
   },
   wakeIntervalMinutes: cfg.wakeIntervalMinutes,
   ...(cfg.schedulerRegion !== undefined ? { schedulerRegion: cfg.schedulerRegion } : {}),
-  labels: { stack: pulumi.getStack().toLowerCase().replace(/[^a-z0-9_-]/g, '-').slice(0, 63) },
+  labels: {
+    stack: pulumi
+      .getStack()
+      .toLowerCase()
+      .replace(/[^a-z0-9_-]/g, '-')
+      .slice(0, 63),
+  },
 });
 
 let loop: EchoLoop | undefined;

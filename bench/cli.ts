@@ -17,7 +17,9 @@ export function formatReport(report: BenchReport): string {
   return [
     `echo round trips, ${report.options.durationSeconds} s per step after ${report.options.warmupSeconds} s warm-up (PostgreSQL, ${report.machine.cpus} CPUs, load at start ${report.machine.loadAverageAtStart.join(' ')})`,
     stepsTable(report.steps),
-    `engine settings: ${Object.entries(report.engineSettings).map(([k, v]) => `${k}=${v}`).join(' ')}`,
+    `engine settings: ${Object.entries(report.engineSettings)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(' ')}`,
     '',
     'requests to the engine with no loops running',
     idleTable(report.idle),

@@ -30,7 +30,11 @@ interface Step {
 }
 
 const { values } = parseArgs({
-  options: { 'endpoint-ms': { type: 'string', default: '0' }, seconds: { type: 'string', default: '15' }, json: { type: 'boolean', default: false } },
+  options: {
+    'endpoint-ms': { type: 'string', default: '0' },
+    seconds: { type: 'string', default: '15' },
+    json: { type: 'boolean', default: false },
+  },
 });
 const endpointMs = Number(values['endpoint-ms']);
 const seconds = Number(values.seconds);
@@ -52,7 +56,10 @@ async function main(): Promise<void> {
     request.on('data', (chunk: Buffer) => chunks.push(chunk));
     request.on('end', () => {
       const at = performance.now();
-      const id = Buffer.from((JSON.parse(Buffer.concat(chunks).toString('utf8')) as { message: { data: string } }).message.data, 'base64').toString('utf8');
+      const id = Buffer.from(
+        (JSON.parse(Buffer.concat(chunks).toString('utf8')) as { message: { data: string } }).message.data,
+        'base64',
+      ).toString('utf8');
       arrivals.get(id)?.(at);
       arrivals.delete(id);
       setTimeout(() => {
@@ -66,7 +73,11 @@ async function main(): Promise<void> {
   const emulator = await startPubsubEmulator({ dataDir });
   try {
     await emulator.createTopic('probe');
-    await emulator.createPushSubscription('probe-push', 'probe', `http://127.0.0.1:${(endpoint.address() as AddressInfo).port}/push`);
+    await emulator.createPushSubscription(
+      'probe-push',
+      'probe',
+      `http://127.0.0.1:${(endpoint.address() as AddressInfo).port}/push`,
+    );
     let sequence = 0;
     const roundTrip = async (gapMs: number): Promise<number> => {
       if (gapMs > 0) await sleep(Math.random() * gapMs);
@@ -86,7 +97,14 @@ async function main(): Promise<void> {
         }),
       );
       const elapsed = (performance.now() - started) / 1000;
-      return { what, chains, pushesPerSecond: Math.round((times.length / elapsed) * 10) / 10, publishToArrivalMs: percentiles(times.map(Math.round)), mostAtOnce, loadAverage: loadavg()[0] };
+      return {
+        what,
+        chains,
+        pushesPerSecond: Math.round((times.length / elapsed) * 10) / 10,
+        publishToArrivalMs: percentiles(times.map(Math.round)),
+        mostAtOnce,
+        loadAverage: loadavg()[0],
+      };
     };
 
     for (let i = 0; i < 20; i += 1) await roundTrip(0); // warm-up
@@ -102,7 +120,9 @@ async function main(): Promise<void> {
       process.stdout.write(`endpoint answers after ${endpointMs} ms; ${seconds} s per step\n`);
       for (const s of steps) {
         const p = s.publishToArrivalMs;
-        process.stdout.write(`${s.what.padEnd(52)} ${String(s.pushesPerSecond).padStart(7)}/s  publish->arrival p50 ${p.p50} p95 ${p.p95} p99 ${p.p99} ms  at once ${s.mostAtOnce}  load ${s.loadAverage}\n`);
+        process.stdout.write(
+          `${s.what.padEnd(52)} ${String(s.pushesPerSecond).padStart(7)}/s  publish->arrival p50 ${p.p50} p95 ${p.p95} p99 ${p.p99} ms  at once ${s.mostAtOnce}  load ${s.loadAverage}\n`,
+        );
       }
     }
   } finally {

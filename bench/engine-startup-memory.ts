@@ -47,7 +47,9 @@ function rssMiB(pid: number): number {
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
-async function startupTimes(database: () => Promise<{ db?: EngineDatabase; cleanup: () => Promise<void> }>): Promise<number[]> {
+async function startupTimes(
+  database: () => Promise<{ db?: EngineDatabase; cleanup: () => Promise<void> }>,
+): Promise<number[]> {
   const times: number[] = [];
   for (let i = 0; i < runs; i++) {
     const dataDir = mkdtempSync(join(tmpdir(), 'bench-engine-'));
@@ -87,7 +89,8 @@ async function memory(): Promise<{ restMiB: number; peakMiB: number; loadSeconds
       }
     }),
   );
-  while ((await rest.count('job', { processDefinitionKey: 'MemoryLoad' })) > 0) await new Promise((r) => setTimeout(r, 200));
+  while ((await rest.count('job', { processDefinitionKey: 'MemoryLoad' })) > 0)
+    await new Promise((r) => setTimeout(r, 200));
   const loadSeconds = (Date.now() - started) / 1000;
   clearInterval(sampler);
   peakMiB = Math.max(peakMiB, rssMiB(pid));
@@ -102,7 +105,10 @@ async function main(): Promise<void> {
   const h2 = await startupTimes(async () => ({ cleanup: async () => undefined }));
   const postgres = await startupTimes(async () => {
     const pg = await startPostgres();
-    return { db: { type: 'postgres', url: pg.jdbcUrl, user: pg.user, password: pg.password }, cleanup: () => pg.destroy() };
+    return {
+      db: { type: 'postgres', url: pg.jdbcUrl, user: pg.user, password: pg.password },
+      cleanup: () => pg.destroy(),
+    };
   });
   const rss = await memory();
 
@@ -114,7 +120,9 @@ async function main(): Promise<void> {
   console.log(`start-up to /ready, H2:         median ${median(h2)} ms  (runs: ${h2.join(', ')})`);
   console.log(`start-up to /ready, PostgreSQL: median ${median(postgres)} ms  (runs: ${postgres.join(', ')})`);
   console.log(`resident memory at rest:        ${rss.restMiB} MiB`);
-  console.log(`resident memory under load:     ${rss.peakMiB} MiB peak (${requests} instances, ${concurrency} at a time, ${rss.loadSeconds.toFixed(1)} s)`);
+  console.log(
+    `resident memory under load:     ${rss.peakMiB} MiB peak (${requests} instances, ${concurrency} at a time, ${rss.loadSeconds.toFixed(1)} s)`,
+  );
   if (options.json) console.log(JSON.stringify(report));
 }
 

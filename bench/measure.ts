@@ -24,7 +24,12 @@ export function camundaDate(ms: number): string {
 }
 
 /** Completed instances of `processKey` that finished within [fromMs, toMs). */
-export async function completedInstances(rest: CamundaRest, processKey: string, fromMs: number, toMs: number): Promise<HistoricInstance[]> {
+export async function completedInstances(
+  rest: CamundaRest,
+  processKey: string,
+  fromMs: number,
+  toMs: number,
+): Promise<HistoricInstance[]> {
   const found: HistoricInstance[] = [];
   const page = 1000;
   for (let first = 0; ; first += page) {
@@ -61,7 +66,10 @@ export class RssSampler {
   peak = 0;
   private readonly timer: NodeJS.Timeout;
 
-  constructor(private readonly pid: number, everyMs = 250) {
+  constructor(
+    private readonly pid: number,
+    everyMs = 250,
+  ) {
     this.sample();
     this.timer = setInterval(() => this.sample(), everyMs);
   }

@@ -70,14 +70,17 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions {
 function engineSettings(items: readonly string[]): Record<string, string> {
   const settings = Object.fromEntries(items.map(setting));
   if (settings.HISTORY_LEVEL === 'none') {
-    throw new OptionError('--set HISTORY_LEVEL=none: the benchmark reads every round trip from the engine\'s history; use activity or higher');
+    throw new OptionError(
+      "--set HISTORY_LEVEL=none: the benchmark reads every round trip from the engine's history; use activity or higher",
+    );
   }
   return settings;
 }
 
 function list(text: string, option: string): string[] {
   const items = text.split(',').map((item) => item.trim());
-  if (items.some((item) => item === '')) throw new OptionError(`${option}: expected a comma-separated list, got '${text}'`);
+  if (items.some((item) => item === ''))
+    throw new OptionError(`${option}: expected a comma-separated list, got '${text}'`);
   return items;
 }
 
@@ -99,6 +102,9 @@ function seconds(text: string, option: string, minimum: number): number {
 
 function setting(text: string): [string, string] {
   const match = /^([A-Z][A-Z0-9_]*)=(.*)$/.exec(text);
-  if (!match) throw new OptionError(`--set: expected KEY=VALUE with an engine setting such as JOB_CORE_POOL_SIZE=10, got '${text}'`);
+  if (!match)
+    throw new OptionError(
+      `--set: expected KEY=VALUE with an engine setting such as JOB_CORE_POOL_SIZE=10, got '${text}'`,
+    );
   return [match[1], match[2]];
 }

@@ -73,16 +73,40 @@ export function formatTable(header: readonly string[], rows: readonly (readonly 
   const cells = [header, ...rows.map((row) => row.map((cell) => (cell === null ? '-' : String(cell))))];
   const widths = header.map((_, column) => Math.max(...cells.map((row) => (row[column] ?? '').length)));
   const line = (row: readonly string[]) =>
-    row.map((cell, column) => (column === 0 ? cell.padEnd(widths[column]) : cell.padStart(widths[column]))).join('  ').trimEnd();
+    row
+      .map((cell, column) => (column === 0 ? cell.padEnd(widths[column]) : cell.padStart(widths[column])))
+      .join('  ')
+      .trimEnd();
   return [line(cells[0]), line(widths.map((w) => '-'.repeat(w))), ...cells.slice(1).map(line)].join('\n');
 }
 
 export function stepsTable(steps: readonly StepResult[]): string {
   return formatTable(
-    ['pattern', 'loops', 'round trips', 'per s', 'p50 ms', 'p95 ms', 'p99 ms', 'engine CPU s', 'CPU ms/trip', 'peak RSS MiB', 'load'],
+    [
+      'pattern',
+      'loops',
+      'round trips',
+      'per s',
+      'p50 ms',
+      'p95 ms',
+      'p99 ms',
+      'engine CPU s',
+      'CPU ms/trip',
+      'peak RSS MiB',
+      'load',
+    ],
     steps.map((s) => [
-      s.pattern, s.loops, s.roundTrips, s.perSecond, s.p50Ms, s.p95Ms, s.p99Ms,
-      s.engineCpuSeconds, s.engineCpuMsPerRoundTrip, s.enginePeakRssMiB, s.loadAverage,
+      s.pattern,
+      s.loops,
+      s.roundTrips,
+      s.perSecond,
+      s.p50Ms,
+      s.p95Ms,
+      s.p99Ms,
+      s.engineCpuSeconds,
+      s.engineCpuMsPerRoundTrip,
+      s.enginePeakRssMiB,
+      s.loadAverage,
     ]),
   );
 }

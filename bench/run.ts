@@ -61,7 +61,11 @@ const PROCESS_OF: Record<Pattern, { loop: string; echo: string; stop: string }> 
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-export async function runBench(options: BenchOptions, status: (message: string) => void, runFolder = join(BENCH_FOLDER, 'run')): Promise<BenchReport> {
+export async function runBench(
+  options: BenchOptions,
+  status: (message: string) => void,
+  runFolder = join(BENCH_FOLDER, 'run'),
+): Promise<BenchReport> {
   const startedAt = new Date().toISOString();
   const loadAverageAtStart = loadavg().map((l) => round(l, 2));
   let proxy: CountingProxy | undefined;
@@ -87,7 +91,9 @@ export async function runBench(options: BenchOptions, status: (message: string) 
     const counting = proxy!;
     const rest = stack.rest;
     const coldStart = await measureColdStart(stack, engineStartAt);
-    status(`cold start: engine ready after ${coldStart.engineReadyMs} ms, first round trip after ${coldStart.firstRoundTripMs} ms`);
+    status(
+      `cold start: engine ready after ${coldStart.engineReadyMs} ms, first round trip after ${coldStart.firstRoundTripMs} ms`,
+    );
     await deployPullProcesses(rest);
 
     const steps: StepResult[] = [];
@@ -95,14 +101,21 @@ export async function runBench(options: BenchOptions, status: (message: string) 
     let breakdown: BreakdownRow[] = [];
     let pushTiming: PushTiming = { publishToCorrelatedMs: null, correlationCallMs: null };
     for (const pattern of options.patterns) {
-      const worker = pattern === 'push' ? undefined : startPullWorker(`${counting.url}/engine-rest`, pattern === 'pull-default' ? 'default' : 'long');
+      const worker =
+        pattern === 'push'
+          ? undefined
+          : startPullWorker(`${counting.url}/engine-rest`, pattern === 'pull-default' ? 'default' : 'long');
       try {
         for (const loops of options.loops) {
-          status(`${pattern}: ${loops} loop(s), ${options.warmupSeconds} s warm-up + ${options.durationSeconds} s measured`);
+          status(
+            `${pattern}: ${loops} loop(s), ${options.warmupSeconds} s warm-up + ${options.durationSeconds} s measured`,
+          );
           const deliveredBefore = deliveries.length;
           const { result, instances } = await runStep(stack, pattern, loops, options);
           steps.push(result);
-          status(`${pattern}: ${loops} loop(s): ${result.perSecond}/s, p50 ${result.p50Ms} ms, p99 ${result.p99Ms} ms (load ${result.loadAverage})`);
+          status(
+            `${pattern}: ${loops} loop(s): ${result.perSecond}/s, p50 ${result.p50Ms} ms, p99 ${result.p99Ms} ms (load ${result.loadAverage})`,
+          );
           if (pattern === 'push' && loops === Math.min(...options.loops)) {
             breakdown = await pushBreakdown(rest, instances);
             pushTiming = medianTiming(deliveries.slice(deliveredBefore));
@@ -167,11 +180,19 @@ async function runStep(stack: LocalStack, pattern: Pattern, loops: number, optio
   await stopLoops(stack.rest, loop, stop, names);
   const instances = await completedInstances(stack.rest, echo, from, to);
   const durations = instances.map((instance) => instance.durationInMillis ?? 0);
-  return { result: stepResult(pattern, loops, (to - from) / 1000, durations, { cpuSeconds: cpu, peakRssMiB }, load), instances };
+  return {
+    result: stepResult(pattern, loops, (to - from) / 1000, durations, { cpuSeconds: cpu, peakRssMiB }, load),
+    instances,
+  };
 }
 
 /** Stops loops by their stop message; a stop meeting the loop mid-step fails (500) and is retried. */
-async function stopLoops(rest: CamundaRest, loopKey: string, messageName: string, names: readonly string[]): Promise<void> {
+async function stopLoops(
+  rest: CamundaRest,
+  loopKey: string,
+  messageName: string,
+  names: readonly string[],
+): Promise<void> {
   await Promise.all(
     names.map(async (name) => {
       for (let attempt = 0; attempt < 50; attempt += 1) {
@@ -185,7 +206,12 @@ async function stopLoops(rest: CamundaRest, loopKey: string, messageName: string
   );
 }
 
-async function idleWindow(pattern: Pattern, proxy: CountingProxy, seconds: number, status: (message: string) => void): Promise<IdleResult> {
+async function idleWindow(
+  pattern: Pattern,
+  proxy: CountingProxy,
+  seconds: number,
+  status: (message: string) => void,
+): Promise<IdleResult> {
   status(`${pattern}: counting requests to the engine over ${seconds} idle seconds`);
   await sleep(1000); // let the last replies of the steps pass
   proxy.reset();
@@ -211,10 +237,9 @@ async function pushBreakdown(rest: CamundaRest, instances: readonly HistoricInst
   const echoStart = Date.parse(median.startTime);
   const rows: BreakdownRow[] = [];
   const visit = async (instance: { id: string; processDefinitionKey: string }) => {
-    const activities = await rest.expectOk<Array<{ activityId: string; activityType: string; startTime: string; endTime: string | null }>>(
-      'GET',
-      `/history/activity-instance?processInstanceId=${instance.id}&sortBy=startTime&sortOrder=asc`,
-    );
+    const activities = await rest.expectOk<
+      Array<{ activityId: string; activityType: string; startTime: string; endTime: string | null }>
+    >('GET', `/history/activity-instance?processInstanceId=${instance.id}&sortBy=startTime&sortOrder=asc`);
     for (const activity of activities) {
       const start = Date.parse(activity.startTime);
       rows.push({
@@ -224,19 +249,30 @@ async function pushBreakdown(rest: CamundaRest, instances: readonly HistoricInst
         durationMs: activity.endTime ? Date.parse(activity.endTime) - start : -1,
       });
     }
-    const children = await rest.expectOk<Array<{ id: string; processDefinitionKey: string }>>('GET', `/history/process-instance?superProcessInstanceId=${instance.id}`);
+    const children = await rest.expectOk<Array<{ id: string; processDefinitionKey: string }>>(
+      'GET',
+      `/history/process-instance?superProcessInstanceId=${instance.id}`,
+    );
     for (const child of children) await visit(child);
   };
   await visit(median);
-  rows.push({ what: 'Echo (whole round trip)', type: 'process', startMs: 0, durationMs: median.durationInMillis ?? -1 });
+  rows.push({
+    what: 'Echo (whole round trip)',
+    type: 'process',
+    startMs: 0,
+    durationMs: median.durationInMillis ?? -1,
+  });
   return rows.sort((a, b) => a.startMs - b.startMs || b.durationMs - a.durationMs);
 }
 
 function medianTiming(lines: readonly DeliveryLine[]): PushTiming {
   const delivered = lines.filter((line) => line.outcome === 'delivered');
-  const median = (values: number[]) => (values.length ? values.sort((a, b) => a - b)[Math.floor(values.length / 2)] : null);
+  const median = (values: number[]) =>
+    values.length ? values.sort((a, b) => a - b)[Math.floor(values.length / 2)] : null;
   return {
-    publishToCorrelatedMs: median(delivered.flatMap((line) => (typeof line.roundTripMs === 'number' ? [line.roundTripMs] : []))),
+    publishToCorrelatedMs: median(
+      delivered.flatMap((line) => (typeof line.roundTripMs === 'number' ? [line.roundTripMs] : [])),
+    ),
     correlationCallMs: median(delivered.flatMap((line) => (typeof line.engineMs === 'number' ? [line.engineMs] : []))),
   };
 }

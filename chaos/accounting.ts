@@ -37,7 +37,18 @@ export interface PublishedMessage extends EchoRequestFields {
 }
 
 export interface Violation {
-  readonly what: 'lost' | 'delivered-twice' | 'unexpected' | 'invalid' | 'iteration-order' | 'iteration-count' | 'multiplied' | 'stalled' | 'incident' | 'not-stopped' | 'not-enough-faults';
+  readonly what:
+    | 'lost'
+    | 'delivered-twice'
+    | 'unexpected'
+    | 'invalid'
+    | 'iteration-order'
+    | 'iteration-count'
+    | 'multiplied'
+    | 'stalled'
+    | 'incident'
+    | 'not-stopped'
+    | 'not-enough-faults';
   readonly loop?: string;
   readonly iteration?: number;
   readonly messageId?: string;
@@ -100,7 +111,12 @@ export class Ledger {
    * A publish the emulator answered, as the publish proxy saw it: the request's messages and the
    * answer's message ids, in the same order.
    */
-  recordPublish(requestBody: Buffer, status: number | undefined, responseBody: Buffer | undefined, answerLost: boolean): void {
+  recordPublish(
+    requestBody: Buffer,
+    status: number | undefined,
+    responseBody: Buffer | undefined,
+    answerLost: boolean,
+  ): void {
     if (status === undefined || status < 200 || status >= 300 || !responseBody) return;
     let ids: unknown;
     let messages: unknown;
@@ -128,7 +144,11 @@ export class Ledger {
   recordDelivery(line: DeliveryLine): void {
     const id = line.messageId;
     if (line.outcome === 'invalid') {
-      this.violate({ what: 'invalid', messageId: id, detail: `the function found a message invalid: ${detail(line) ?? '?'}` });
+      this.violate({
+        what: 'invalid',
+        messageId: id,
+        detail: `the function found a message invalid: ${detail(line) ?? '?'}`,
+      });
     }
     if (id === undefined) return;
     const fate = this.fates.get(id) ?? { delivered: 0, duplicate: 0, retry: 0, invalid: 0 };
@@ -137,16 +157,24 @@ export class Ledger {
     this.fates.set(id, fate);
     if (line.outcome !== 'delivered') return;
     if (fate.delivered > 1) {
-      this.violate({ what: 'delivered-twice', messageId: id, loop: line.loop, iteration: line.iteration, detail: `the engine accepted the reply to message ${id} ${fate.delivered} times` });
+      this.violate({
+        what: 'delivered-twice',
+        messageId: id,
+        loop: line.loop,
+        iteration: line.iteration,
+        detail: `the engine accepted the reply to message ${id} ${fate.delivered} times`,
+      });
     }
-    if (line.loop !== undefined && line.iteration !== undefined) this.accepted('the function', line.loop, line.iteration, id);
+    if (line.loop !== undefined && line.iteration !== undefined)
+      this.accepted('the function', line.loop, line.iteration, id);
   }
 
   /** The engine's answer to a reply, as the engine proxy saw it (the correlation carries the request id). */
   recordCorrelation(requestId: string | undefined, status: number | undefined): void {
     if (status === undefined || status < 200 || status >= 300) return;
     const request = this.request(requestId);
-    if (request?.loop !== undefined && request.iteration !== undefined) this.accepted('the engine proxy', request.loop, request.iteration);
+    if (request?.loop !== undefined && request.iteration !== undefined)
+      this.accepted('the engine proxy', request.loop, request.iteration);
   }
 
   /** One observer saw the engine accept a reply of `iteration`: it must be later than the last one it saw. */
@@ -283,13 +311,19 @@ export class Ledger {
       // the iteration it carried was completed: through another copy (Echo's re-publish), or through
       // this one when a crash hid the engine's answer and only the history saw it. Anything else
       // unsettled is lost.
-      const onlyNacked = fate !== undefined && fate.retry > 0 && fate.delivered === 0 && fate.duplicate === 0 && fate.invalid === 0;
-      const iterationDone = message.loop !== undefined && message.iteration !== undefined && this.acceptedIterations.get(message.loop)?.has(message.iteration) === true;
+      const onlyNacked =
+        fate !== undefined && fate.retry > 0 && fate.delivered === 0 && fate.duplicate === 0 && fate.invalid === 0;
+      const iterationDone =
+        message.loop !== undefined &&
+        message.iteration !== undefined &&
+        this.acceptedIterations.get(message.loop)?.has(message.iteration) === true;
       if (onlyNacked && iterationDone) {
         this.droppedByBroker.set(
           message.messageId,
           `${fate.retry} redeliveries asked for (last: ${fate.lastDetail ?? '?'}), none came; ${message.loop} iteration ${message.iteration} completed ${
-            this.acceptedUnseen.has(`${message.loop}/${message.iteration}`) ? '(the history shows its Echo instance completed; no observer saw the answer)' : 'through another copy'
+            this.acceptedUnseen.has(`${message.loop}/${message.iteration}`)
+              ? '(the history shows its Echo instance completed; no observer saw the answer)'
+              : 'through another copy'
           }`,
         );
         continue;
@@ -316,7 +350,12 @@ export class Ledger {
         if (seen.has(iteration)) {
           accepted += 1;
         } else {
-          this.violate({ what: 'iteration-order', loop, iteration, detail: `no reply of iteration ${iteration} was accepted, yet the loop went on to ${highest}` });
+          this.violate({
+            what: 'iteration-order',
+            loop,
+            iteration,
+            detail: `no reply of iteration ${iteration} was accepted, yet the loop went on to ${highest}`,
+          });
         }
       }
       if (accepted !== completed && accepted !== completed + 1) {

@@ -86,22 +86,28 @@ export function parseChaosArgs(argv: string[]): ChaosCliOptions | 'help' {
 
 function faultClasses(raw: string | undefined): FaultClass[] {
   if (raw === undefined) return [...FAULT_CLASSES];
-  const names = raw.split(',').map((name) => name.trim()).filter(Boolean);
+  const names = raw
+    .split(',')
+    .map((name) => name.trim())
+    .filter(Boolean);
   const unknown = names.filter((name) => !(FAULT_CLASSES as readonly string[]).includes(name));
-  if (unknown.length > 0) throw new UsageError(`--faults: unknown fault class '${unknown[0]}' (known: ${FAULT_CLASSES.join(', ')})`);
+  if (unknown.length > 0)
+    throw new UsageError(`--faults: unknown fault class '${unknown[0]}' (known: ${FAULT_CLASSES.join(', ')})`);
   if (names.length === 0) throw new UsageError('--faults needs at least one fault class');
   return [...new Set(names)] as FaultClass[];
 }
 
 function whole(flag: string, raw: string, min: number, max: number): number {
   const value = Number(raw);
-  if (!/^\d+$/.test(raw) || value < min || value > max) throw new UsageError(`${flag} must be a whole number from ${min} to ${max}, got '${raw}'`);
+  if (!/^\d+$/.test(raw) || value < min || value > max)
+    throw new UsageError(`${flag} must be a whole number from ${min} to ${max}, got '${raw}'`);
   return value;
 }
 
 function seconds(flag: string, raw: string): number {
   const value = Number(raw);
-  if (raw.trim() === '' || !Number.isFinite(value) || value <= 0) throw new UsageError(`${flag} must be a number of seconds above 0, got '${raw}'`);
+  if (raw.trim() === '' || !Number.isFinite(value) || value <= 0)
+    throw new UsageError(`${flag} must be a number of seconds above 0, got '${raw}'`);
   return value;
 }
 
@@ -110,7 +116,9 @@ export function reportText(report: ChaosReport): string {
   const seconds = (ms: number | null) => (ms === null ? '-' : `${(ms / 1000).toFixed(1)} s`);
   const lines = [
     `chaos: ${report.ok ? 'PASSED' : 'FAILED'} (seed ${report.seed}, ${report.loops} loops, stopped by ${report.stoppedBy})`,
-    `  iterations          ${report.iterations} (${Object.entries(report.iterationsPerLoop).map(([loop, n]) => `${loop} ${n}`).join(', ')})`,
+    `  iterations          ${report.iterations} (${Object.entries(report.iterationsPerLoop)
+      .map(([loop, n]) => `${loop} ${n}`)
+      .join(', ')})`,
     `  wall time           ${report.wallSeconds} s (faults for ${report.faultPhaseSeconds} s)`,
     `  duplicates absorbed ${report.duplicatesAbsorbed}`,
     `  retries             ${report.retries.function} by Pub/Sub redelivery, ${report.retries.engineJobs} failed engine jobs seen`,
@@ -121,10 +129,17 @@ export function reportText(report: ChaosReport): string {
     `  incidents at end    ${report.incidents}`,
     `  database growth     ${report.database.bytesPer1000Iterations === null ? '-' : `${Math.round(report.database.bytesPer1000Iterations / 1024)} KiB per 1,000 iterations`} (${Math.round(report.database.bytesBefore / 1024)} KiB -> ${Math.round(report.database.bytesAfter / 1024)} KiB)`,
     ...(report.database.growthByTable
-      ? [`  growth by table     ${Object.entries(report.database.growthByTable).map(([table, bytes]) => `${table} ${Math.round(bytes / 1024)} KiB`).join(', ')}`]
+      ? [
+          `  growth by table     ${Object.entries(report.database.growthByTable)
+            .map(([table, bytes]) => `${table} ${Math.round(bytes / 1024)} KiB`)
+            .join(', ')}`,
+        ]
       : []),
     '  faults by class     injected  worst recovery',
-    ...Object.entries(report.faultsByClass).map(([faultClass, count]) => `    ${faultClass.padEnd(21)} ${String(count).padStart(5)}  ${seconds(report.worstRecoveryMsByClass[faultClass] ?? null)}`),
+    ...Object.entries(report.faultsByClass).map(
+      ([faultClass, count]) =>
+        `    ${faultClass.padEnd(21)} ${String(count).padStart(5)}  ${seconds(report.worstRecoveryMsByClass[faultClass] ?? null)}`,
+    ),
   ];
   for (const dead of report.deadLetters) lines.push(`  dead letter ${dead.messageId}: ${dead.reason}`);
   for (const violation of report.violations) {
@@ -172,7 +187,9 @@ async function main(): Promise<void> {
       onProgress: (progress) => {
         if (Date.now() - lastProgress < 10_000) return;
         lastProgress = Date.now();
-        say(`${Math.round(progress.elapsedMs / 1000)} s: ${progress.iterations} iterations, ${progress.faults} faults, ${progress.violations} violations`);
+        say(
+          `${Math.round(progress.elapsedMs / 1000)} s: ${progress.iterations} iterations, ${progress.faults} faults, ${progress.violations} violations`,
+        );
       },
     });
   } catch (error) {

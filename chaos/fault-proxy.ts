@@ -135,7 +135,11 @@ export class FaultProxy {
   private async handle(incoming: IncomingMessage, response: ServerResponse): Promise<void> {
     const chunks: Buffer[] = [];
     for await (const chunk of incoming) chunks.push(chunk as Buffer);
-    const request: ProxiedRequest = { method: incoming.method ?? 'GET', path: incoming.url ?? '/', body: Buffer.concat(chunks) };
+    const request: ProxiedRequest = {
+      method: incoming.method ?? 'GET',
+      path: incoming.url ?? '/',
+      body: Buffer.concat(chunks),
+    };
     const fault = (this.options.matches ?? (() => true))(request) ? this.armed.shift() : undefined;
     fault?.onInjected?.(request);
     const action = fault?.action;
@@ -144,12 +148,20 @@ export class FaultProxy {
         case undefined:
           return this.answer(response, await this.forward(request, incoming));
         case 'refuse':
-          return this.answer(response, { status: action.status, headers: {}, body: Buffer.from(`{"error":"injected ${action.status}"}`) });
+          return this.answer(response, {
+            status: action.status,
+            headers: {},
+            body: Buffer.from(`{"error":"injected ${action.status}"}`),
+          });
         case 'hang':
           return this.later(action.holdMs, () => response.socket?.destroy());
         case 'replace-answer': {
           await this.forward(request, incoming, action.kind);
-          return this.answer(response, { status: action.status, headers: {}, body: Buffer.from(`{"error":"injected ${action.status}"}`) });
+          return this.answer(response, {
+            status: action.status,
+            headers: {},
+            body: Buffer.from(`{"error":"injected ${action.status}"}`),
+          });
         }
         case 'drop-answer':
           await this.forward(request, incoming, action.kind);
@@ -161,7 +173,10 @@ export class FaultProxy {
           return this.answer(response, answer);
         }
         case 'duplicate': {
-          const answers = await Promise.all([this.forward(request, incoming, action.kind), this.forward(request, incoming, action.kind)]);
+          const answers = await Promise.all([
+            this.forward(request, incoming, action.kind),
+            this.forward(request, incoming, action.kind),
+          ]);
           const ok = answers.find((answer) => answer.status >= 200 && answer.status < 300);
           return this.answer(response, ok ?? answers[0]);
         }
@@ -177,7 +192,11 @@ export class FaultProxy {
     }
   }
 
-  private async forward(request: ProxiedRequest, incoming: IncomingMessage, fault?: ProxyAction['kind']): Promise<Upstream> {
+  private async forward(
+    request: ProxiedRequest,
+    incoming: IncomingMessage,
+    fault?: ProxyAction['kind'],
+  ): Promise<Upstream> {
     const headers = new Headers();
     for (const [name, value] of Object.entries(incoming.headers)) {
       if (value === undefined || HOP_BY_HOP.has(name)) continue;
@@ -212,8 +231,14 @@ export class FaultProxy {
   }
 
   private answer(response: ServerResponse, answer: Upstream): void {
-    const headers = Object.fromEntries(Object.entries(answer.headers).filter(([name]) => !HOP_BY_HOP.has(name) && name !== 'content-encoding'));
-    response.writeHead(answer.status, { ...headers, 'content-type': answer.headers['content-type'] ?? 'application/json', 'content-length': String(answer.body.length) });
+    const headers = Object.fromEntries(
+      Object.entries(answer.headers).filter(([name]) => !HOP_BY_HOP.has(name) && name !== 'content-encoding'),
+    );
+    response.writeHead(answer.status, {
+      ...headers,
+      'content-type': answer.headers['content-type'] ?? 'application/json',
+      'content-length': String(answer.body.length),
+    });
     response.end(answer.body);
   }
 
@@ -233,4 +258,14 @@ interface Upstream {
 }
 
 // Headers that belong to one connection, not to the request (RFC 9110), plus the ones fetch sets itself.
-const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade', 'te', 'trailer', 'host', 'content-length']);
+const HOP_BY_HOP = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'transfer-encoding',
+  'upgrade',
+  'te',
+  'trailer',
+  'host',
+  'content-length',
+]);

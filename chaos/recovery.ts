@@ -94,6 +94,8 @@ export class RecoveryTracker {
 
   /** The faults that hit `loop` (or every loop) up to `until`, latest last: the schedule that led to a violation. */
   leadingTo(loop: string | undefined, until: number, last = 10): InjectedFault[] {
-    return this.faults.filter((fault) => fault.at <= until && (loop === undefined || fault.loops.includes(loop))).slice(-last);
+    return this.faults
+      .filter((fault) => fault.at <= until && (loop === undefined || fault.loops.includes(loop)))
+      .slice(-last);
   }
 }

@@ -115,7 +115,8 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   const publishProxy = new FaultProxy({
     name: 'publish',
     matches: (request) => request.method === 'POST' && request.path.includes(`/topics/${TOPIC}:publish`),
-    onExchange: (exchange) => ledger.recordPublish(exchange.request.body, exchange.status, exchange.body, exchange.fault === 'drop-answer'),
+    onExchange: (exchange) =>
+      ledger.recordPublish(exchange.request.body, exchange.status, exchange.body, exchange.fault === 'drop-answer'),
   });
   // The push proxy stands where Google's front end stands before a function: a push in flight when the
   // function dies gets a 502, never a dropped connection, and a push while it restarts is held until
@@ -131,7 +132,10 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   });
   const engineProxy = new FaultProxy({
     name: 'engine',
-    matches: (request) => request.method === 'POST' && request.path.startsWith('/engine-rest/message') && replyFields(request).messageName === 'EchoReply',
+    matches: (request) =>
+      request.method === 'POST' &&
+      request.path.startsWith('/engine-rest/message') &&
+      replyFields(request).messageName === 'EchoReply',
     onExchange: (exchange) => {
       const reply = replyFields(exchange.request);
       if (reply.messageName === 'EchoReply') ledger.recordCorrelation(reply.requestId, exchange.status);
@@ -148,7 +152,11 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       topic: TOPIC,
       engineSettings,
       onStatus: status,
-      between: { engineAndPubsub: inFront(publishProxy), pubsubAndFunction: inFront(pushProxy), functionAndEngine: inFront(engineProxy) },
+      between: {
+        engineAndPubsub: inFront(publishProxy),
+        pubsubAndFunction: inFront(pushProxy),
+        functionAndEngine: inFront(engineProxy),
+      },
     });
     return await runOn(stack);
   } finally {
@@ -191,7 +199,12 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       for (const loop of monitor.loops.values()) {
         if (loop.multiplied && !reportedMultiplied.has(loop.name)) {
           reportedMultiplied.add(loop.name);
-          ledger.violate({ what: 'multiplied', loop: loop.name, iteration: loop.iterations + 1, detail: loop.problem ?? 'multiplied' });
+          ledger.violate({
+            what: 'multiplied',
+            loop: loop.name,
+            iteration: loop.iterations + 1,
+            detail: loop.problem ?? 'multiplied',
+          });
         }
       }
       for (const { fault, loops, waitedMs } of tracker.overdue()) {
@@ -214,7 +227,8 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     };
     const ticker = setInterval(watch, 1_000);
 
-    const boundFor = (faultClass: FaultClass) => (faultClass === 'engine-kill' ? options.engineKillBoundMs : options.recoveryBoundMs);
+    const boundFor = (faultClass: FaultClass) =>
+      faultClass === 'engine-kill' ? options.engineKillBoundMs : options.recoveryBoundMs;
     /** Waits until every open fault recovered (or went overdue, which watch() reports). */
     const settleRecoveries = async (limitMs: number) => {
       const deadline = Date.now() + limitMs;
@@ -225,7 +239,9 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       const schedule = new FaultSchedule({ seed: options.seed, classes: options.classes });
       for (;;) {
         const counts = tracker.countByClass(options.classes);
-        const enough = monitor.iterations >= options.iterations && options.classes.every((c) => counts[c] >= options.minFaultsPerClass);
+        const enough =
+          monitor.iterations >= options.iterations &&
+          options.classes.every((c) => counts[c] >= options.minFaultsPerClass);
         if (enough) break;
         if (Date.now() - faultStart >= options.maxDurationMs) {
           stoppedBy = 'max duration';
@@ -273,13 +289,18 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     await stack.stopLoops(names);
     for (const definition of ['EchoLoop', 'Echo']) {
       const left = await stack.rest.count('process-instance', { processDefinitionKey: definition });
-      if (left > 0) ledger.violate({ what: 'not-stopped', detail: `${left} ${definition} instance(s) still running after StopEchoLoop` });
+      if (left > 0)
+        ledger.violate({
+          what: 'not-stopped',
+          detail: `${left} ${definition} instance(s) still running after StopEchoLoop`,
+        });
     }
     status('loops stopped; waiting for every published message to settle');
     const settleDeadline = Date.now() + SETTLE_TIMEOUT_MS;
     for (;;) {
       await stack.drainDeadLetters();
-      for (const messageId of deadLetterIds(stack.logs.deadLetters)) if (!ledger.deadLettered.has(messageId)) ledger.recordDeadLetter(messageId);
+      for (const messageId of deadLetterIds(stack.logs.deadLetters))
+        if (!ledger.deadLettered.has(messageId)) ledger.recordDeadLetter(messageId);
       if (ledger.unsettled().length === 0 || Date.now() > settleDeadline || interrupted) break;
       await sleep(1_000);
     }
@@ -295,13 +316,23 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     }
     const completed = new Map<string, number>();
     for (const name of names) {
-      completed.set(name, await stack.rest.count('history/process-instance', { processDefinitionKey: 'Echo', processInstanceBusinessKey: name, completed: true }));
+      completed.set(
+        name,
+        await stack.rest.count('history/process-instance', {
+          processDefinitionKey: 'Echo',
+          processInstanceBusinessKey: name,
+          completed: true,
+        }),
+      );
     }
     ledger.finish(completed);
     const counts = tracker.countByClass(options.classes);
     for (const faultClass of options.classes) {
       if (counts[faultClass] < options.minFaultsPerClass) {
-        ledger.violate({ what: 'not-enough-faults', detail: `${faultClass} injected ${counts[faultClass]} times, fewer than ${options.minFaultsPerClass}` });
+        ledger.violate({
+          what: 'not-enough-faults',
+          detail: `${faultClass} injected ${counts[faultClass]} times, fewer than ${options.minFaultsPerClass}`,
+        });
       }
     }
 
@@ -384,7 +415,11 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     }
     // Timed from the fault, counted from the part's return: a reply squeezed in before the part went
     // down is no recovery.
-    tracker.hit(fault, planned.faultClass === 'engine-kill' ? options.engineKillBoundMs : options.recoveryBoundMs, Date.now());
+    tracker.hit(
+      fault,
+      planned.faultClass === 'engine-kill' ? options.engineKillBoundMs : options.recoveryBoundMs,
+      Date.now(),
+    );
   }
 
   /** Arms the proxy for this fault and waits until a request met it (or withdraws it after ARM_TIMEOUT_MS). */
@@ -396,7 +431,9 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       action,
       onInjected: (request) => {
         const fields: { loop?: string; iteration?: number; messageId?: string } =
-          proxy === engineProxy ? (ledger.request(replyFields(request).requestId) ?? {}) : requestFields(proxy, request);
+          proxy === engineProxy
+            ? (ledger.request(replyFields(request).requestId) ?? {})
+            : requestFields(proxy, request);
         const fault: InjectedFault = {
           ...planned,
           at: Date.now(),
@@ -406,7 +443,10 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
           ...(fields.messageId ? { messageId: fields.messageId } : {}),
         };
         if (planned.faultClass === 'request-lost' && fields.messageId) {
-          ledger.recordDroppedByFault(fields.messageId, `request-lost fault #${planned.index}: acked by the push proxy, never delivered`);
+          ledger.recordDroppedByFault(
+            fields.messageId,
+            `request-lost fault #${planned.index}: acked by the push proxy, never delivered`,
+          );
         }
         tracker.hit(fault, options.recoveryBoundMs);
         met?.();
@@ -435,7 +475,12 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
         // 204 is an ack: Pub/Sub is done with the message, and only Echo's re-publish brings it back.
         return [pushProxy, { kind: 'refuse', status: 204 }];
       case 'engine-5xx':
-        return [engineProxy, planned.afterForwarding ? { kind: 'replace-answer', status: planned.status ?? 502 } : { kind: 'refuse', status: planned.status ?? 503 }];
+        return [
+          engineProxy,
+          planned.afterForwarding
+            ? { kind: 'replace-answer', status: planned.status ?? 502 }
+            : { kind: 'refuse', status: planned.status ?? 503 },
+        ];
       default:
         throw new Error(`${planned.faultClass} is not a proxy fault`);
     }
@@ -459,10 +504,20 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     }
   }
 
-  function requestFields(proxy: FaultProxy, request: ProxiedRequest): { loop?: string; iteration?: number; messageId?: string } {
+  function requestFields(
+    proxy: FaultProxy,
+    request: ProxiedRequest,
+  ): { loop?: string; iteration?: number; messageId?: string } {
     try {
-      const body = JSON.parse(request.body.toString('utf8')) as { message?: { data?: unknown; messageId?: string }; messages?: Array<{ data?: unknown }> };
-      if (proxy === pushProxy) return { ...echoRequestFields(body.message?.data), ...(body.message?.messageId ? { messageId: body.message.messageId } : {}) };
+      const body = JSON.parse(request.body.toString('utf8')) as {
+        message?: { data?: unknown; messageId?: string };
+        messages?: Array<{ data?: unknown }>;
+      };
+      if (proxy === pushProxy)
+        return {
+          ...echoRequestFields(body.message?.data),
+          ...(body.message?.messageId ? { messageId: body.message.messageId } : {}),
+        };
       return echoRequestFields(body.messages?.[0]?.data);
     } catch {
       return {};
@@ -473,7 +528,10 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
 /** The fields of a correlation request the engine proxy needs. */
 function replyFields(request: ProxiedRequest): { messageName?: string; requestId?: string } {
   try {
-    const body = JSON.parse(request.body.toString('utf8')) as { messageName?: string; correlationKeys?: { requestId?: { value?: string } } };
+    const body = JSON.parse(request.body.toString('utf8')) as {
+      messageName?: string;
+      correlationKeys?: { requestId?: { value?: string } };
+    };
     return { messageName: body.messageName, requestId: body.correlationKeys?.requestId?.value };
   } catch {
     return {};
@@ -489,7 +547,9 @@ function deadLetterIds(file: string): string[] {
 }
 
 export function describeFault(fault: InjectedFault): string {
-  const where = fault.loop ? ` ${fault.loop}${fault.iteration !== undefined ? ` iteration ${fault.iteration}` : ''}` : ' all loops';
+  const where = fault.loop
+    ? ` ${fault.loop}${fault.iteration !== undefined ? ` iteration ${fault.iteration}` : ''}`
+    : ' all loops';
   const params = [
     fault.status !== undefined ? `status ${fault.status}${fault.afterForwarding ? ' after forwarding' : ''}` : '',
     fault.holdMs !== undefined ? `${fault.holdMs} ms` : '',

@@ -26,18 +26,27 @@ export const FAULT_CLASSES = [
 export type FaultClass = (typeof FAULT_CLASSES)[number];
 
 /** Faults that take a whole part of the stack away: every loop is affected, and they run one at a time. */
-export const STACK_FAULTS: ReadonlySet<FaultClass> = new Set<FaultClass>(['engine-kill', 'function-crash', 'postgres-restart']);
+export const STACK_FAULTS: ReadonlySet<FaultClass> = new Set<FaultClass>([
+  'engine-kill',
+  'function-crash',
+  'postgres-restart',
+]);
 
 export const FAULT_DESCRIPTIONS: Readonly<Record<FaultClass, string>> = {
   'publish-429': "the engine's publish gets 429 from Pub/Sub (not forwarded)",
   'publish-503': "the engine's publish gets 503 from Pub/Sub (not forwarded)",
-  'publish-hang': "Pub/Sub does not answer the publish: the connection is dropped after holdMs (beyond 30 s the engine's own timeout fires first)",
-  'publish-lost-answer': 'Pub/Sub accepts the publish but the answer is lost: the engine retries and publishes a second copy',
-  'reply-race': "Pub/Sub accepts the publish but its answer is held until the reply reached the engine: the reply races ahead of the publish job's commit",
+  'publish-hang':
+    "Pub/Sub does not answer the publish: the connection is dropped after holdMs (beyond 30 s the engine's own timeout fires first)",
+  'publish-lost-answer':
+    'Pub/Sub accepts the publish but the answer is lost: the engine retries and publishes a second copy',
+  'reply-race':
+    "Pub/Sub accepts the publish but its answer is held until the reply reached the engine: the reply races ahead of the publish job's commit",
   'duplicate-delivery': 'one push delivered twice at once, as when a delivery outlives the ack deadline',
   'lost-ack': 'the function correlated the reply, but Pub/Sub sees 503 and redelivers',
-  'request-lost': 'a push is acked without reaching the function, as a request dead-lettered or dropped after Pub/Sub accepted it: Echo must publish it again',
-  'engine-5xx': "the engine answers the function's reply with 500 or 503 (not forwarded), or with 502 after accepting it",
+  'request-lost':
+    'a push is acked without reaching the function, as a request dead-lettered or dropped after Pub/Sub accepted it: Echo must publish it again',
+  'engine-5xx':
+    "the engine answers the function's reply with 500 or 503 (not forwarded), or with 502 after accepting it",
   'engine-kill': 'the engine is killed with SIGKILL mid-flight and restarted on the same database after downMs',
   'function-crash': 'the echo function is killed with SIGKILL and restarted on the same port after downMs',
   'postgres-restart': 'PostgreSQL is stopped (fast shutdown) and started again on the same data after downMs',

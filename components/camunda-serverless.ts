@@ -271,29 +271,54 @@ const settingsSchema = z
     project: z.string().regex(PROJECT_ID, 'must be a GCP project id (6 to 30 lowercase letters, digits, hyphens)'),
     region: z.string().regex(REGION, 'must be a GCP region such as europe-west1 or us-central1'),
     schedulerRegion: z.string().regex(REGION, 'must be a GCP region such as europe-west1'),
-    minInstances: z.number().int('must be a whole number').min(0, 'must be 0 or more').max(1000, 'must be at most 1000'),
-    maxInstances: z.number().int('must be a whole number').min(1, 'must be at least 1').max(1000, 'must be at most 1000'),
+    minInstances: z
+      .number()
+      .int('must be a whole number')
+      .min(0, 'must be 0 or more')
+      .max(1000, 'must be at most 1000'),
+    maxInstances: z
+      .number()
+      .int('must be a whole number')
+      .min(1, 'must be at least 1')
+      .max(1000, 'must be at most 1000'),
     cpu: z.enum(CPU_VALUES, `must be one of ${CPU_VALUES.join(', ')} (always-on CPU needs whole CPUs)`),
     memory: z.string().regex(MEMORY, "must be a size such as '512Mi' or '1Gi'"),
     concurrency: z.number().int().min(1, 'must be at least 1').max(1000, 'must be at most 1000'),
     requestTimeoutSeconds: z.number().int().min(1, 'must be at least 1').max(3600, 'must be at most 3600'),
-    image: z.string().regex(IMAGE_BY_DIGEST, 'must reference the image by digest (…@sha256:<64 hex digits>) so every change rolls out a new revision'),
+    image: z
+      .string()
+      .regex(
+        IMAGE_BY_DIGEST,
+        'must reference the image by digest (…@sha256:<64 hex digits>) so every change rolls out a new revision',
+      ),
     databaseVersion: z.string().regex(/^POSTGRES_\d+$/, 'must be a PostgreSQL version such as POSTGRES_16'),
-    databaseTier: z.string().regex(/^db-[a-z0-9-]+$/, 'must be a Cloud SQL tier such as db-f1-micro or db-custom-1-3840'),
+    databaseTier: z
+      .string()
+      .regex(/^db-[a-z0-9-]+$/, 'must be a Cloud SQL tier such as db-f1-micro or db-custom-1-3840'),
     databaseDiskSizeGb: z.number().int().min(10, 'must be at least 10'),
     databasePoolSize: z.number().int().min(1, 'must be at least 1').max(100, 'must be at most 100'),
-    publishRetryTimeCycle: z.string().refine(isRetryTimeCycle, 'must be a retry cycle such as R999999/PT30S, R/PT1M or PT1M,PT5M'),
-    republishAfter: z.string().refine(isRepublishDelay, 'must be a duration of at least one second such as PT5M or PT30S'),
+    publishRetryTimeCycle: z
+      .string()
+      .refine(isRetryTimeCycle, 'must be a retry cycle such as R999999/PT30S, R/PT1M or PT1M,PT5M'),
+    republishAfter: z
+      .string()
+      .refine(isRepublishDelay, 'must be a duration of at least one second such as PT5M or PT30S'),
     jobRetryTimeCycle: z.string().refine(isRetryTimeCycle, 'must be a retry cycle such as R5/PT1M or PT1M,PT5M'),
     historyLevel: z.enum(HISTORY_LEVELS, `must be one of ${HISTORY_LEVELS.join(', ')}`),
-    historyTimeToLive: z.string().refine(isDayTimeDuration, 'must be a duration in days, hours, minutes, seconds such as P1D or PT12H'),
+    historyTimeToLive: z
+      .string()
+      .refine(isDayTimeDuration, 'must be a duration in days, hours, minutes, seconds such as P1D or PT12H'),
     historyCleanupWindow: z.string().regex(CLEANUP_WINDOW, 'must be a window HH:mm-HH:mm such as 00:00-23:59'),
     jobLockTimeMs: z.number().int().min(1000, 'must be at least 1000'),
     jobMaxWaitMs: z.number().int().min(1, 'must be at least 1'),
   })
   .partial()
   .superRefine((value, ctx) => {
-    if (value.minInstances !== undefined && value.maxInstances !== undefined && value.minInstances > value.maxInstances) {
+    if (
+      value.minInstances !== undefined &&
+      value.maxInstances !== undefined &&
+      value.minInstances > value.maxInstances
+    ) {
       ctx.addIssue({
         code: 'custom',
         path: ['minInstances'],
@@ -313,7 +338,10 @@ function known<T>(value: pulumi.Input<T> | undefined): T | undefined {
  * Validates what is known now (so a bad value fails the preview with a clear message) and returns
  * the settings as an Output that validates the rest once resolved.
  */
-function checkSettings(name: string, inputs: { [K in keyof Settings]?: pulumi.Input<Settings[K]> }): pulumi.Output<Settings> {
+function checkSettings(
+  name: string,
+  inputs: { [K in keyof Settings]?: pulumi.Input<Settings[K]> },
+): pulumi.Output<Settings> {
   const context = `CamundaServerless '${name}': invalid arguments`;
   const now: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(inputs)) {
@@ -379,10 +407,14 @@ export class CamundaServerless extends pulumi.ComponentResource implements Engin
     const isPublic = args.public ?? false;
     const restAuth = args.restAuthentication ?? (isPublic ? 'basic' : 'none');
     if (isPublic && restAuth !== 'basic') {
-      fail(name, "public: true needs restAuthentication 'basic': a public engine without Camunda authentication is open to anyone");
+      fail(
+        name,
+        "public: true needs restAuthentication 'basic': a public engine without Camunda authentication is open to anyone",
+      );
     }
     const ingress = args.ingress ?? CAMUNDA_DEFAULTS.ingress;
-    if (!(ingress in INGRESS)) fail(name, `ingress must be one of ${Object.keys(INGRESS).join(', ')}, got '${String(ingress)}'`);
+    if (!(ingress in INGRESS))
+      fail(name, `ingress must be one of ${Object.keys(INGRESS).join(', ')}, got '${String(ingress)}'`);
     const wakeMinutes = args.wakeIntervalMinutes ?? CAMUNDA_DEFAULTS.wakeIntervalMinutes;
     let schedule: string | undefined;
     try {
@@ -391,9 +423,13 @@ export class CamundaServerless extends pulumi.ComponentResource implements Engin
       fail(name, `wakeIntervalMinutes ${(err as Error).message}`);
     }
     for (const key of Object.keys(args.environment ?? {})) {
-      if (RESERVED_ENV.has(key)) fail(name, `environment.${key} is set by the component; use the matching argument instead`);
+      if (RESERVED_ENV.has(key))
+        fail(name, `environment.${key} is set by the component; use the matching argument instead`);
       if (SECRET_LIKE_NAME.test(key)) {
-        fail(name, `environment.${key} looks like a secret: secrets must come from Secret Manager, not plain environment variables`);
+        fail(
+          name,
+          `environment.${key} looks like a secret: secrets must come from Secret Manager, not plain environment variables`,
+        );
       }
     }
     const db = args.database ?? {};
@@ -422,7 +458,10 @@ export class CamundaServerless extends pulumi.ComponentResource implements Engin
       jobLockTimeMs: engine.jobLockTimeMs,
       jobMaxWaitMs: engine.jobMaxWaitMs,
     });
-    const setting = <K extends keyof Settings>(key: K, fallback: NonNullable<Settings[K]>): pulumi.Output<NonNullable<Settings[K]>> =>
+    const setting = <K extends keyof Settings>(
+      key: K,
+      fallback: NonNullable<Settings[K]>,
+    ): pulumi.Output<NonNullable<Settings[K]>> =>
       settings.apply((v) => (v[key] ?? fallback) as NonNullable<Settings[K]>);
     const deletionProtection = args.deletionProtection ?? CAMUNDA_DEFAULTS.deletionProtection;
     const labels = { app: 'camunda-serverless', 'managed-by': 'pulumi', ...(args.labels ?? {}) };
@@ -448,16 +487,29 @@ export class CamundaServerless extends pulumi.ComponentResource implements Engin
     // ---- Identity --------------------------------------------------------------------------------
     this.serviceAccount = new gcp.serviceaccount.Account(
       `${name}-sa`,
-      { project, accountId: `${prefix}-engine`, displayName: 'Camunda engine (camunda-serverless)', description: `Runs the ${prefix}-engine Cloud Run service` },
+      {
+        project,
+        accountId: `${prefix}-engine`,
+        displayName: 'Camunda engine (camunda-serverless)',
+        description: `Runs the ${prefix}-engine Cloud Run service`,
+      },
       afterApis,
     );
     const engineMember = pulumi.interpolate`serviceAccount:${this.serviceAccount.email}`;
     // Cloud SQL has no per-instance IAM: connecting needs cloudsql.client on the project.
-    const sqlClient = new gcp.projects.IAMMember(`${name}-cloudsql-client`, { project, role: 'roles/cloudsql.client', member: engineMember }, parent);
+    const sqlClient = new gcp.projects.IAMMember(
+      `${name}-cloudsql-client`,
+      { project, role: 'roles/cloudsql.client', member: engineMember },
+      parent,
+    );
     (args.publishTopics ?? []).forEach((topic, index) => {
       const plain = known(topic);
       const suffix = plain !== undefined ? sanitizePrefix(plain.split('/').pop() ?? plain, 40) : String(index);
-      new gcp.pubsub.TopicIAMMember(`${name}-publish-${suffix}`, { project, topic, role: 'roles/pubsub.publisher', member: engineMember }, parent);
+      new gcp.pubsub.TopicIAMMember(
+        `${name}-publish-${suffix}`,
+        { project, topic, role: 'roles/pubsub.publisher', member: engineMember },
+        parent,
+      );
     });
 
     // ---- Database --------------------------------------------------------------------------------
@@ -491,7 +543,12 @@ export class CamundaServerless extends pulumi.ComponentResource implements Engin
     const database = new gcp.sql.Database(
       `${name}-database`,
       // Dropping the instance drops the database; deleting it first fails while connections linger.
-      { project, instance: this.databaseInstance.name, name: db.name ?? CAMUNDA_DEFAULTS.databaseName, deletionPolicy: 'ABANDON' },
+      {
+        project,
+        instance: this.databaseInstance.name,
+        name: db.name ?? CAMUNDA_DEFAULTS.databaseName,
+        deletionPolicy: 'ABANDON',
+      },
       parent,
     );
     const dbPassword = new random.RandomPassword(
@@ -503,17 +560,46 @@ export class CamundaServerless extends pulumi.ComponentResource implements Engin
     const dbUser = new gcp.sql.User(
       `${name}-db-user`,
       // PostgreSQL will not drop a user that owns the engine's tables; the instance goes anyway.
-      { project, instance: this.databaseInstance.name, name: db.user ?? CAMUNDA_DEFAULTS.databaseUser, password: dbPassword.result, deletionPolicy: 'ABANDON' },
+      {
+        project,
+        instance: this.databaseInstance.name,
+        name: db.user ?? CAMUNDA_DEFAULTS.databaseUser,
+        password: dbPassword.result,
+        deletionPolicy: 'ABANDON',
+      },
       parent,
     );
-    const dbSecret = this.secret(name, prefix, 'db-password', dbPassword.result, engineMember, project, labels, afterApis);
+    const dbSecret = this.secret(
+      name,
+      prefix,
+      'db-password',
+      dbPassword.result,
+      engineMember,
+      project,
+      labels,
+      afterApis,
+    );
 
-    let adminSecret: { secretId: pulumi.Output<string>; version: pulumi.Output<string>; access: pulumi.Resource } | undefined;
+    let adminSecret:
+      { secretId: pulumi.Output<string>; version: pulumi.Output<string>; access: pulumi.Resource } | undefined;
     let adminPassword: random.RandomPassword | undefined;
     const adminUser = args.adminUser ?? CAMUNDA_DEFAULTS.adminUser;
     if (restAuth === 'basic') {
-      adminPassword = new random.RandomPassword(`${name}-admin-password`, { length: 32, special: false, minLower: 2, minUpper: 2, minNumeric: 2 }, parent);
-      adminSecret = this.secret(name, prefix, 'admin-password', adminPassword.result, engineMember, project, labels, afterApis);
+      adminPassword = new random.RandomPassword(
+        `${name}-admin-password`,
+        { length: 32, special: false, minLower: 2, minUpper: 2, minNumeric: 2 },
+        parent,
+      );
+      adminSecret = this.secret(
+        name,
+        prefix,
+        'admin-password',
+        adminPassword.result,
+        engineMember,
+        project,
+        labels,
+        afterApis,
+      );
     }
 
     // ---- Image ---------------------------------------------------------------------------------
@@ -573,12 +659,18 @@ export class CamundaServerless extends pulumi.ComponentResource implements Engin
       { name: 'DB_IAM_AUTH', value: 'false' },
       { name: 'DB_POOL_SIZE', value: setting('databasePoolSize', CAMUNDA_DEFAULTS.databasePoolSize).apply(String) },
       { name: 'REST_AUTH', value: restAuth },
-      { name: 'PUBLISH_RETRY_TIME_CYCLE', value: setting('publishRetryTimeCycle', CAMUNDA_DEFAULTS.publishRetryTimeCycle) },
+      {
+        name: 'PUBLISH_RETRY_TIME_CYCLE',
+        value: setting('publishRetryTimeCycle', CAMUNDA_DEFAULTS.publishRetryTimeCycle),
+      },
     ];
     if (args.javaToolOptions !== undefined) env.push({ name: 'JAVA_TOOL_OPTIONS', value: args.javaToolOptions });
     if (adminSecret) {
       env.push({ name: 'ADMIN_USER', value: adminUser });
-      env.push({ name: 'ADMIN_PASSWORD', valueSource: { secretKeyRef: { secret: adminSecret.secretId, version: adminSecret.version } } });
+      env.push({
+        name: 'ADMIN_PASSWORD',
+        valueSource: { secretKeyRef: { secret: adminSecret.secretId, version: adminSecret.version } },
+      });
     }
     const optionalEnv: [string, pulumi.Input<string | number> | undefined, keyof Settings][] = [
       ['REPUBLISH_AFTER', engine.republishAfter, 'republishAfter'],
@@ -670,7 +762,13 @@ export class CamundaServerless extends pulumi.ComponentResource implements Engin
       );
       const wakeInvoker = new gcp.cloudrunv2.ServiceIamMember(
         `${name}-wake-invoker`,
-        { project, location: region, name: this.service.name, role: 'roles/run.invoker', member: pulumi.interpolate`serviceAccount:${wakeAccount.email}` },
+        {
+          project,
+          location: region,
+          name: this.service.name,
+          role: 'roles/run.invoker',
+          member: pulumi.interpolate`serviceAccount:${wakeAccount.email}`,
+        },
         parent,
       );
       this.wakeJob = new gcp.cloudscheduler.Job(
@@ -708,7 +806,12 @@ export class CamundaServerless extends pulumi.ComponentResource implements Engin
     this.databasePasswordSecret = dbSecret.id;
     this.basicAuth =
       adminSecret && adminPassword
-        ? { user: adminUser, passwordSecretId: adminSecret.secretId, passwordSecretVersion: adminSecret.version, password: adminPassword.result }
+        ? {
+            user: adminUser,
+            passwordSecretId: adminSecret.secretId,
+            passwordSecretVersion: adminSecret.version,
+            password: adminPassword.result,
+          }
         : undefined;
 
     // Only non-secret values: component outputs end up in the state and in `pulumi stack` views.
@@ -735,13 +838,22 @@ export class CamundaServerless extends pulumi.ComponentResource implements Engin
     project: pulumi.Input<string>,
     labels: Record<string, string>,
     opts: pulumi.CustomResourceOptions,
-  ): { id: pulumi.Output<string>; secretId: pulumi.Output<string>; version: pulumi.Output<string>; access: pulumi.Resource } {
+  ): {
+    id: pulumi.Output<string>;
+    secretId: pulumi.Output<string>;
+    version: pulumi.Output<string>;
+    access: pulumi.Resource;
+  } {
     const secret = new gcp.secretmanager.Secret(
       `${name}-${what}-secret`,
       { project, secretId: `${prefix}-${what}`, replication: { auto: {} }, labels },
       opts,
     );
-    const version = new gcp.secretmanager.SecretVersion(`${name}-${what}-version`, { secret: secret.id, secretData: pulumi.secret(value) }, { parent: this });
+    const version = new gcp.secretmanager.SecretVersion(
+      `${name}-${what}-version`,
+      { secret: secret.id, secretData: pulumi.secret(value) },
+      { parent: this },
+    );
     const access = new gcp.secretmanager.SecretIamMember(
       `${name}-${what}-access`,
       { project, secretId: secret.secretId, role: 'roles/secretmanager.secretAccessor', member: reader },

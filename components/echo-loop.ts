@@ -101,8 +101,16 @@ export const ECHO_DEFAULTS = {
 
 const settingsSchema = z
   .object({
-    maxDeliveryAttempts: z.number().int().min(5, 'must be at least 5 (Pub/Sub minimum)').max(100, 'must be at most 100 (Pub/Sub maximum)'),
-    functionTimeoutSeconds: z.number().int().min(1, 'must be at least 1').max(590, 'must be at most 590 (the ack deadline, 10 s more, caps at 600)'),
+    maxDeliveryAttempts: z
+      .number()
+      .int()
+      .min(5, 'must be at least 5 (Pub/Sub minimum)')
+      .max(100, 'must be at most 100 (Pub/Sub maximum)'),
+    functionTimeoutSeconds: z
+      .number()
+      .int()
+      .min(1, 'must be at least 1')
+      .max(590, 'must be at most 590 (the ack deadline, 10 s more, caps at 600)'),
     functionMemory: z.string().regex(/^\d+(?:Mi|Gi|M|G)$/, "must be a size such as '256M' or '512Mi'"),
     functionMaxInstances: z.number().int().min(1, 'must be at least 1'),
     functionMinInstances: z.number().int().min(0, 'must be 0 or more'),
@@ -111,10 +119,18 @@ const settingsSchema = z
   })
   .partial()
   .superRefine((v, ctx) => {
-    if (v.functionMinInstances !== undefined && v.functionMaxInstances !== undefined && v.functionMinInstances > v.functionMaxInstances) {
+    if (
+      v.functionMinInstances !== undefined &&
+      v.functionMaxInstances !== undefined &&
+      v.functionMinInstances > v.functionMaxInstances
+    ) {
       ctx.addIssue({ code: 'custom', path: ['functionMinInstances'], message: 'must not exceed functionMaxInstances' });
     }
-    if (v.engineTimeoutMs !== undefined && v.functionTimeoutSeconds !== undefined && v.engineTimeoutMs >= v.functionTimeoutSeconds * 1000) {
+    if (
+      v.engineTimeoutMs !== undefined &&
+      v.functionTimeoutSeconds !== undefined &&
+      v.engineTimeoutMs >= v.functionTimeoutSeconds * 1000
+    ) {
       ctx.addIssue({
         code: 'custom',
         path: ['engineTimeoutMs'],
@@ -189,7 +205,11 @@ export class EchoLoop extends pulumi.ComponentResource {
     super('camunda-serverless:index:EchoLoop', name, {}, opts);
 
     // ---- Arguments ------------------------------------------------------------------------------
-    if (!args || !args.engine) fail(name, 'engine is required (pass a CamundaServerless or its url, serviceName, location, project, serviceAccountEmail)');
+    if (!args || !args.engine)
+      fail(
+        name,
+        'engine is required (pass a CamundaServerless or its url, serviceName, location, project, serviceAccountEmail)',
+      );
     const engine = args.engine;
     const project = pulumi.output(args.project ?? engine.project);
     const region = pulumi.output(args.region ?? engine.location);
@@ -198,16 +218,21 @@ export class EchoLoop extends pulumi.ComponentResource {
       fail(name, `namePrefix '${prefix}' must be 1 to 20 lowercase letters, digits or hyphens, starting with a letter`);
     }
     const loopName = args.loopName ?? ECHO_DEFAULTS.loopName;
-    if (!SAFE_NAME.test(loopName)) fail(name, `loopName '${loopName}' must start with a letter and hold only letters, digits, _ . - (at most 100)`);
+    if (!SAFE_NAME.test(loopName))
+      fail(name, `loopName '${loopName}' must start with a letter and hold only letters, digits, _ . - (at most 100)`);
     const definitionKey = args.processDefinitionKey ?? ECHO_DEFAULTS.processDefinitionKey;
-    if (!SAFE_NAME.test(definitionKey)) fail(name, `processDefinitionKey '${definitionKey}' is not a valid process definition key`);
+    if (!SAFE_NAME.test(definitionKey))
+      fail(name, `processDefinitionKey '${definitionKey}' is not a valid process definition key`);
     const messageNames = args.knownMessageNames ?? [...ECHO_DEFAULTS.knownMessageNames];
     if (messageNames.length === 0 || !messageNames.every((m) => SAFE_NAME.test(m))) {
       fail(name, 'knownMessageNames must list at least one name of letters, digits, _ . - starting with a letter');
     }
     const alertMinutes = args.alertAfterMinutes ?? ECHO_DEFAULTS.alertAfterMinutes;
     if (!Number.isInteger(alertMinutes) || alertMinutes < ALERT_MINUTES_MIN || alertMinutes > ALERT_MINUTES_MAX) {
-      fail(name, `alertAfterMinutes must be a whole number from ${ALERT_MINUTES_MIN} to ${ALERT_MINUTES_MAX}, got ${alertMinutes}`);
+      fail(
+        name,
+        `alertAfterMinutes must be a whole number from ${ALERT_MINUTES_MIN} to ${ALERT_MINUTES_MAX}, got ${alertMinutes}`,
+      );
     }
     const inputs: { [K in keyof Settings]?: pulumi.Input<Settings[K]> } = {
       maxDeliveryAttempts: args.maxDeliveryAttempts ?? ECHO_DEFAULTS.maxDeliveryAttempts,
@@ -219,18 +244,39 @@ export class EchoLoop extends pulumi.ComponentResource {
       deadLetterRetention: args.deadLetterRetention ?? ECHO_DEFAULTS.deadLetterRetention,
     };
     const context = `EchoLoop '${name}': invalid arguments`;
-    const now = Object.fromEntries(Object.entries(inputs).map(([k, v]) => [k, known(v)]).filter(([, v]) => v !== undefined));
+    const now = Object.fromEntries(
+      Object.entries(inputs)
+        .map(([k, v]) => [k, known(v)])
+        .filter(([, v]) => v !== undefined),
+    );
     parseOrThrow(settingsSchema, now, context, '');
-    const settings = pulumi.output(inputs).apply((v) => parseOrThrow(settingsSchema, v, context, '') as Required<Settings>);
+    const settings = pulumi
+      .output(inputs)
+      .apply((v) => parseOrThrow(settingsSchema, v, context, '') as Required<Settings>);
     const source = functionSource(args.functionSourceDir ?? defaultEchoFunctionSource(), `${prefix}-source`);
-    const labels = { app: 'camunda-serverless', 'managed-by': 'pulumi', loop: sanitizePrefix(loopName, 63), ...(args.labels ?? {}) };
+    const labels = {
+      app: 'camunda-serverless',
+      'managed-by': 'pulumi',
+      loop: sanitizePrefix(loopName, 63),
+      ...(args.labels ?? {}),
+    };
     const parent = { parent: this };
 
     // ---- APIs ------------------------------------------------------------------------------------
     const apis =
       args.enableApis === false
         ? []
-        : ['cloudfunctions', 'cloudbuild', 'run', 'pubsub', 'storage', 'artifactregistry', 'logging', 'monitoring', 'iam'].map(
+        : [
+            'cloudfunctions',
+            'cloudbuild',
+            'run',
+            'pubsub',
+            'storage',
+            'artifactregistry',
+            'logging',
+            'monitoring',
+            'iam',
+          ].map(
             (api) =>
               new gcp.projects.Service(
                 `${name}-api-${api}`,
@@ -244,7 +290,11 @@ export class EchoLoop extends pulumi.ComponentResource {
 
     // ---- Topics ----------------------------------------------------------------------------------
     const topic = new gcp.pubsub.Topic(`${name}-topic`, { project, name: prefix, labels }, afterApis);
-    const deadLetterTopic = new gcp.pubsub.Topic(`${name}-dead-letter`, { project, name: `${prefix}-dead-letter`, labels }, afterApis);
+    const deadLetterTopic = new gcp.pubsub.Topic(
+      `${name}-dead-letter`,
+      { project, name: `${prefix}-dead-letter`, labels },
+      afterApis,
+    );
     // Without publish rights for the Pub/Sub service agent, dead-lettering silently does nothing.
     const deadLetterPublisher = new gcp.pubsub.TopicIAMMember(
       `${name}-dead-letter-publisher`,
@@ -268,7 +318,12 @@ export class EchoLoop extends pulumi.ComponentResource {
     );
     const enginePublisher = new gcp.pubsub.TopicIAMMember(
       `${name}-engine-publisher`,
-      { project, topic: topic.name, role: 'roles/pubsub.publisher', member: pulumi.interpolate`serviceAccount:${engine.serviceAccountEmail}` },
+      {
+        project,
+        topic: topic.name,
+        role: 'roles/pubsub.publisher',
+        member: pulumi.interpolate`serviceAccount:${engine.serviceAccountEmail}`,
+      },
       parent,
     );
 
@@ -294,7 +349,13 @@ export class EchoLoop extends pulumi.ComponentResource {
     // The function may invoke the engine service and nothing else.
     const engineInvoker = new gcp.cloudrunv2.ServiceIamMember(
       `${name}-engine-invoker`,
-      { project: engine.project, location: engine.location, name: engine.serviceName, role: 'roles/run.invoker', member: functionMember },
+      {
+        project: engine.project,
+        location: engine.location,
+        name: engine.serviceName,
+        role: 'roles/run.invoker',
+        member: functionMember,
+      },
       parent,
     );
     const functionDeps: pulumi.Resource[] = [...apis, engineInvoker];
@@ -302,7 +363,12 @@ export class EchoLoop extends pulumi.ComponentResource {
       functionDeps.push(
         new gcp.secretmanager.SecretIamMember(
           `${name}-engine-password-access`,
-          { project: engine.project, secretId: engine.basicAuth.passwordSecretId, role: 'roles/secretmanager.secretAccessor', member: functionMember },
+          {
+            project: engine.project,
+            secretId: engine.basicAuth.passwordSecretId,
+            role: 'roles/secretmanager.secretAccessor',
+            member: functionMember,
+          },
           parent,
         ),
       );
@@ -319,7 +385,11 @@ export class EchoLoop extends pulumi.ComponentResource {
       functionDeps.push(
         new gcp.projects.IAMMember(
           `${name}-build-role`,
-          { project, role: 'roles/cloudbuild.builds.builder', member: pulumi.interpolate`serviceAccount:${builder.email}` },
+          {
+            project,
+            role: 'roles/cloudbuild.builds.builder',
+            member: pulumi.interpolate`serviceAccount:${builder.email}`,
+          },
           parent,
         ),
       );
@@ -329,7 +399,14 @@ export class EchoLoop extends pulumi.ComponentResource {
     // ---- Function --------------------------------------------------------------------------------
     const bucket = new gcp.storage.Bucket(
       `${name}-source`,
-      { project, location: region.apply((r) => r.toUpperCase()), uniformBucketLevelAccess: true, publicAccessPrevention: 'enforced', forceDestroy: true, labels },
+      {
+        project,
+        location: region.apply((r) => r.toUpperCase()),
+        uniformBucketLevelAccess: true,
+        publicAccessPrevention: 'enforced',
+        forceDestroy: true,
+        labels,
+      },
       afterApis,
     );
     const sourceObject = new gcp.storage.BucketObject(
@@ -384,7 +461,9 @@ export class EchoLoop extends pulumi.ComponentResource {
       { parent: this, dependsOn: functionDeps },
     );
     const functionUrl = fn.serviceConfig.apply((c) => c?.uri ?? '');
-    const functionService = pulumi.all([fn.serviceConfig, fn.name]).apply(([c, n]) => c?.service?.split('/').pop() || n);
+    const functionService = pulumi
+      .all([fn.serviceConfig, fn.name])
+      .apply(([c, n]) => c?.service?.split('/').pop() || n);
     const pushInvoker = new gcp.cloudrunv2.ServiceIamMember(
       `${name}-push-invoker`,
       { project, location: region, name: functionService, role: 'roles/run.invoker', member: pushMember },
@@ -428,7 +507,12 @@ export class EchoLoop extends pulumi.ComponentResource {
         name: `${prefix}-round-trip-ms`,
         description: `Echo loop ${loopName}: engine → Pub/Sub → function → engine round trip of delivered replies`,
         filter: functionService.apply(roundTripLogFilter),
-        metricDescriptor: { metricKind: 'DELTA', valueType: 'DISTRIBUTION', unit: 'ms', displayName: `Echo ${loopName} round trip` },
+        metricDescriptor: {
+          metricKind: 'DELTA',
+          valueType: 'DISTRIBUTION',
+          unit: 'ms',
+          displayName: `Echo ${loopName} round trip`,
+        },
         valueExtractor: 'EXTRACT(jsonPayload.roundTripMs)',
         // 10 ms up to about 2 hours in 1.5× steps.
         bucketOptions: { exponentialBuckets: { numFiniteBuckets: 33, growthFactor: 1.5, scale: 10 } },
@@ -461,7 +545,12 @@ export class EchoLoop extends pulumi.ComponentResource {
           .all([roundTripMetric.name, deliveriesMetric.name, deadLetterHold.name])
           .apply(([roundTrip, deliveries, deadLetters]) =>
             JSON.stringify(
-              echoDashboard({ title: `Echo loop monitor: ${loopName} (${prefix})`, roundTripMetric: roundTrip, deliveriesMetric: deliveries, deadLetterSubscription: deadLetters }),
+              echoDashboard({
+                title: `Echo loop monitor: ${loopName} (${prefix})`,
+                roundTripMetric: roundTrip,
+                deliveriesMetric: deliveries,
+                deadLetterSubscription: deadLetters,
+              }),
             ),
           ),
       },
@@ -480,7 +569,9 @@ export class EchoLoop extends pulumi.ComponentResource {
             conditionAbsent: {
               filter: deliveriesMetric.name.apply((m) => userMetricFilter(m, 'metric.label.outcome="delivered"')),
               duration: `${alertMinutes * 60}s`,
-              aggregations: [{ alignmentPeriod: '60s', perSeriesAligner: 'ALIGN_SUM', crossSeriesReducer: 'REDUCE_SUM' }],
+              aggregations: [
+                { alignmentPeriod: '60s', perSeriesAligner: 'ALIGN_SUM', crossSeriesReducer: 'REDUCE_SUM' },
+              ],
               trigger: { count: 1 },
             },
           },
@@ -509,7 +600,9 @@ Check, in order: the engine's incidents and failed jobs (\`GET /engine-rest/inci
           topic: topic.name,
           processDefinitionKey: definitionKey,
           auth: 'id-token',
-          ...(engine.basicAuth ? { basicAuthUser: engine.basicAuth.user, basicAuthPassword: pulumi.secret(engine.basicAuth.password) } : {}),
+          ...(engine.basicAuth
+            ? { basicAuthUser: engine.basicAuth.user, basicAuthPassword: pulumi.secret(engine.basicAuth.password) }
+            : {}),
           ...(args.restartToken !== undefined ? { restartToken: args.restartToken } : {}),
         },
         // Everything the first iteration needs exists before the loop starts (a message published

@@ -90,7 +90,11 @@ export function defaultLoopStarterDeps(): LoopStarterDeps {
       try {
         const { execFileSync } = require('node:child_process');
         const out = String(
-          execFileSync('gcloud', ['auth', 'print-identity-token'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], timeout: 30_000 }),
+          execFileSync('gcloud', ['auth', 'print-identity-token'], {
+            encoding: 'utf8',
+            stdio: ['ignore', 'pipe', 'ignore'],
+            timeout: 30_000,
+          }),
         ).trim();
         if (out.length > 0) return out;
       } catch {
@@ -197,7 +201,10 @@ async function runningInstanceIds(
   deps: LoopStarterDeps,
   token: () => Promise<string | undefined>,
 ): Promise<string[]> {
-  const query = new URLSearchParams({ processDefinitionKey: inputs.processDefinitionKey, businessKey: inputs.loopName });
+  const query = new URLSearchParams({
+    processDefinitionKey: inputs.processDefinitionKey,
+    businessKey: inputs.loopName,
+  });
   const answer = await engineRequest(inputs, deps, token, 'GET', `/engine-rest/process-instance?${query.toString()}`);
   const what = `listing ${inputs.processDefinitionKey} instances of loop '${inputs.loopName}'`;
   if (answer.status !== 200) {
@@ -221,7 +228,8 @@ export async function ensureLoopRunning(
   const token = tokenSource(inputs, deps);
   const running = await runningInstanceIds(inputs, deps, token);
   if (running.length > 0) {
-    if (running.length > 1) deps.log?.(`loop '${inputs.loopName}' has ${running.length} running instances; keeping them`);
+    if (running.length > 1)
+      deps.log?.(`loop '${inputs.loopName}' has ${running.length} running instances; keeping them`);
     return { processInstanceId: running[0] as string, started: false };
   }
   const key = encodeURIComponent(inputs.processDefinitionKey);
@@ -234,7 +242,8 @@ export async function ensureLoopRunning(
   });
   const what = `starting ${inputs.processDefinitionKey} for loop '${inputs.loopName}'`;
   if (answer.status !== 200) {
-    const hint = answer.status === 404 ? ' (is the EchoLoop process deployed in this engine?)' : authHint(answer.status);
+    const hint =
+      answer.status === 404 ? ' (is the EchoLoop process deployed in this engine?)' : authHint(answer.status);
     throw new Error(`${what}: HTTP ${answer.status}${hint} ${answer.text.slice(0, 300)}`);
   }
   const started = parseJson(answer.text, what);
@@ -264,12 +273,19 @@ export async function cancelLoop(inputs: LoopStarterInputs, deps: LoopStarterDep
 export function checkLoopStarterInputs(news: Partial<LoopStarterInputs>): { property: string; reason: string }[] {
   const failures: { property: string; reason: string }[] = [];
   // During a preview, values not yet known arrive as Pulumi's unknown sentinel: nothing to check.
-  const isUnknown = (value: unknown): boolean => value === undefined || value === '04da6b54-80e4-46f7-96ec-b56ff0331ba9';
+  const isUnknown = (value: unknown): boolean =>
+    value === undefined || value === '04da6b54-80e4-46f7-96ec-b56ff0331ba9';
   if (!isUnknown(news.engineUrl) && !/^https?:\/\/[^/?#\s]+(?:\/[^?#\s]*)?$/.test(String(news.engineUrl))) {
     failures.push({ property: 'engineUrl', reason: `must be an http(s) URL, got '${String(news.engineUrl)}'` });
   }
-  if (!isUnknown(news.loopName) && (typeof news.loopName !== 'string' || !/^[A-Za-z][A-Za-z0-9_.-]{0,99}$/.test(news.loopName))) {
-    failures.push({ property: 'loopName', reason: 'must start with a letter and hold only letters, digits, _ . - (at most 100)' });
+  if (
+    !isUnknown(news.loopName) &&
+    (typeof news.loopName !== 'string' || !/^[A-Za-z][A-Za-z0-9_.-]{0,99}$/.test(news.loopName))
+  ) {
+    failures.push({
+      property: 'loopName',
+      reason: 'must start with a letter and hold only letters, digits, _ . - (at most 100)',
+    });
   }
   if (news.auth !== 'id-token' && news.auth !== 'none') {
     failures.push({ property: 'auth', reason: `must be 'id-token' or 'none', got '${String(news.auth)}'` });
@@ -285,7 +301,10 @@ export function checkLoopStarterInputs(news: Partial<LoopStarterInputs>): { prop
  * the resource, cancelling the old loop before starting the new one (same business key, so the
  * order matters). A new engine URL or credentials is an update: the loop lives in the database.
  */
-export function diffLoopStarter(olds: Partial<LoopStarterState>, news: Partial<LoopStarterInputs>): pulumi.dynamic.DiffResult {
+export function diffLoopStarter(
+  olds: Partial<LoopStarterState>,
+  news: Partial<LoopStarterInputs>,
+): pulumi.dynamic.DiffResult {
   const replaceKeys = ['loopName', 'project', 'topic', 'processDefinitionKey', 'restartToken'] as const;
   const updateKeys = ['engineUrl', 'auth', 'basicAuthUser', 'basicAuthPassword'] as const;
   const replaces = replaceKeys.filter((key) => (olds[key] ?? '') !== (news[key] ?? ''));
@@ -317,7 +336,9 @@ function pickInputs(raw: LoopStarterInputs): LoopStarterInputs {
  * The dynamic provider. `makeDeps` defaults to {@link defaultLoopStarterDeps}; tests pass fakes.
  * The resource id is `<definition key>/<loop name>`, stable across engine redeploys.
  */
-export function loopStarterProvider(makeDeps: () => LoopStarterDeps = defaultLoopStarterDeps): pulumi.dynamic.ResourceProvider {
+export function loopStarterProvider(
+  makeDeps: () => LoopStarterDeps = defaultLoopStarterDeps,
+): pulumi.dynamic.ResourceProvider {
   return {
     async check(_olds: unknown, news: LoopStarterInputs) {
       return { inputs: news, failures: checkLoopStarterInputs(news) };

@@ -38,7 +38,13 @@ interface Tile {
   widget: Record<string, unknown>;
 }
 
-function series(filter: string, aligner: string, reducer: string, groupBy: string[] = [], legend?: string): Record<string, unknown> {
+function series(
+  filter: string,
+  aligner: string,
+  reducer: string,
+  groupBy: string[] = [],
+  legend?: string,
+): Record<string, unknown> {
   return {
     timeSeriesQuery: {
       timeSeriesFilter: {
@@ -93,7 +99,9 @@ export function echoDashboard(input: DashboardInput): Record<string, unknown> {
       widget: {
         title: 'Deliveries by outcome (per minute)',
         xyChart: {
-          dataSets: [{ ...series(deliveries, 'ALIGN_SUM', 'REDUCE_SUM', ['metric.label.outcome']), plotType: 'STACKED_BAR' }],
+          dataSets: [
+            { ...series(deliveries, 'ALIGN_SUM', 'REDUCE_SUM', ['metric.label.outcome']), plotType: 'STACKED_BAR' },
+          ],
           yAxis: { label: 'deliveries', scale: 'LINEAR' },
         },
       },

@@ -17,7 +17,9 @@ function findUp(start: string, relative: string): string | undefined {
 
 /** The directory holding docker/camunda/Dockerfile and bpmn/ (the engine image's build context). */
 export function defaultEngineBuildContext(): string {
-  const root = findUp(__dirname, path.join('docker', 'camunda', 'Dockerfile')) ?? findUp(__dirname, path.join('docker', 'camunda'));
+  const root =
+    findUp(__dirname, path.join('docker', 'camunda', 'Dockerfile')) ??
+    findUp(__dirname, path.join('docker', 'camunda'));
   if (!root) {
     throw new Error(
       `CamundaServerless: cannot find docker/camunda above ${__dirname}; pass buildContext, or image (a ready image by digest)`,

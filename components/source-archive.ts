@@ -55,7 +55,9 @@ export function hashSourceFiles(dir: string, files: readonly string[]): string {
 /** Reads a function source directory into an archive named after its content. */
 export function functionSource(dir: string, objectPrefix: string): FunctionSource {
   if (!fs.existsSync(path.join(dir, 'package.json'))) {
-    throw new Error(`function source ${dir} has no package.json: Cloud Functions needs one to build a Node.js function`);
+    throw new Error(
+      `function source ${dir} has no package.json: Cloud Functions needs one to build a Node.js function`,
+    );
   }
   const files = listSourceFiles(dir);
   const hash = hashSourceFiles(dir, files);

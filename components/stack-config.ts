@@ -34,41 +34,201 @@ export interface ConfigKey {
 
 /** Every configuration key of the stack (namespace `camunda-serverless`). */
 export const STACK_CONFIG_KEYS: readonly ConfigKey[] = [
-  { key: 'namePrefix', type: 'string', default: '', description: "Prefix of physical resource names (1-15 lowercase letters, digits, hyphens). Empty: 'camunda-<stack>'. Give each stack sharing a project its own." },
-  { key: 'image', type: 'string', default: '', description: 'A ready engine image by digest (REGION-docker.pkg.dev/...@sha256:...). Empty: build docker/camunda with Docker and push it to Artifact Registry.' },
-  { key: 'minInstances', type: 'integer', default: 0, description: 'Minimum engine instances. 0 scales to zero (the wake-up job runs due retries and timers).' },
-  { key: 'maxInstances', type: 'integer', default: 2, description: 'Maximum engine instances. Keep maxInstances x databasePoolSize below the database connection limit (25 on db-f1-micro).' },
-  { key: 'cpu', type: 'string', default: '1', description: 'CPUs per engine instance: 1, 2, 4, 6 or 8 (CPU is always allocated, so whole CPUs).' },
-  { key: 'memory', type: 'string', default: '1Gi', description: "Memory per engine instance, e.g. '1Gi'. The JVM heap takes 60% of it." },
-  { key: 'javaToolOptions', type: 'string', default: '', description: "JVM options of the engine (JAVA_TOOL_OPTIONS). Empty: the image's defaults (heap 60% of memory, class-data sharing). Setting it replaces them." },
+  {
+    key: 'namePrefix',
+    type: 'string',
+    default: '',
+    description:
+      "Prefix of physical resource names (1-15 lowercase letters, digits, hyphens). Empty: 'camunda-<stack>'. Give each stack sharing a project its own.",
+  },
+  {
+    key: 'image',
+    type: 'string',
+    default: '',
+    description:
+      'A ready engine image by digest (REGION-docker.pkg.dev/...@sha256:...). Empty: build docker/camunda with Docker and push it to Artifact Registry.',
+  },
+  {
+    key: 'minInstances',
+    type: 'integer',
+    default: 0,
+    description: 'Minimum engine instances. 0 scales to zero (the wake-up job runs due retries and timers).',
+  },
+  {
+    key: 'maxInstances',
+    type: 'integer',
+    default: 2,
+    description:
+      'Maximum engine instances. Keep maxInstances x databasePoolSize below the database connection limit (25 on db-f1-micro).',
+  },
+  {
+    key: 'cpu',
+    type: 'string',
+    default: '1',
+    description: 'CPUs per engine instance: 1, 2, 4, 6 or 8 (CPU is always allocated, so whole CPUs).',
+  },
+  {
+    key: 'memory',
+    type: 'string',
+    default: '1Gi',
+    description: "Memory per engine instance, e.g. '1Gi'. The JVM heap takes 60% of it.",
+  },
+  {
+    key: 'javaToolOptions',
+    type: 'string',
+    default: '',
+    description:
+      "JVM options of the engine (JAVA_TOOL_OPTIONS). Empty: the image's defaults (heap 60% of memory, class-data sharing). Setting it replaces them.",
+  },
   { key: 'concurrency', type: 'integer', default: 80, description: 'Concurrent requests per engine instance.' },
-  { key: 'requestTimeoutSeconds', type: 'integer', default: 300, description: 'Engine request timeout in seconds (1-3600).' },
-  { key: 'ingress', type: 'string', default: 'all', description: "Network ingress of the engine: 'all' (IAM still decides who may call), 'internal' or 'internal-and-load-balancer'." },
-  { key: 'public', type: 'boolean', default: false, description: 'Allow unauthenticated calls to the engine (allUsers invoker). Switches Camunda basic authentication on, with a generated admin password in Secret Manager.' },
-  { key: 'deletionProtection', type: 'boolean', default: false, description: 'Deletion protection of the Cloud Run service and the Cloud SQL instance. false lets pulumi destroy remove a dev stack; set true for stacks holding real data.' },
+  {
+    key: 'requestTimeoutSeconds',
+    type: 'integer',
+    default: 300,
+    description: 'Engine request timeout in seconds (1-3600).',
+  },
+  {
+    key: 'ingress',
+    type: 'string',
+    default: 'all',
+    description:
+      "Network ingress of the engine: 'all' (IAM still decides who may call), 'internal' or 'internal-and-load-balancer'.",
+  },
+  {
+    key: 'public',
+    type: 'boolean',
+    default: false,
+    description:
+      'Allow unauthenticated calls to the engine (allUsers invoker). Switches Camunda basic authentication on, with a generated admin password in Secret Manager.',
+  },
+  {
+    key: 'deletionProtection',
+    type: 'boolean',
+    default: false,
+    description:
+      'Deletion protection of the Cloud Run service and the Cloud SQL instance. false lets pulumi destroy remove a dev stack; set true for stacks holding real data.',
+  },
   { key: 'databaseVersion', type: 'string', default: 'POSTGRES_16', description: 'Cloud SQL PostgreSQL version.' },
-  { key: 'databaseTier', type: 'string', default: 'db-f1-micro', description: 'Cloud SQL machine tier (edition ENTERPRISE, so shared-core tiers work).' },
-  { key: 'databaseBackups', type: 'boolean', default: true, description: 'Daily Cloud SQL backups with point-in-time recovery.' },
+  {
+    key: 'databaseTier',
+    type: 'string',
+    default: 'db-f1-micro',
+    description: 'Cloud SQL machine tier (edition ENTERPRISE, so shared-core tiers work).',
+  },
+  {
+    key: 'databaseBackups',
+    type: 'boolean',
+    default: true,
+    description: 'Daily Cloud SQL backups with point-in-time recovery.',
+  },
   { key: 'databasePoolSize', type: 'integer', default: 5, description: 'JDBC connections per engine instance.' },
-  { key: 'publishRetryTimeCycle', type: 'string', default: 'R999999/PT30S', description: 'Retry cycle of the publish step (Camunda failedJobRetryTimeCycle, e.g. R999999/PT30S).' },
-  { key: 'republishAfter', type: 'string', default: '', description: "How long Echo waits for a reply before it publishes its request again (ISO duration of at least 1 s, e.g. PT5M). Empty: the engine's default, PT5M." },
-  { key: 'jobRetryTimeCycle', type: 'string', default: '', description: "Engine-wide default retry cycle of failed jobs (e.g. R5/PT1M). Empty: the engine's default." },
-  { key: 'historyLevel', type: 'string', default: '', description: "History level: none, activity, audit or full. Empty: the engine's default, none, which keeps the database of an endless loop flat. A database keeps the level it was set up with." },
-  { key: 'historyTimeToLive', type: 'string', default: '', description: "History time to live, ISO duration (P1D) or days. Empty: the engine's default." },
-  { key: 'historyCleanupWindow', type: 'string', default: '', description: "History cleanup batch window HH:mm-HH:mm (e.g. 00:00-23:59). Empty: the engine's default." },
-  { key: 'jobLockTimeMs', type: 'integer', default: 0, description: "Job lock time in ms (how long jobs of a killed instance stay locked). 0: the engine's default." },
-  { key: 'jobMaxWaitMs', type: 'integer', default: 0, description: "Longest pause between job acquisitions in ms. 0: the engine's default." },
-  { key: 'wakeIntervalMinutes', type: 'integer', default: 10, description: 'Minutes between Cloud Scheduler wake-up calls to the engine (1-59, or whole hours dividing a day); 0 switches them off. Each call keeps an instance up to ~15 idle minutes.' },
-  { key: 'schedulerRegion', type: 'string', default: '', description: 'Region of the Cloud Scheduler job. Empty: gcp:region.' },
-  { key: 'echoLoop', type: 'boolean', default: true, description: 'Deploy the echo loop (topics, function, monitoring).' },
+  {
+    key: 'publishRetryTimeCycle',
+    type: 'string',
+    default: 'R999999/PT30S',
+    description: 'Retry cycle of the publish step (Camunda failedJobRetryTimeCycle, e.g. R999999/PT30S).',
+  },
+  {
+    key: 'republishAfter',
+    type: 'string',
+    default: '',
+    description:
+      "How long Echo waits for a reply before it publishes its request again (ISO duration of at least 1 s, e.g. PT5M). Empty: the engine's default, PT5M.",
+  },
+  {
+    key: 'jobRetryTimeCycle',
+    type: 'string',
+    default: '',
+    description: "Engine-wide default retry cycle of failed jobs (e.g. R5/PT1M). Empty: the engine's default.",
+  },
+  {
+    key: 'historyLevel',
+    type: 'string',
+    default: '',
+    description:
+      "History level: none, activity, audit or full. Empty: the engine's default, none, which keeps the database of an endless loop flat. A database keeps the level it was set up with.",
+  },
+  {
+    key: 'historyTimeToLive',
+    type: 'string',
+    default: '',
+    description: "History time to live, ISO duration (P1D) or days. Empty: the engine's default.",
+  },
+  {
+    key: 'historyCleanupWindow',
+    type: 'string',
+    default: '',
+    description: "History cleanup batch window HH:mm-HH:mm (e.g. 00:00-23:59). Empty: the engine's default.",
+  },
+  {
+    key: 'jobLockTimeMs',
+    type: 'integer',
+    default: 0,
+    description: "Job lock time in ms (how long jobs of a killed instance stay locked). 0: the engine's default.",
+  },
+  {
+    key: 'jobMaxWaitMs',
+    type: 'integer',
+    default: 0,
+    description: "Longest pause between job acquisitions in ms. 0: the engine's default.",
+  },
+  {
+    key: 'wakeIntervalMinutes',
+    type: 'integer',
+    default: 10,
+    description:
+      'Minutes between Cloud Scheduler wake-up calls to the engine (1-59, or whole hours dividing a day); 0 switches them off. Each call keeps an instance up to ~15 idle minutes.',
+  },
+  {
+    key: 'schedulerRegion',
+    type: 'string',
+    default: '',
+    description: 'Region of the Cloud Scheduler job. Empty: gcp:region.',
+  },
+  {
+    key: 'echoLoop',
+    type: 'boolean',
+    default: true,
+    description: 'Deploy the echo loop (topics, function, monitoring).',
+  },
   { key: 'loopName', type: 'string', default: 'echo', description: "The echo loop's name (its business key)." },
-  { key: 'startLoop', type: 'boolean', default: true, description: "Start the loop through the engine's REST API on pulumi up (idempotent) and cancel it on destroy." },
-  { key: 'echoMaxDeliveryAttempts', type: 'integer', default: 10, description: 'Push deliveries of one message before it is dead-lettered (5-100).' },
-  { key: 'functionTimeoutSeconds', type: 'integer', default: 60, description: 'Echo function timeout in seconds (1-590); the push ack deadline is 10 s longer.' },
+  {
+    key: 'startLoop',
+    type: 'boolean',
+    default: true,
+    description: "Start the loop through the engine's REST API on pulumi up (idempotent) and cancel it on destroy.",
+  },
+  {
+    key: 'echoMaxDeliveryAttempts',
+    type: 'integer',
+    default: 10,
+    description: 'Push deliveries of one message before it is dead-lettered (5-100).',
+  },
+  {
+    key: 'functionTimeoutSeconds',
+    type: 'integer',
+    default: 60,
+    description: 'Echo function timeout in seconds (1-590); the push ack deadline is 10 s longer.',
+  },
   { key: 'functionMaxInstances', type: 'integer', default: 10, description: 'Maximum echo function instances.' },
-  { key: 'engineTimeoutMs', type: 'integer', default: 10000, description: "Timeout of the echo function's call to the engine in ms; below functionTimeoutSeconds x 1000." },
-  { key: 'alertAfterMinutes', type: 'integer', default: 15, description: 'Alert when no echo round trip succeeded for this many minutes (2-1410).' },
-  { key: 'alertEmail', type: 'string', default: '', description: 'E-mail address notified by the alert. Empty: the alert only shows in Cloud Monitoring.' },
+  {
+    key: 'engineTimeoutMs',
+    type: 'integer',
+    default: 10000,
+    description: "Timeout of the echo function's call to the engine in ms; below functionTimeoutSeconds x 1000.",
+  },
+  {
+    key: 'alertAfterMinutes',
+    type: 'integer',
+    default: 15,
+    description: 'Alert when no echo round trip succeeded for this many minutes (2-1410).',
+  },
+  {
+    key: 'alertEmail',
+    type: 'string',
+    default: '',
+    description: 'E-mail address notified by the alert. Empty: the alert only shows in Cloud Monitoring.',
+  },
 ];
 
 const ns = (key: string): string => `${PROJECT_NAME}:${key}`;
@@ -105,34 +265,69 @@ function optionalText(check: (v: string) => boolean, message: string) {
 
 const schema = z
   .object({
-    namePrefix: text('').refine((v) => v === '' || /^[a-z](?:[a-z0-9-]{0,13}[a-z0-9])?$/.test(v), 'must be 1 to 15 lowercase letters, digits or hyphens, starting with a letter'),
-    image: optionalText((v) => /^[^\s@]+@sha256:[0-9a-f]{64}$/.test(v), 'must reference the image by digest (…@sha256:<64 hex digits>), or be empty to build it'),
+    namePrefix: text('').refine(
+      (v) => v === '' || /^[a-z](?:[a-z0-9-]{0,13}[a-z0-9])?$/.test(v),
+      'must be 1 to 15 lowercase letters, digits or hyphens, starting with a letter',
+    ),
+    image: optionalText(
+      (v) => /^[^\s@]+@sha256:[0-9a-f]{64}$/.test(v),
+      'must reference the image by digest (…@sha256:<64 hex digits>), or be empty to build it',
+    ),
     minInstances: integer(0, 0, 1000),
     maxInstances: integer(2, 1, 1000),
     cpu: text('1').pipe(z.enum(CPU_VALUES, `must be one of ${CPU_VALUES.join(', ')}`)),
     memory: text('1Gi').refine((v) => MEMORY.test(v), "must be a size such as '512Mi' or '2Gi'"),
-    javaToolOptions: optionalText((v) => v.startsWith('-'), "must be JVM options such as '-XX:MaxRAMPercentage=60', or empty"),
+    javaToolOptions: optionalText(
+      (v) => v.startsWith('-'),
+      "must be JVM options such as '-XX:MaxRAMPercentage=60', or empty",
+    ),
     concurrency: integer(80, 1, 1000),
     requestTimeoutSeconds: integer(300, 1, 3600),
-    ingress: text('all').pipe(z.enum(Object.keys(INGRESS) as [keyof typeof INGRESS], `must be one of ${Object.keys(INGRESS).join(', ')}`)),
+    ingress: text('all').pipe(
+      z.enum(Object.keys(INGRESS) as [keyof typeof INGRESS], `must be one of ${Object.keys(INGRESS).join(', ')}`),
+    ),
     public: boolean(false),
     deletionProtection: boolean(false),
-    databaseVersion: text('POSTGRES_16').refine((v) => /^POSTGRES_\d+$/.test(v), 'must be a PostgreSQL version such as POSTGRES_16'),
-    databaseTier: text('db-f1-micro').refine((v) => /^db-[a-z0-9-]+$/.test(v), 'must be a Cloud SQL tier such as db-f1-micro or db-custom-1-3840'),
+    databaseVersion: text('POSTGRES_16').refine(
+      (v) => /^POSTGRES_\d+$/.test(v),
+      'must be a PostgreSQL version such as POSTGRES_16',
+    ),
+    databaseTier: text('db-f1-micro').refine(
+      (v) => /^db-[a-z0-9-]+$/.test(v),
+      'must be a Cloud SQL tier such as db-f1-micro or db-custom-1-3840',
+    ),
     databaseBackups: boolean(true),
     databasePoolSize: integer(5, 1, 100),
-    publishRetryTimeCycle: text('R999999/PT30S').refine(isRetryTimeCycle, 'must be a retry cycle such as R999999/PT30S, R/PT1M or PT1M,PT5M,PT10M'),
-    republishAfter: optionalText(isRepublishDelay, 'must be a duration of at least one second such as PT5M or PT30S, or empty'),
+    publishRetryTimeCycle: text('R999999/PT30S').refine(
+      isRetryTimeCycle,
+      'must be a retry cycle such as R999999/PT30S, R/PT1M or PT1M,PT5M,PT10M',
+    ),
+    republishAfter: optionalText(
+      isRepublishDelay,
+      'must be a duration of at least one second such as PT5M or PT30S, or empty',
+    ),
     jobRetryTimeCycle: optionalText(isRetryTimeCycle, 'must be a retry cycle such as R5/PT1M or PT1M,PT5M, or empty'),
-    historyLevel: optionalText((v) => (HISTORY_LEVELS as readonly string[]).includes(v), `must be one of ${HISTORY_LEVELS.join(', ')}, or empty`),
-    historyTimeToLive: optionalText(isDayTimeDuration, 'must be a duration in days, hours, minutes, seconds such as P1D or PT12H, or empty'),
-    historyCleanupWindow: optionalText((v) => CLEANUP_WINDOW.test(v), 'must be HH:mm-HH:mm such as 00:00-23:59, or empty'),
+    historyLevel: optionalText(
+      (v) => (HISTORY_LEVELS as readonly string[]).includes(v),
+      `must be one of ${HISTORY_LEVELS.join(', ')}, or empty`,
+    ),
+    historyTimeToLive: optionalText(
+      isDayTimeDuration,
+      'must be a duration in days, hours, minutes, seconds such as P1D or PT12H, or empty',
+    ),
+    historyCleanupWindow: optionalText(
+      (v) => CLEANUP_WINDOW.test(v),
+      'must be HH:mm-HH:mm such as 00:00-23:59, or empty',
+    ),
     jobLockTimeMs: integer(0, 0, 86_400_000, ' (0 for the engine default)'),
     jobMaxWaitMs: integer(0, 0, 86_400_000, ' (0 for the engine default)'),
     wakeIntervalMinutes: integer(10, 0, 1440, ' (0 switches the wake-up job off)'),
     schedulerRegion: optionalText((v) => REGION.test(v), 'must be a GCP region such as europe-west1, or empty'),
     echoLoop: boolean(true),
-    loopName: text('echo').refine((v) => SAFE_NAME.test(v), 'must start with a letter and hold only letters, digits, _ . - (at most 100)'),
+    loopName: text('echo').refine(
+      (v) => SAFE_NAME.test(v),
+      'must start with a letter and hold only letters, digits, _ . - (at most 100)',
+    ),
     startLoop: boolean(true),
     echoMaxDeliveryAttempts: integer(10, 5, 100),
     functionTimeoutSeconds: integer(60, 1, 590),
@@ -190,9 +385,12 @@ export function readStackConfig(
   const project = gcpConfig.project?.trim() ?? '';
   const region = gcpConfig.region?.trim() ?? '';
   if (project === '') problems.push('  - gcp:project: is not set: pulumi config set gcp:project <your-project-id>');
-  else if (!PROJECT_ID.test(project)) problems.push(`  - gcp:project: '${project}' is not a GCP project id (6 to 30 lowercase letters, digits, hyphens)`);
-  if (region === '') problems.push('  - gcp:region: is not set: pulumi config set gcp:region europe-west1 (or another region)');
-  else if (!REGION.test(region)) problems.push(`  - gcp:region: '${region}' is not a GCP region: use a name such as europe-west1 or us-central1`);
+  else if (!PROJECT_ID.test(project))
+    problems.push(`  - gcp:project: '${project}' is not a GCP project id (6 to 30 lowercase letters, digits, hyphens)`);
+  if (region === '')
+    problems.push('  - gcp:region: is not set: pulumi config set gcp:region europe-west1 (or another region)');
+  else if (!REGION.test(region))
+    problems.push(`  - gcp:region: '${region}' is not a GCP region: use a name such as europe-west1 or us-central1`);
 
   const raw = Object.fromEntries(STACK_CONFIG_KEYS.map(({ key }) => [key, get(key)]));
   const parsed = schema.safeParse(raw);
@@ -213,7 +411,10 @@ export function readStackConfig(
       `${ns('ingress')} is '${settings.ingress}': the echo function and Cloud Scheduler call the engine from outside any VPC, so their calls are refused unless they are routed through one`,
     );
   }
-  if (settings.public) warnings.push(`${ns('public')} is true: the engine accepts calls from anyone; Camunda basic authentication guards it`);
+  if (settings.public)
+    warnings.push(
+      `${ns('public')} is true: the engine accepts calls from anyone; Camunda basic authentication guards it`,
+    );
   const prefix = settings.namePrefix !== '' ? settings.namePrefix : sanitizePrefix(`camunda-${stack}`, 15);
   return { ...settings, project, region, prefix, warnings };
 }

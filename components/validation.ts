@@ -125,7 +125,12 @@ export function formatIssues(issues: readonly z.core.$ZodIssue[], keyPrefix: str
 }
 
 /** Throws a ConfigurationError listing every problem when `schema` rejects `value`. */
-export function parseOrThrow<S extends z.ZodType>(schema: S, value: unknown, context: string, keyPrefix: string): z.output<S> {
+export function parseOrThrow<S extends z.ZodType>(
+  schema: S,
+  value: unknown,
+  context: string,
+  keyPrefix: string,
+): z.output<S> {
   const result = schema.safeParse(value);
   if (!result.success) {
     throw new ConfigurationError(`${context}:\n${formatIssues(result.error.issues, keyPrefix)}`);

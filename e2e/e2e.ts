@@ -79,7 +79,9 @@ const LONGEST_MESSAGE = 2000;
 
 function describe(err: unknown): string {
   const message = err instanceof Error ? err.message : String(err);
-  return message.length > LONGEST_MESSAGE ? `${message.slice(0, LONGEST_MESSAGE)}… (cut; the whole output is above)` : message;
+  return message.length > LONGEST_MESSAGE
+    ? `${message.slice(0, LONGEST_MESSAGE)}… (cut; the whole output is above)`
+    : message;
 }
 
 /** Pulumi prints whole blocks; the run prefixes each line so its own steps stand out. */
@@ -114,14 +116,25 @@ export async function sampleLoop(get: AuthorizedGet, engineUrl: string, loopName
   const rest = `${engineUrl.replace(/\/+$/, '')}/engine-rest`;
   const key = encodeURIComponent(loopName);
   const loops = asArray(
-    await getJson(get, `${rest}/process-instance?processDefinitionKey=${PROCESS_LOOP}&businessKey=${key}`, 'listing the loop'),
+    await getJson(
+      get,
+      `${rest}/process-instance?processDefinitionKey=${PROCESS_LOOP}&businessKey=${key}`,
+      'listing the loop',
+    ),
     'listing the loop',
   );
   const echos = asArray(
-    await getJson(get, `${rest}/process-instance?processDefinitionKey=${PROCESS_ECHO}&businessKey=${key}&active=true`, 'listing active Echo instances'),
+    await getJson(
+      get,
+      `${rest}/process-instance?processDefinitionKey=${PROCESS_ECHO}&businessKey=${key}&active=true`,
+      'listing active Echo instances',
+    ),
     'listing active Echo instances',
   );
-  const incidents = asArray(await getJson(get, `${rest}/incident?maxResults=5`, 'listing incidents'), 'listing incidents');
+  const incidents = asArray(
+    await getJson(get, `${rest}/incident?maxResults=5`, 'listing incidents'),
+    'listing incidents',
+  );
   let roundTrips = 0;
   const loopId = loops[0]?.id;
   if (loops.length === 1 && typeof loopId === 'string') {
@@ -130,11 +143,14 @@ export async function sampleLoop(get: AuthorizedGet, engineUrl: string, loopName
       `${rest}/process-instance/${encodeURIComponent(loopId)}/variables/iteration?deserializeValue=false`,
       "reading the loop's iteration",
     );
-    const value = typeof variable === 'object' && variable !== null ? (variable as { value?: unknown }).value : undefined;
+    const value =
+      typeof variable === 'object' && variable !== null ? (variable as { value?: unknown }).value : undefined;
     if (typeof value === 'number') roundTrips = Math.max(0, value - 1);
   }
   const first = incidents[0];
-  const incidentMessage = first ? `${String(first.incidentType)} at ${String(first.activityId)}: ${String(first.incidentMessage).slice(0, 200)}` : undefined;
+  const incidentMessage = first
+    ? `${String(first.incidentType)} at ${String(first.activityId)}: ${String(first.incidentMessage).slice(0, 200)}`
+    : undefined;
   return { loops: loops.length, roundTrips, activeEchos: echos.length, incidents: incidents.length, incidentMessage };
 }
 
@@ -160,13 +176,30 @@ export async function waitForRoundTrips(
       const sample = await sampleLoop(get, engineUrl, loopName);
       last = sample;
       progress(sample.roundTrips);
-      if (sample.loops === 0) throw new LoopFailure(`no running ${PROCESS_LOOP} instance with business key '${loopName}': the loop was not started, or it ended`);
-      if (sample.loops > 1) throw new LoopFailure(`${sample.loops} ${PROCESS_LOOP} instances with business key '${loopName}': the loop multiplied`);
-      if (sample.activeEchos > 1) throw new LoopFailure(`${sample.activeEchos} active Echo instances of loop '${loopName}' at once: the loop multiplied`);
-      if (sample.incidents > 0) throw new LoopFailure(`the engine has ${sample.incidents === 5 ? '5 or more' : sample.incidents} incident(s); first: ${sample.incidentMessage ?? '?'}`);
-      deps.log(`e2e: loop '${loopName}': ${sample.roundTrips}/${options.roundTrips} round trips, ${sample.activeEchos} active Echo`);
+      if (sample.loops === 0)
+        throw new LoopFailure(
+          `no running ${PROCESS_LOOP} instance with business key '${loopName}': the loop was not started, or it ended`,
+        );
+      if (sample.loops > 1)
+        throw new LoopFailure(
+          `${sample.loops} ${PROCESS_LOOP} instances with business key '${loopName}': the loop multiplied`,
+        );
+      if (sample.activeEchos > 1)
+        throw new LoopFailure(
+          `${sample.activeEchos} active Echo instances of loop '${loopName}' at once: the loop multiplied`,
+        );
+      if (sample.incidents > 0)
+        throw new LoopFailure(
+          `the engine has ${sample.incidents === 5 ? '5 or more' : sample.incidents} incident(s); first: ${sample.incidentMessage ?? '?'}`,
+        );
+      deps.log(
+        `e2e: loop '${loopName}': ${sample.roundTrips}/${options.roundTrips} round trips, ${sample.activeEchos} active Echo`,
+      );
       if (sample.roundTrips >= options.roundTrips && sample.activeEchos === 1) return sample;
-      lastProblem = sample.activeEchos === 0 ? 'no active Echo at the last look' : `${sample.roundTrips} of ${options.roundTrips} round trips at the last look`;
+      lastProblem =
+        sample.activeEchos === 0
+          ? 'no active Echo at the last look'
+          : `${sample.roundTrips} of ${options.roundTrips} round trips at the last look`;
     } catch (err) {
       if (err instanceof LoopFailure) throw err;
       lastProblem = describe(err);
@@ -175,7 +208,9 @@ export async function waitForRoundTrips(
     const left = deadline - deps.now();
     if (left <= 0) {
       const figures = last ? ` (${last.roundTrips} round trips, ${last.activeEchos} active Echo)` : '';
-      throw new LoopFailure(`the loop did not complete ${options.roundTrips} round trips within ${Math.round(options.timeoutMs / 60_000)} min${figures}: ${lastProblem}`);
+      throw new LoopFailure(
+        `the loop did not complete ${options.roundTrips} round trips within ${Math.round(options.timeoutMs / 60_000)} min${figures}: ${lastProblem}`,
+      );
     }
     await deps.sleep(Math.min(options.pollMs, left));
   }
@@ -185,13 +220,19 @@ export async function waitForRoundTrips(
 export function engineOutputs(outputs: Record<string, unknown>): { engineUrl: string; loopName: string } {
   const engineUrl = outputs.engineUrl;
   const loopName = outputs.loopName;
-  if (typeof engineUrl !== 'string' || !/^https?:\/\//.test(engineUrl)) throw new Error(`the stack exported no engineUrl (got ${JSON.stringify(engineUrl)})`);
-  if (typeof loopName !== 'string' || loopName === '') throw new Error('the stack exported no loopName: is the echo loop switched off?');
+  if (typeof engineUrl !== 'string' || !/^https?:\/\//.test(engineUrl))
+    throw new Error(`the stack exported no engineUrl (got ${JSON.stringify(engineUrl)})`);
+  if (typeof loopName !== 'string' || loopName === '')
+    throw new Error('the stack exported no loopName: is the echo loop switched off?');
   return { engineUrl, loopName };
 }
 
 /** The whole run. Never throws: every failure ends up in the result, and cleanup always runs. */
-export async function runE2e(options: E2eOptions, config: Readonly<Record<string, string>>, deps: E2eDeps): Promise<E2eResult> {
+export async function runE2e(
+  options: E2eOptions,
+  config: Readonly<Record<string, string>>,
+  deps: E2eDeps,
+): Promise<E2eResult> {
   const started = deps.now();
   const failures: string[] = [];
   const elapsed = (): string => {
@@ -202,7 +243,9 @@ export async function runE2e(options: E2eOptions, config: Readonly<Record<string
   const pulumiOutput = pulumiLines(deps.log);
   let roundTrips = 0;
 
-  step(`1/5 creating stack ${options.stackName} in project ${options.project}, region ${options.region} (resource prefix ${options.namePrefix})`);
+  step(
+    `1/5 creating stack ${options.stackName} in project ${options.project}, region ${options.region} (resource prefix ${options.namePrefix})`,
+  );
   let stack: StackOperations;
   try {
     stack = await deps.stacks.create(options.stackName, config);
@@ -218,7 +261,9 @@ export async function runE2e(options: E2eOptions, config: Readonly<Record<string
     const outputs = await stack.up(pulumiOutput);
     const { engineUrl, loopName } = engineOutputs(outputs);
     step(`2/5 up done: engine ${engineUrl}, loop '${loopName}'`);
-    step(`3/5 waiting for ${options.roundTrips} round trips with exactly one active Echo (at most ${Math.round(options.timeoutMs / 60_000)} min)`);
+    step(
+      `3/5 waiting for ${options.roundTrips} round trips with exactly one active Echo (at most ${Math.round(options.timeoutMs / 60_000)} min)`,
+    );
     const sample = await waitForRoundTrips(deps.engineClient(engineUrl), engineUrl, loopName, options, deps, (n) => {
       roundTrips = n;
     });
@@ -238,7 +283,9 @@ export async function runE2e(options: E2eOptions, config: Readonly<Record<string
     try {
       await stack.remove();
     } catch (err) {
-      failures.push(`removing the stack failed (its resources are gone): ${describe(err)}; remove it with: pulumi stack rm ${options.stackName}`);
+      failures.push(
+        `removing the stack failed (its resources are gone): ${describe(err)}; remove it with: pulumi stack rm ${options.stackName}`,
+      );
       step(`FAILED: ${failures[failures.length - 1]}`);
     }
   } catch (err) {
@@ -250,7 +297,11 @@ export async function runE2e(options: E2eOptions, config: Readonly<Record<string
   }
 
   const passed = failures.length === 0;
-  step(passed ? `PASSED: ${roundTrips} round trips; stack destroyed and removed` : `FAILED (${failures.length} problem${failures.length > 1 ? 's' : ''}):`);
+  step(
+    passed
+      ? `PASSED: ${roundTrips} round trips; stack destroyed and removed`
+      : `FAILED (${failures.length} problem${failures.length > 1 ? 's' : ''}):`,
+  );
   if (!passed) for (const failure of failures) deps.log(`  - ${failure}`);
   return { passed, failures, roundTrips, destroyed };
 }

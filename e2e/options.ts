@@ -65,7 +65,9 @@ function wholeNumber(min: number, max: number) {
 }
 
 const schema = z.object({
-  project: z.string({ error: 'is required (--project or E2E_GCP_PROJECT)' }).regex(PROJECT_ID, 'must be a GCP project id (6 to 30 lowercase letters, digits, hyphens)'),
+  project: z
+    .string({ error: 'is required (--project or E2E_GCP_PROJECT)' })
+    .regex(PROJECT_ID, 'must be a GCP project id (6 to 30 lowercase letters, digits, hyphens)'),
   region: z.string().regex(REGION, 'must be a GCP region such as europe-west1'),
   roundTrips: wholeNumber(1, 10_000),
   timeoutMinutes: wholeNumber(1, 24 * 60),
@@ -76,8 +78,14 @@ const schema = z.object({
     z
       .string()
       .regex(/^[^=]+=.*$/, 'must be key=value')
-      .refine((pair) => CONFIG_KEY.test(pair.split('=')[0] as string), 'key must be a camunda-serverless setting name such as historyLevel')
-      .refine((pair) => !RESERVED_KEYS.has(pair.split('=')[0] as string), `key must not be one the run sets itself (${[...RESERVED_KEYS].join(', ')})`),
+      .refine(
+        (pair) => CONFIG_KEY.test(pair.split('=')[0] as string),
+        'key must be a camunda-serverless setting name such as historyLevel',
+      )
+      .refine(
+        (pair) => !RESERVED_KEYS.has(pair.split('=')[0] as string),
+        `key must not be one the run sets itself (${[...RESERVED_KEYS].join(', ')})`,
+      ),
   ),
 });
 
@@ -98,7 +106,12 @@ export function runSuffix(random: () => Buffer = () => randomBytes(4)): string {
 }
 
 /** `--help` → undefined; otherwise the checked options, or an OptionsError listing every problem. */
-export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv, now: Date = new Date(), suffix: string = runSuffix()): E2eOptions | undefined {
+export function parseOptions(
+  argv: readonly string[],
+  env: NodeJS.ProcessEnv,
+  now: Date = new Date(),
+  suffix: string = runSuffix(),
+): E2eOptions | undefined {
   const raw: Record<string, unknown> = {
     project: env.E2E_GCP_PROJECT || undefined,
     region: env.E2E_GCP_REGION || 'europe-west1',
@@ -113,7 +126,10 @@ export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv, no
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i] as string;
     if (arg === '--help' || arg === '-h') return undefined;
-    const [flag, inline] = arg.includes('=') && arg.startsWith('--') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
+    const [flag, inline] =
+      arg.includes('=') && arg.startsWith('--')
+        ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)]
+        : [arg, undefined];
     const key = FLAGS[flag];
     if (!key) {
       problems.push(`${arg}: unknown option (see --help)`);
@@ -148,7 +164,9 @@ export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv, no
     timeoutMs: o.timeoutMinutes * 60_000,
     pollMs: o.pollSeconds * 1000,
     image: o.image,
-    extraConfig: Object.fromEntries(o.config.map((pair) => [pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1)])),
+    extraConfig: Object.fromEntries(
+      o.config.map((pair) => [pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1)]),
+    ),
   };
 }
 

@@ -28,11 +28,15 @@ export function automationStacks(signal: AbortSignal): StackFactory {
       } catch (err) {
         // The Automation API's own message is a dump of the failed command; this one says what to do.
         if (/ENOENT/.test(String((err as Error).message ?? err))) {
-          throw new Error('the pulumi CLI is not on PATH: install it (https://www.pulumi.com/docs/install/) and log in to a backend');
+          throw new Error(
+            'the pulumi CLI is not on PATH: install it (https://www.pulumi.com/docs/install/) and log in to a backend',
+          );
         }
         throw err;
       }
-      await stack.setAllConfig(Object.fromEntries(Object.entries(config).map(([key, value]) => [key, { value, secret: false }])));
+      await stack.setAllConfig(
+        Object.fromEntries(Object.entries(config).map(([key, value]) => [key, { value, secret: false }])),
+      );
       return {
         async up(onOutput) {
           const result = await stack.up({ onOutput, signal });
@@ -60,7 +64,11 @@ export function automationStacks(signal: AbortSignal): StackFactory {
  * Credentials, or `gcloud auth print-identity-token` for a user (the loop starter's token source).
  * Errors name the URL and the status, never a header.
  */
-export function idTokenGet(engineUrl: string, idToken = defaultLoopStarterDeps().idToken, now = () => Date.now()): AuthorizedGet {
+export function idTokenGet(
+  engineUrl: string,
+  idToken = defaultLoopStarterDeps().idToken,
+  now = () => Date.now(),
+): AuthorizedGet {
   const audience = engineUrl.replace(/\/+$/, '');
   let cached: { token: string; at: number } | undefined;
   return async (url) => {
@@ -100,7 +108,9 @@ async function main(): Promise<number> {
   const onSignal = (name: string): void => {
     interrupts += 1;
     if (interrupts > 1) {
-      console.error(`e2e: ${name} again: exiting without cleaning up. Stack ${options.stackName} may hold running resources: pulumi destroy --stack ${options.stackName}`);
+      console.error(
+        `e2e: ${name} again: exiting without cleaning up. Stack ${options.stackName} may hold running resources: pulumi destroy --stack ${options.stackName}`,
+      );
       process.exit(130);
     }
     console.error(`e2e: ${name}: stopping, then destroying the stack (${name} again to exit at once)`);

@@ -49,7 +49,12 @@ export class CamundaRest {
   }
 
   /** Any call; resolves with the status and the parsed body, whatever the status. */
-  async request<T = unknown>(method: string, path: string, body?: unknown, timeoutMs = 30_000): Promise<RestResponse<T>> {
+  async request<T = unknown>(
+    method: string,
+    path: string,
+    body?: unknown,
+    timeoutMs = 30_000,
+  ): Promise<RestResponse<T>> {
     const headers: Record<string, string> = { Accept: 'application/json' };
     if (this.authorization) headers.Authorization = this.authorization;
     let payload: string | FormData | undefined;
@@ -85,7 +90,10 @@ export class CamundaRest {
   }
 
   /** Deploys BPMN files (name -> XML) under one deployment; unchanged files create no new versions. */
-  async deploy(deploymentName: string, files: Record<string, string>): Promise<{ id: string; deployedProcessDefinitions: Record<string, unknown> | null }> {
+  async deploy(
+    deploymentName: string,
+    files: Record<string, string>,
+  ): Promise<{ id: string; deployedProcessDefinitions: Record<string, unknown> | null }> {
     const form = new FormData();
     form.set('deployment-name', deploymentName);
     form.set('enable-duplicate-filtering', 'true');
@@ -115,13 +123,19 @@ export class CamundaRest {
 
   /** The instance's variables as plain values. */
   async variables(processInstanceId: string): Promise<Record<string, unknown>> {
-    const typed = await this.expectOk<Variables>('GET', `/process-instance/${processInstanceId}/variables?deserializeValues=false`);
+    const typed = await this.expectOk<Variables>(
+      'GET',
+      `/process-instance/${processInstanceId}/variables?deserializeValues=false`,
+    );
     return Object.fromEntries(Object.entries(typed).map(([k, v]) => [k, v.value]));
   }
 
   /** A historic process instance (null when history does not know it). */
   async historicInstance(id: string): Promise<{ id: string; state: string; endTime: string | null } | null> {
-    const response = await this.request<{ id: string; state: string; endTime: string | null }>('GET', `/history/process-instance/${id}`);
+    const response = await this.request<{ id: string; state: string; endTime: string | null }>(
+      'GET',
+      `/history/process-instance/${id}`,
+    );
     return response.status === 200 ? response.body : null;
   }
 
@@ -133,11 +147,18 @@ export class CamundaRest {
 
 function queryString(query: Record<string, string | boolean>): string {
   const entries = Object.entries(query);
-  return entries.length ? `?${new URLSearchParams(entries.map(([k, v]): [string, string] => [k, String(v)])).toString()}` : '';
+  return entries.length
+    ? `?${new URLSearchParams(entries.map(([k, v]): [string, string] => [k, String(v)])).toString()}`
+    : '';
 }
 
 /** Polls `check` until it returns a value other than undefined/false, or fails after `timeoutMs`. */
-export async function eventually<T>(what: string, check: () => Promise<T | undefined | false>, timeoutMs = 30_000, everyMs = 100): Promise<T> {
+export async function eventually<T>(
+  what: string,
+  check: () => Promise<T | undefined | false>,
+  timeoutMs = 30_000,
+  everyMs = 100,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   while (Date.now() < deadline) {

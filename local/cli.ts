@@ -78,7 +78,8 @@ export function parseCliArgs(argv: string[], env: NodeJS.ProcessEnv = process.en
   const url = parsed['db-url'];
   if (url !== undefined) {
     if (db !== 'postgres') throw new UsageError('--db-url needs --db postgres');
-    if (!/^jdbc:postgresql:\/\/[^/]+\/\S+$/.test(url)) throw new UsageError(`--db-url must look like jdbc:postgresql://HOST:PORT/DATABASE, got '${url}'`);
+    if (!/^jdbc:postgresql:\/\/[^/]+\/\S+$/.test(url))
+      throw new UsageError(`--db-url must look like jdbc:postgresql://HOST:PORT/DATABASE, got '${url}'`);
     const password = parsed['db-password'] ?? env.DB_PASSWORD;
     if (!password) throw new UsageError('--db-url needs --db-password (or DB_PASSWORD)');
     database = { type: 'postgres', url, user: parsed['db-user'] ?? 'camunda', password };
@@ -97,13 +98,15 @@ export function parseCliArgs(argv: string[], env: NodeJS.ProcessEnv = process.en
 
 function whole(flag: string, raw: string, min: number, max: number): number {
   const value = Number(raw);
-  if (!/^\d+$/.test(raw) || value < min || value > max) throw new UsageError(`${flag} must be a whole number from ${min} to ${max}, got '${raw}'`);
+  if (!/^\d+$/.test(raw) || value < min || value > max)
+    throw new UsageError(`${flag} must be a whole number from ${min} to ${max}, got '${raw}'`);
   return value;
 }
 
 function positive(flag: string, raw: string): number {
   const value = Number(raw);
-  if (raw.trim() === '' || !Number.isFinite(value) || value <= 0) throw new UsageError(`${flag} must be a number of seconds above 0, got '${raw}'`);
+  if (raw.trim() === '' || !Number.isFinite(value) || value <= 0)
+    throw new UsageError(`${flag} must be a number of seconds above 0, got '${raw}'`);
   return value;
 }
 
@@ -164,11 +167,17 @@ async function run(options: CliOptions): Promise<number> {
     return 3;
   }
   const logsHint = `${shortPath(stack.runFolder)}/ (engine/engine.log, function.log, emulator/emulator.log${stack.logs.postgres ? ', postgres/postgres.log' : ''})`;
-  say(`engine ${stack.engine.url}/engine-rest, function ${stack.echoFunction.url}, Pub/Sub emulator ${stack.emulator.url}`);
+  say(
+    `engine ${stack.engine.url}/engine-rest, function ${stack.echoFunction.url}, Pub/Sub emulator ${stack.emulator.url}`,
+  );
   say(`logs: ${logsHint}`);
 
   const names = Array.from({ length: options.loops }, (_, i) => `loop-${i + 1}`);
-  const monitor = new LoopMonitor({ rest: stack.rest, stallMs: options.stallMs, drainDeadLetters: () => stack.drainDeadLetters() });
+  const monitor = new LoopMonitor({
+    rest: stack.rest,
+    stallMs: options.stallMs,
+    drainDeadLetters: () => stack.drainDeadLetters(),
+  });
   const problems: string[] = [];
   let startedAt = Date.now();
   let stoppedBy = 'error';
@@ -196,7 +205,9 @@ async function run(options: CliOptions): Promise<number> {
     startedAt = Date.now();
     // The duration counts from the loops' start: the first start compiles the models' scripts.
     if (options.durationMs !== undefined) setTimeout(() => requestStop('duration'), options.durationMs).unref();
-    say(`${names.length} loop${names.length === 1 ? '' : 's'} started; ${options.durationMs ? `stopping after ${options.durationMs / 1000} s` : 'Ctrl-C stops'}`);
+    say(
+      `${names.length} loop${names.length === 1 ? '' : 's'} started; ${options.durationMs ? `stopping after ${options.durationMs / 1000} s` : 'Ctrl-C stops'}`,
+    );
     monitor.start();
 
     const rate = new RateMeter();
@@ -247,7 +258,8 @@ async function run(options: CliOptions): Promise<number> {
     runFolder: stack.runFolder,
   });
   // Loops in a database of the user's outlive this run: stop them, or the next run finds them stuck.
-  if (options.database.type === 'postgres' && 'url' in options.database) await stack.stopLoops(names).catch(() => undefined);
+  if (options.database.type === 'postgres' && 'url' in options.database)
+    await stack.stopLoops(names).catch(() => undefined);
   await stack.stop();
 
   const text = summaryText(summary, logsHint);

@@ -30,7 +30,9 @@ export function parseDeliveryLine(line: string): DeliveryLine | undefined {
     return undefined;
   }
   const outcome = (parsed as { outcome?: unknown }).outcome;
-  return typeof outcome === 'string' && (OUTCOMES as readonly string[]).includes(outcome) ? (parsed as DeliveryLine) : undefined;
+  return typeof outcome === 'string' && (OUTCOMES as readonly string[]).includes(outcome)
+    ? (parsed as DeliveryLine)
+    : undefined;
 }
 
 export interface RoundTripPercentiles {

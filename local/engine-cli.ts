@@ -10,7 +10,9 @@ import { startEngine } from './engine';
 async function main(): Promise<void> {
   let values: { port: string; help?: boolean };
   try {
-    values = parseArgs({ options: { port: { type: 'string', default: '8080' }, help: { type: 'boolean', short: 'h' } } }).values;
+    values = parseArgs({
+      options: { port: { type: 'string', default: '8080' }, help: { type: 'boolean', short: 'h' } },
+    }).values;
   } catch (error) {
     console.error(`engine: ${(error as Error).message.split('\n')[0]} (see --help)`);
     process.exit(2);

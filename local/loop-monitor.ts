@@ -146,7 +146,11 @@ export class LoopMonitor {
     }
   }
 
-  private judge(echos: Instance[], loopInstances: Instance[], counters: Array<{ processInstanceId: string; value: unknown }>): void {
+  private judge(
+    echos: Instance[],
+    loopInstances: Instance[],
+    counters: Array<{ processInstanceId: string; value: unknown }>,
+  ): void {
     const now = this.now();
     for (const loop of this.loops.values()) {
       const active = echos.filter((echo) => echo.businessKey === loop.name).length;
@@ -175,7 +179,11 @@ export class LoopMonitor {
     for (const loop of this.loops.values()) {
       const stalledMs = now - loop.lastProgressAt;
       if (stalledMs > this.options.stallMs) {
-        this.flag(loop, 'broken', `no new iteration for ${Math.round(stalledMs / 1000)} s (after iteration ${loop.iterations})`);
+        this.flag(
+          loop,
+          'broken',
+          `no new iteration for ${Math.round(stalledMs / 1000)} s (after iteration ${loop.iterations})`,
+        );
       }
     }
   }

@@ -57,11 +57,21 @@ export async function startMetadataServer(options: MetadataServerOptions = {}): 
     }
     if (failures.count > 0) {
       failures = { ...failures, count: failures.count - 1 };
-      return send(response, failures.status, 'text/plain', `local metadata server: injected failure ${failures.status}\n`);
+      return send(
+        response,
+        failures.status,
+        'text/plain',
+        `local metadata server: injected failure ${failures.status}\n`,
+      );
     }
     tokensIssued += 1;
     lastToken = `local-${randomBytes(12).toString('hex')}`;
-    return send(response, 200, 'application/json', JSON.stringify({ access_token: lastToken, expires_in: 3599, token_type: 'Bearer' }));
+    return send(
+      response,
+      200,
+      'application/json',
+      JSON.stringify({ access_token: lastToken, expires_in: 3599, token_type: 'Bearer' }),
+    );
   };
 
   const server: Server = createServer(handle);

@@ -46,7 +46,17 @@ export async function startPostgres(options: { dataDir?: string; port?: number }
   writeFileSync(passwordFile, `${password}\n`, { mode: 0o600 });
   handOver(dataDir, passwordFile);
   const [initdb, initdbArgs] = asServerUser(join(bin, 'initdb'), [
-    '-D', clusterDir, '-U', USER, '--pwfile', passwordFile, '-A', 'scram-sha-256', '-E', 'UTF8', '--no-sync',
+    '-D',
+    clusterDir,
+    '-U',
+    USER,
+    '--pwfile',
+    passwordFile,
+    '-A',
+    'scram-sha-256',
+    '-E',
+    'UTF8',
+    '--no-sync',
   ]);
   execFileSync(initdb, initdbArgs, { stdio: 'pipe' });
   rmSync(passwordFile, { force: true });
@@ -54,12 +64,18 @@ export async function startPostgres(options: { dataDir?: string; port?: number }
   let server: Child | undefined;
   const start = async () => {
     const [command, args] = asServerUser(join(bin, 'postgres'), [
-      '-D', clusterDir,
-      '-p', String(port),
-      '-h', '127.0.0.1',
-      '-k', clusterDir, // socket in its own folder, not /var/run/postgresql
-      '-c', 'fsync=off', // a throwaway database: durability across machine crashes is not needed
-      '-c', 'max_connections=200',
+      '-D',
+      clusterDir,
+      '-p',
+      String(port),
+      '-h',
+      '127.0.0.1',
+      '-k',
+      clusterDir, // socket in its own folder, not /var/run/postgresql
+      '-c',
+      'fsync=off', // a throwaway database: durability across machine crashes is not needed
+      '-c',
+      'max_connections=200',
     ]);
     server = startChild('postgres', command, args, { logFile: join(dataDir, 'postgres.log') });
     await waitForConnections(bin, port, server);
@@ -78,7 +94,16 @@ export async function startPostgres(options: { dataDir?: string; port?: number }
     // after the grace time. A postmaster killed that way leaves postmaster.pid behind, and as root
     // (runuser in between) it can linger as a zombie nobody reaps, so the next start refused to run.
     try {
-      const [pgCtl, args] = asServerUser(join(bin, 'pg_ctl'), ['stop', '-D', clusterDir, '-m', 'fast', '-w', '-t', '30']);
+      const [pgCtl, args] = asServerUser(join(bin, 'pg_ctl'), [
+        'stop',
+        '-D',
+        clusterDir,
+        '-m',
+        'fast',
+        '-w',
+        '-t',
+        '30',
+      ]);
       await promisify(execFile)(pgCtl, args);
     } catch {
       // not running any more, or stuck: the signals below end it
@@ -92,10 +117,14 @@ export async function startPostgres(options: { dataDir?: string; port?: number }
     password,
     dataDir,
     query: (sql) =>
-      execFileSync(join(bin, 'psql'), ['-h', '127.0.0.1', '-p', String(port), '-U', USER, '-d', DATABASE, '-At', '-c', sql], {
-        env,
-        encoding: 'utf8',
-      }).trim(),
+      execFileSync(
+        join(bin, 'psql'),
+        ['-h', '127.0.0.1', '-p', String(port), '-U', USER, '-d', DATABASE, '-At', '-c', sql],
+        {
+          env,
+          encoding: 'utf8',
+        },
+      ).trim(),
     stop,
     start,
     async destroy() {
@@ -116,7 +145,9 @@ export function postgresBinDir(): string {
   try {
     return execFileSync('pg_config', ['--bindir'], { encoding: 'utf8' }).trim();
   } catch {
-    throw new Error('PostgreSQL server not found: install it (Debian: apt-get install postgresql), or use the H2 default');
+    throw new Error(
+      'PostgreSQL server not found: install it (Debian: apt-get install postgresql), or use the H2 default',
+    );
   }
 }
 
@@ -136,7 +167,8 @@ function handOver(...paths: string[]): void {
 async function waitForConnections(bin: string, port: number, server: Child): Promise<void> {
   const deadline = Date.now() + 30_000;
   while (Date.now() < deadline) {
-    if (server.process.exitCode !== null) throw new Error(`postgres exited before accepting connections:\n${server.tail(5)}`);
+    if (server.process.exitCode !== null)
+      throw new Error(`postgres exited before accepting connections:\n${server.tail(5)}`);
     try {
       execFileSync(join(bin, 'pg_isready'), ['-h', '127.0.0.1', '-p', String(port), '-q']);
       return;

@@ -141,7 +141,9 @@ export function summaryText(summary: RunSummary, logsHint: string): string {
     `local run stopped (${summary.stoppedBy}) after ${summary.durationSeconds} s on ${summary.database === 'h2' ? 'H2' : 'PostgreSQL'}: ${verdict}`,
     `  iterations   ${summary.iterations} (${summary.iterationsPerSecond}/s)`,
     `  round trip   p50 ${ms(rt.p50)}, p95 ${ms(rt.p95)}, p99 ${ms(rt.p99)}, max ${ms(rt.max)} over ${rt.count} replies`,
-    `  deliveries   ${Object.entries(summary.deliveries).map(([k, v]) => `${k} ${v}`).join(', ')}`,
+    `  deliveries   ${Object.entries(summary.deliveries)
+      .map(([k, v]) => `${k} ${v}`)
+      .join(', ')}`,
     `  retries      function ${summary.retries.function}, engine jobs ${summary.retries.engineJobs}; incidents ${summary.incidents}; dead-lettered ${summary.deadLettered}`,
     ...summary.loops.map(
       (loop) =>

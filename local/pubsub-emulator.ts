@@ -77,7 +77,12 @@ export interface PubsubEmulator {
   createTopic(topic: string): Promise<void>;
   deleteTopic(topic: string): Promise<void>;
   createPullSubscription(subscription: string, topic: string, options?: SubscriptionOptions): Promise<void>;
-  createPushSubscription(subscription: string, topic: string, endpoint: string, options?: SubscriptionOptions): Promise<void>;
+  createPushSubscription(
+    subscription: string,
+    topic: string,
+    endpoint: string,
+    options?: SubscriptionOptions,
+  ): Promise<void>;
   deleteSubscription(subscription: string): Promise<void>;
   /** Points a subscription at another push endpoint, or (null) turns it into a pull subscription. */
   setPushEndpoint(subscription: string, endpoint: string | null): Promise<void>;
@@ -162,7 +167,8 @@ export async function startPubsubEmulator(options: PubsubEmulatorOptions): Promi
       signal: AbortSignal.timeout(30_000),
     });
     const text = await response.text();
-    if (!response.ok) throw new Error(`Pub/Sub emulator: ${method} ${path} answered ${response.status}: ${text.slice(0, 300)}`);
+    if (!response.ok)
+      throw new Error(`Pub/Sub emulator: ${method} ${path} answered ${response.status}: ${text.slice(0, 300)}`);
     return text ? JSON.parse(text) : {};
   };
   const subscriptionBody = (topic: string, settings: SubscriptionOptions, pushEndpoint?: string) => ({
@@ -206,7 +212,9 @@ export async function startPubsubEmulator(options: PubsubEmulatorOptions): Promi
       await rest('DELETE', subscriptionPath(subscription));
     },
     async setPushEndpoint(subscription, endpoint) {
-      await rest('POST', `${subscriptionPath(subscription)}:modifyPushConfig`, { pushConfig: endpoint === null ? {} : { pushEndpoint: endpoint } });
+      await rest('POST', `${subscriptionPath(subscription)}:modifyPushConfig`, {
+        pushConfig: endpoint === null ? {} : { pushEndpoint: endpoint },
+      });
     },
     async publish(topic, messages) {
       const body = {
@@ -227,7 +235,13 @@ export async function startPubsubEmulator(options: PubsubEmulatorOptions): Promi
         receivedMessages?: Array<{
           ackId: string;
           deliveryAttempt?: number;
-          message: { messageId: string; data?: string; attributes?: Record<string, string>; orderingKey?: string; publishTime: string };
+          message: {
+            messageId: string;
+            data?: string;
+            attributes?: Record<string, string>;
+            orderingKey?: string;
+            publishTime: string;
+          };
         }>;
       };
       const received = (answer.receivedMessages ?? []).map((r) => ({
@@ -262,7 +276,8 @@ async function waitForEmulator(url: string, child: Child, timeoutMs: number): Pr
   while (Date.now() < deadline) {
     if (exit !== undefined) {
       const tail = child.tail(5);
-      if (/java: not found|JAVA_HOME/.test(tail)) throw new Error(`Pub/Sub emulator needs Java (a JRE 11 or newer on PATH):\n${tail}`);
+      if (/java: not found|JAVA_HOME/.test(tail))
+        throw new Error(`Pub/Sub emulator needs Java (a JRE 11 or newer on PATH):\n${tail}`);
       throw new Error(`Pub/Sub emulator exited (${exit}) before it answered:\n${tail}`);
     }
     try {

@@ -60,7 +60,9 @@ export function leftoverChildren(folder: string): RecordedChild[] {
   } catch {
     return [];
   }
-  return recorded.filter((child) => commandLine(child.pid) === child.cmdline && processGroupOf(child.pid) === child.pid);
+  return recorded.filter(
+    (child) => commandLine(child.pid) === child.cmdline && processGroupOf(child.pid) === child.pid,
+  );
 }
 
 function endLeftovers(folder: string): string[] {

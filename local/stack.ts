@@ -212,7 +212,12 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const engineOptions = {
       dataDir: join(runFolder, 'engine'),
       database,
-      settings: { ...LOCAL_ENGINE_SETTINGS, METADATA_URL: metadata.url, PUBSUB_URL: pubsubUrl, ...options.engineSettings },
+      settings: {
+        ...LOCAL_ENGINE_SETTINGS,
+        METADATA_URL: metadata.url,
+        PUBSUB_URL: pubsubUrl,
+        ...options.engineSettings,
+      },
     };
     let engine = await startEngine(engineOptions);
     // Through a wrapper: a restart replaces the engine, and stop() must reach the one running then.
@@ -263,7 +268,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         for (let attempt = 0; attempt < 20; attempt += 1) {
           const answer = await rest.correlate({ messageName: 'StopEchoLoop', businessKey: name });
           if (answer.status === 204) break;
-          if ((await rest.count('process-instance', { processDefinitionKey: 'EchoLoop', businessKey: name })) === 0) break;
+          if ((await rest.count('process-instance', { processDefinitionKey: 'EchoLoop', businessKey: name })) === 0)
+            break;
           await new Promise((r) => setTimeout(r, 100));
         }
       }
@@ -325,16 +331,28 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
           for (;;) {
             // Acked only once the function took it, as a push would be: a refused one stays with the
             // subscription (until its ack deadline) and is pushed again after the endpoint is restored.
-            const held = (await emulator.pull(subscription, { maxMessages: 500, ack: false })).filter((message) => !ids.includes(message.messageId));
+            const held = (await emulator.pull(subscription, { maxMessages: 500, ack: false })).filter(
+              (message) => !ids.includes(message.messageId),
+            );
             if (held.length === 0) break;
             const taken: string[] = [];
             for (const message of held) {
               ids.push(message.messageId);
               const push = {
-                message: { data: Buffer.from(message.data, 'utf8').toString('base64'), attributes: message.attributes, messageId: message.messageId, publishTime: message.publishTime },
+                message: {
+                  data: Buffer.from(message.data, 'utf8').toString('base64'),
+                  attributes: message.attributes,
+                  messageId: message.messageId,
+                  publishTime: message.publishTime,
+                },
                 subscription: emulator.subscriptionPath(subscription),
               };
-              const answer = await fetch(functionEndpoint, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(push), signal: AbortSignal.timeout(30_000) });
+              const answer = await fetch(functionEndpoint, {
+                method: 'POST',
+                headers: { 'content-type': 'application/json' },
+                body: JSON.stringify(push),
+                signal: AbortSignal.timeout(30_000),
+              });
               if (answer.ok) taken.push(message.ackId);
             }
             await emulator.acknowledge(subscription, taken);

@@ -5,7 +5,8 @@ import { PolicyPack } from '@pulumi/policy';
 import { policies } from './policies';
 
 new PolicyPack('camunda-serverless-security', {
-  description: 'Security invariants of camunda-serverless: private by default, no plain-text secrets, no primitive roles, locked-down Cloud SQL, images by digest.',
+  description:
+    'Security invariants of camunda-serverless: private by default, no plain-text secrets, no primitive roles, locked-down Cloud SQL, images by digest.',
   enforcementLevel: 'mandatory',
   policies,
 });

@@ -67,7 +67,9 @@ export function plainEnvironment(type: string, props: Props): EnvEntry[] {
     list(containers).flatMap((container, c) =>
       list(record(container)?.envs).flatMap((env, e) => {
         const entry = record(env);
-        return entry && typeof entry.name === 'string' ? [{ name: entry.name, value: entry.value, where: `${where}[${c}].envs[${e}]` }] : [];
+        return entry && typeof entry.name === 'string'
+          ? [{ name: entry.name, value: entry.value, where: `${where}[${c}].envs[${e}]` }]
+          : [];
       }),
     );
   const fromMap = (map: unknown, where: string): EnvEntry[] =>
@@ -85,7 +87,10 @@ export function plainEnvironment(type: string, props: Props): EnvEntry[] {
         ...fromMap(at(props, 'buildConfig', 'environmentVariables'), 'buildConfig.environmentVariables'),
       ];
     case 'gcp:cloudfunctions/function:Function':
-      return [...fromMap(props.environmentVariables, 'environmentVariables'), ...fromMap(props.buildEnvironmentVariables, 'buildEnvironmentVariables')];
+      return [
+        ...fromMap(props.environmentVariables, 'environmentVariables'),
+        ...fromMap(props.buildEnvironmentVariables, 'buildEnvironmentVariables'),
+      ];
     default:
       return [];
   }
@@ -93,10 +98,12 @@ export function plainEnvironment(type: string, props: Props): EnvEntry[] {
 
 export const noPlaintextSecretEnv: ResourceValidationPolicy = {
   name: 'no-plaintext-secret-env',
-  description: 'Secrets reach Cloud Run services and functions as Secret Manager references, never as literal environment variables.',
+  description:
+    'Secrets reach Cloud Run services and functions as Secret Manager references, never as literal environment variables.',
   enforcementLevel: 'mandatory',
   severity: 'high',
-  remediationSteps: 'Keep the value in Secret Manager and use valueSource.secretKeyRef (Cloud Run) or secretEnvironmentVariables (functions).',
+  remediationSteps:
+    'Keep the value in Secret Manager and use valueSource.secretKeyRef (Cloud Run) or secretEnvironmentVariables (functions).',
   validateResource: (args: ResourceValidationArgs, reportViolation: ReportViolation) => {
     for (const env of plainEnvironment(args.type, args.props)) {
       const value = typeof env.value === 'string' ? env.value : undefined;
@@ -142,38 +149,71 @@ export const noPrimitiveRoles: ResourceValidationPolicy = {
   description: 'No owner or editor role is granted: every identity gets the narrow roles it needs.',
   enforcementLevel: 'mandatory',
   severity: 'critical',
-  remediationSteps: 'Grant predefined roles (run.invoker, cloudsql.client, pubsub.publisher, …) on the narrowest resource.',
+  remediationSteps:
+    'Grant predefined roles (run.invoker, cloudsql.client, pubsub.publisher, …) on the narrowest resource.',
   validateResource: (args, reportViolation) => {
     for (const grant of iamGrants(args.props)) {
       if (PRIMITIVE_ROLES.has(grant.role)) {
-        reportViolation(`grants ${grant.role}${grant.member ? ` to ${grant.member}` : ''}; use a predefined role instead`);
+        reportViolation(
+          `grants ${grant.role}${grant.member ? ` to ${grant.member}` : ''}; use a predefined role instead`,
+        );
       }
     }
   },
 };
 
 const INVOKER_TARGETS: Record<string, { readonly targetTypes: readonly string[]; readonly nameProp: string }> = {
-  'gcp:cloudrunv2/serviceIamMember:ServiceIamMember': { targetTypes: ['gcp:cloudrunv2/service:Service'], nameProp: 'name' },
-  'gcp:cloudrunv2/serviceIamBinding:ServiceIamBinding': { targetTypes: ['gcp:cloudrunv2/service:Service'], nameProp: 'name' },
-  'gcp:cloudrunv2/serviceIamPolicy:ServiceIamPolicy': { targetTypes: ['gcp:cloudrunv2/service:Service'], nameProp: 'name' },
+  'gcp:cloudrunv2/serviceIamMember:ServiceIamMember': {
+    targetTypes: ['gcp:cloudrunv2/service:Service'],
+    nameProp: 'name',
+  },
+  'gcp:cloudrunv2/serviceIamBinding:ServiceIamBinding': {
+    targetTypes: ['gcp:cloudrunv2/service:Service'],
+    nameProp: 'name',
+  },
+  'gcp:cloudrunv2/serviceIamPolicy:ServiceIamPolicy': {
+    targetTypes: ['gcp:cloudrunv2/service:Service'],
+    nameProp: 'name',
+  },
   'gcp:cloudrun/iamMember:IamMember': { targetTypes: ['gcp:cloudrun/service:Service'], nameProp: 'service' },
   'gcp:cloudrun/iamBinding:IamBinding': { targetTypes: ['gcp:cloudrun/service:Service'], nameProp: 'service' },
   'gcp:cloudrun/iamPolicy:IamPolicy': { targetTypes: ['gcp:cloudrun/service:Service'], nameProp: 'service' },
-  'gcp:cloudfunctionsv2/functionIamMember:FunctionIamMember': { targetTypes: ['gcp:cloudfunctionsv2/function:Function'], nameProp: 'cloudFunction' },
-  'gcp:cloudfunctionsv2/functionIamBinding:FunctionIamBinding': { targetTypes: ['gcp:cloudfunctionsv2/function:Function'], nameProp: 'cloudFunction' },
-  'gcp:cloudfunctionsv2/functionIamPolicy:FunctionIamPolicy': { targetTypes: ['gcp:cloudfunctionsv2/function:Function'], nameProp: 'cloudFunction' },
-  'gcp:cloudfunctions/functionIamMember:FunctionIamMember': { targetTypes: ['gcp:cloudfunctions/function:Function'], nameProp: 'cloudFunction' },
-  'gcp:cloudfunctions/functionIamBinding:FunctionIamBinding': { targetTypes: ['gcp:cloudfunctions/function:Function'], nameProp: 'cloudFunction' },
-  'gcp:cloudfunctions/functionIamPolicy:FunctionIamPolicy': { targetTypes: ['gcp:cloudfunctions/function:Function'], nameProp: 'cloudFunction' },
+  'gcp:cloudfunctionsv2/functionIamMember:FunctionIamMember': {
+    targetTypes: ['gcp:cloudfunctionsv2/function:Function'],
+    nameProp: 'cloudFunction',
+  },
+  'gcp:cloudfunctionsv2/functionIamBinding:FunctionIamBinding': {
+    targetTypes: ['gcp:cloudfunctionsv2/function:Function'],
+    nameProp: 'cloudFunction',
+  },
+  'gcp:cloudfunctionsv2/functionIamPolicy:FunctionIamPolicy': {
+    targetTypes: ['gcp:cloudfunctionsv2/function:Function'],
+    nameProp: 'cloudFunction',
+  },
+  'gcp:cloudfunctions/functionIamMember:FunctionIamMember': {
+    targetTypes: ['gcp:cloudfunctions/function:Function'],
+    nameProp: 'cloudFunction',
+  },
+  'gcp:cloudfunctions/functionIamBinding:FunctionIamBinding': {
+    targetTypes: ['gcp:cloudfunctions/function:Function'],
+    nameProp: 'cloudFunction',
+  },
+  'gcp:cloudfunctions/functionIamPolicy:FunctionIamPolicy': {
+    targetTypes: ['gcp:cloudfunctions/function:Function'],
+    nameProp: 'cloudFunction',
+  },
 };
 
-const lastSegment = (value: unknown): string | undefined => (typeof value === 'string' ? value.split('/').pop() : undefined);
+const lastSegment = (value: unknown): string | undefined =>
+  typeof value === 'string' ? value.split('/').pop() : undefined;
 
 /** The service or function an IAM resource grants on: by dependency first, else by name. */
 function invokerTarget(resource: PolicyResource, resources: readonly PolicyResource[]): PolicyResource | undefined {
   const spec = INVOKER_TARGETS[resource.type];
   if (!spec) return undefined;
-  const byDependency = (resource.propertyDependencies?.[spec.nameProp] ?? []).find((r) => spec.targetTypes.includes(r.type));
+  const byDependency = (resource.propertyDependencies?.[spec.nameProp] ?? []).find((r) =>
+    spec.targetTypes.includes(r.type),
+  );
   if (byDependency) return byDependency;
   const wanted = lastSegment(resource.props[spec.nameProp]);
   return resources.find((r) => spec.targetTypes.includes(r.type) && lastSegment(r.props.name) === wanted);
@@ -203,15 +243,25 @@ export const noPublicInvoker: StackValidationPolicy = {
   remediationSteps: `Remove the public member, or opt in explicitly (CamundaServerless public: true sets the label and REST_AUTH=basic).`,
   validateStack: (args: StackValidationArgs, reportViolation: ReportViolation) => {
     for (const resource of args.resources) {
-      if (resource.type === 'gcp:cloudrunv2/service:Service' && resource.props.invokerIamDisabled === true && !optedIn(resource)) {
-        reportViolation(`Cloud Run service '${resource.name}' disables the invoker IAM check without opting in`, resource.urn);
+      if (
+        resource.type === 'gcp:cloudrunv2/service:Service' &&
+        resource.props.invokerIamDisabled === true &&
+        !optedIn(resource)
+      ) {
+        reportViolation(
+          `Cloud Run service '${resource.name}' disables the invoker IAM check without opting in`,
+          resource.urn,
+        );
       }
       if (!INVOKER_TARGETS[resource.type]) continue;
       const publicGrants = iamGrants(resource.props).filter((g) => PUBLIC_MEMBERS.has(g.member));
       if (publicGrants.length === 0) continue;
       const target = invokerTarget(resource, args.resources);
       if (!target) {
-        reportViolation(`'${resource.name}' grants ${publicGrants[0]?.member} on a service this stack does not declare, so no opt-in can be checked`, resource.urn);
+        reportViolation(
+          `'${resource.name}' grants ${publicGrants[0]?.member} on a service this stack does not declare, so no opt-in can be checked`,
+          resource.urn,
+        );
       } else if (!optedIn(target)) {
         reportViolation(
           `'${resource.name}' makes '${target.name}' public (${publicGrants[0]?.member}) without the label ${PUBLIC_OPT_IN.key}=${PUBLIC_OPT_IN.value}`,
@@ -255,7 +305,8 @@ export const noSecretOutputs: StackValidationPolicy = {
     for (const resource of args.resources) {
       const isOutputHolder = resource.type === 'pulumi:pulumi:Stack' || resource.type.startsWith('camunda-serverless:');
       if (!isOutputHolder) continue;
-      for (const problem of secretOutputs(resource.props)) reportViolation(`${resource.type} '${resource.name}': ${problem}`, resource.urn);
+      for (const problem of secretOutputs(resource.props))
+        reportViolation(`${resource.type} '${resource.name}': ${problem}`, resource.urn);
     }
   },
 };
@@ -288,13 +339,16 @@ export const cloudSqlRequireSsl: ResourceValidationPolicy = {
   description: 'Cloud SQL accepts encrypted connections only.',
   enforcementLevel: 'mandatory',
   severity: 'high',
-  remediationSteps: "Set settings.ipConfiguration.sslMode to 'ENCRYPTED_ONLY' (or 'TRUSTED_CLIENT_CERTIFICATE_REQUIRED').",
+  remediationSteps:
+    "Set settings.ipConfiguration.sslMode to 'ENCRYPTED_ONLY' (or 'TRUSTED_CLIENT_CERTIFICATE_REQUIRED').",
   validateResource: (args, reportViolation) => {
     if (args.type !== SQL_INSTANCE) return;
     const ip = record(at(args.props, 'settings', 'ipConfiguration'));
     const sslMode = ip?.sslMode;
     if (ip?.requireSsl === true || (typeof sslMode === 'string' && SSL_MODES.has(sslMode))) return;
-    reportViolation(`sslMode is ${sslMode === undefined ? 'not set (unencrypted allowed)' : `'${String(sslMode)}'`}; require ENCRYPTED_ONLY`);
+    reportViolation(
+      `sslMode is ${sslMode === undefined ? 'not set (unencrypted allowed)' : `'${String(sslMode)}'`}; require ENCRYPTED_ONLY`,
+    );
   },
 };
 
@@ -310,7 +364,8 @@ export const cloudRunImageByDigest: ResourceValidationPolicy = {
     let containers: unknown;
     if (args.type === 'gcp:cloudrunv2/service:Service') containers = at(args.props, 'template', 'containers');
     else if (args.type === 'gcp:cloudrunv2/job:Job') containers = at(args.props, 'template', 'template', 'containers');
-    else if (args.type === 'gcp:cloudrun/service:Service') containers = at(args.props, 'template', 'spec', 'containers');
+    else if (args.type === 'gcp:cloudrun/service:Service')
+      containers = at(args.props, 'template', 'spec', 'containers');
     else return;
     list(containers).forEach((container, index) => {
       const image = record(container)?.image;

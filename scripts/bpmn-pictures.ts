@@ -64,7 +64,8 @@ export function listPictures(dir = PICTURE_DIR): string[] {
  */
 export function drawnElementIds(bpmnXml: string): string[] {
   const ids = new Set<string>();
-  for (const match of bpmnXml.matchAll(/<bpmndi:BPMN(?:Shape|Edge)\b[^>]*\bbpmnElement="([^"]+)"/g)) ids.add(match[1] as string);
+  for (const match of bpmnXml.matchAll(/<bpmndi:BPMN(?:Shape|Edge)\b[^>]*\bbpmnElement="([^"]+)"/g))
+    ids.add(match[1] as string);
   return [...ids].sort();
 }
 

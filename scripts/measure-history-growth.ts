@@ -50,7 +50,11 @@ function parseArgs(argv: string[]): Options {
       if (db !== 'postgres' && db !== 'h2') throw new Error('--db is postgres or h2');
       options.db = db;
     } else if (arg === '--checkpoints') {
-      options.checkpoints = value().split(',').map(Number).filter((n) => n > 0).sort((a, b) => a - b);
+      options.checkpoints = value()
+        .split(',')
+        .map(Number)
+        .filter((n) => n > 0)
+        .sort((a, b) => a - b);
     } else if (arg === '--cleanup') {
       options.cleanup = true;
     } else if (settingFor[arg]) {
@@ -97,8 +101,13 @@ async function main(): Promise<void> {
     });
     const camunda = new Camunda(engine.restUrl);
     try {
-      const settingsText = Object.entries(options.settings).map(([k, v]) => `${k}=${v}`).join(' ') || '(engine defaults)';
-      console.log(`database ${options.db}; settings ${settingsText}${options.cleanup ? '; history cleanup run at each checkpoint' : ''}`);
+      const settingsText =
+        Object.entries(options.settings)
+          .map(([k, v]) => `${k}=${v}`)
+          .join(' ') || '(engine defaults)';
+      console.log(
+        `database ${options.db}; settings ${settingsText}${options.cleanup ? '; history cleanup run at each checkpoint' : ''}`,
+      );
 
       // The automatic replier: every published echo request is answered at once.
       let iteration = 0;
@@ -115,11 +124,17 @@ async function main(): Promise<void> {
         if (postgres) {
           row['database MB'] = mb(Number(postgres.query("select pg_database_size('camunda')")));
           row['engine tables MB'] = mb(
-            Number(postgres.query("select coalesce(sum(pg_total_relation_size(c.oid)), 0) from pg_class c where c.relkind = 'r' and c.relname like 'act_%'")),
+            Number(
+              postgres.query(
+                "select coalesce(sum(pg_total_relation_size(c.oid)), 0) from pg_class c where c.relkind = 'r' and c.relname like 'act_%'",
+              ),
+            ),
           );
           for (const table of TABLES) row[table] = Number(postgres.query(`select count(*) from ${table}`));
           row['act_hi_* rows without removal time'] = Number(
-            postgres.query('select (select count(*) from act_hi_procinst where removal_time_ is null) + (select count(*) from act_hi_actinst where removal_time_ is null)'),
+            postgres.query(
+              'select (select count(*) from act_hi_procinst where removal_time_ is null) + (select count(*) from act_hi_actinst where removal_time_ is null)',
+            ),
           );
         } else {
           row['database MB'] = mb(statSync(`${(database as { file: string }).file}.mv.db`).size);
@@ -136,7 +151,11 @@ async function main(): Promise<void> {
 
       const rows = [await measure('0 (engine started)', 0)];
       const started = Date.now();
-      await camunda.start('EchoLoop', { project: { value: 'local-project', type: 'String' }, topic: { value: 'echo-requests', type: 'String' } }, 'measure');
+      await camunda.start(
+        'EchoLoop',
+        { project: { value: 'local-project', type: 'String' }, topic: { value: 'echo-requests', type: 'String' } },
+        'measure',
+      );
       let lastReport = Date.now();
       for (const checkpoint of options.checkpoints) {
         while (iteration < checkpoint) {

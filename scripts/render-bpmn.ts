@@ -14,10 +14,24 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node
 import { join } from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
 
-import { BPMN_DIR, listModels, listPictures, modelHash, PICTURE_DIR, pictureFileName, REPOSITORY_ROOT, stampSvg } from './bpmn-pictures';
+import {
+  BPMN_DIR,
+  listModels,
+  listPictures,
+  modelHash,
+  PICTURE_DIR,
+  pictureFileName,
+  REPOSITORY_ROOT,
+  stampSvg,
+} from './bpmn-pictures';
 
 const VIEWER_BUNDLE = join(REPOSITORY_ROOT, 'node_modules', 'bpmn-js', 'dist', 'bpmn-viewer.production.min.js');
-const CHROMIUM_CANDIDATES = ['/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome', '/usr/bin/google-chrome-stable'];
+const CHROMIUM_CANDIDATES = [
+  '/usr/bin/chromium',
+  '/usr/bin/chromium-browser',
+  '/usr/bin/google-chrome',
+  '/usr/bin/google-chrome-stable',
+];
 
 /** The system Chromium, or undefined when there is none. */
 export function findChromium(env: NodeJS.ProcessEnv = process.env): string | undefined {
@@ -49,7 +63,9 @@ export async function renderBpmn(browser: Browser, bpmnXml: string): Promise<{ s
   try {
     // Nothing may come from the network: the bundle is injected from disk below.
     await page.route('**/*', (route) => route.abort());
-    await page.setContent('<!DOCTYPE html><html><body style="margin:0"><div id="canvas" style="width:1600px;height:1000px"></div></body></html>');
+    await page.setContent(
+      '<!DOCTYPE html><html><body style="margin:0"><div id="canvas" style="width:1600px;height:1000px"></div></body></html>',
+    );
     await page.addScriptTag({ content: readFileSync(VIEWER_BUNDLE, 'utf8') });
     return await page.evaluate(async (xml: string) => {
       // BpmnJS is the global the viewer bundle defines.
@@ -71,7 +87,11 @@ export async function renderBpmn(browser: Browser, bpmnXml: string): Promise<{ s
 }
 
 /** The finished picture of one model: rendered, marker ids stabilised, stamped with the model's hash. */
-export async function renderPicture(browser: Browser, bpmnFileName: string, bpmnDir = BPMN_DIR): Promise<{ svg: string; warnings: string[] }> {
+export async function renderPicture(
+  browser: Browser,
+  bpmnFileName: string,
+  bpmnDir = BPMN_DIR,
+): Promise<{ svg: string; warnings: string[] }> {
   const xml = readFileSync(join(bpmnDir, bpmnFileName), 'utf8');
   const { svg, warnings } = await renderBpmn(browser, xml);
   return { svg: `${stampSvg(stabiliseMarkerIds(svg), bpmnFileName, modelHash(xml)).trimEnd()}\n`, warnings };
@@ -92,7 +112,9 @@ async function main(argv: string[]): Promise<number> {
   }
   const executable = findChromium();
   if (!executable) {
-    console.error('render-bpmn: no Chromium found. Install the system one (Debian: apt-get install chromium) or set CHROMIUM_PATH.');
+    console.error(
+      'render-bpmn: no Chromium found. Install the system one (Debian: apt-get install chromium) or set CHROMIUM_PATH.',
+    );
     return 3;
   }
   if (!existsSync(VIEWER_BUNDLE)) {
@@ -107,7 +129,9 @@ async function main(argv: string[]): Promise<number> {
       const target = join(PICTURE_DIR, pictureFileName(model));
       const unchanged = existsSync(target) && readFileSync(target, 'utf8') === svg;
       if (!unchanged) writeFileSync(target, svg);
-      console.log(`render-bpmn: bpmn/${model} -> docs/bpmn/${pictureFileName(model)}${unchanged ? ' (unchanged)' : ''}`);
+      console.log(
+        `render-bpmn: bpmn/${model} -> docs/bpmn/${pictureFileName(model)}${unchanged ? ' (unchanged)' : ''}`,
+      );
       for (const warning of warnings) console.warn(`render-bpmn:   bpmn-js warning: ${warning}`);
     }
   } finally {

@@ -21,7 +21,10 @@ declare module 'camunda-external-task-client-js' {
   }
   export class Client {
     constructor(options: ClientOptions);
-    subscribe(topic: string, handler: (args: { task: Task; taskService: TaskService }) => Promise<void> | void): unknown;
+    subscribe(
+      topic: string,
+      handler: (args: { task: Task; taskService: TaskService }) => Promise<void> | void,
+    ): unknown;
     start(): void;
     stop(): void;
     on(event: string, listener: (...args: unknown[]) => void): this;

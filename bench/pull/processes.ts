@@ -17,7 +17,9 @@ const ECHO_PULL = resolve(__dirname, 'EchoPull.bpmn');
 export const PULL_TOPIC = 'echo';
 
 export function echoPullLoopXml(echoLoopXml: string): string {
-  const renamed = echoLoopXml.replaceAll('EchoLoop', 'EchoPullLoop').replaceAll('calledElement="Echo"', 'calledElement="EchoPull"');
+  const renamed = echoLoopXml
+    .replaceAll('EchoLoop', 'EchoPullLoop')
+    .replaceAll('calledElement="Echo"', 'calledElement="EchoPull"');
   if (!renamed.includes('calledElement="EchoPull"') || !renamed.includes('id="EchoPullLoop"')) {
     throw new Error(`${ECHO_LOOP} no longer has the process EchoLoop calling Echo: update bench/pull/processes.ts`);
   }

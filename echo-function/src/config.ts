@@ -62,7 +62,8 @@ function nonEmpty(env: Env, name: string): string | undefined {
 
 function readEngineUrl(env: Env): string {
   const raw = nonEmpty(env, 'ENGINE_URL');
-  if (!raw) throw new ConfigError('ENGINE_URL', 'is required (the engine base URL, e.g. https://camunda-xyz.a.run.app)');
+  if (!raw)
+    throw new ConfigError('ENGINE_URL', 'is required (the engine base URL, e.g. https://camunda-xyz.a.run.app)');
   return checkHttpUrl('ENGINE_URL', raw);
 }
 
@@ -100,7 +101,10 @@ function readTimeout(env: Env): number {
   if (raw === undefined) return DEFAULT_TIMEOUT_MS;
   const value = Number(raw);
   if (!/^\d+$/.test(raw) || value < 1 || value > MAX_TIMEOUT_MS) {
-    throw new ConfigError('ENGINE_TIMEOUT_MS', `must be a whole number of milliseconds from 1 to ${MAX_TIMEOUT_MS}, got '${raw}'`);
+    throw new ConfigError(
+      'ENGINE_TIMEOUT_MS',
+      `must be a whole number of milliseconds from 1 to ${MAX_TIMEOUT_MS}, got '${raw}'`,
+    );
   }
   return value;
 }

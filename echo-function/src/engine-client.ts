@@ -44,7 +44,9 @@ export function correlationBody(request: EchoRequest): Record<string, unknown> {
     processInstanceId: request.processInstanceId,
     correlationKeys: { requestId: { value: request.requestId, type: 'String' } },
     processVariables: {
-      echoPayload: hasPayload ? { value: JSON.stringify(request.payload), type: 'Json' } : { value: null, type: 'Null' },
+      echoPayload: hasPayload
+        ? { value: JSON.stringify(request.payload), type: 'Json' }
+        : { value: null, type: 'Null' },
     },
   };
 }
@@ -55,7 +57,11 @@ export function classifyEngineResponse(status: number, body: string): Classifica
   const engineMessage = camundaMessage(body);
   if (status === 400 && NOTHING_MATCHES.test(engineMessage)) {
     // The reply already arrived (a duplicate delivery) or its instance is gone (a late one).
-    return { outcome: 'duplicate', severity: 'NOTICE', detail: 'no execution waits for this reply: duplicate or late delivery' };
+    return {
+      outcome: 'duplicate',
+      severity: 'NOTICE',
+      detail: 'no execution waits for this reply: duplicate or late delivery',
+    };
   }
   const answer = shorten(`engine answered ${status}${engineMessage ? `: ${engineMessage}` : ''}`);
   if (status === 429 || status >= 500) return { outcome: 'retry', severity: 'WARNING', detail: answer };
@@ -64,7 +70,11 @@ export function classifyEngineResponse(status: number, body: string): Classifica
   return { outcome: 'retry', severity: 'ERROR', detail: answer };
 }
 
-export async function forwardToEngine(request: EchoRequest, config: EchoConfig, options: ForwardOptions = {}): Promise<EngineResult> {
+export async function forwardToEngine(
+  request: EchoRequest,
+  config: EchoConfig,
+  options: ForwardOptions = {},
+): Promise<EngineResult> {
   const now = options.now ?? Date.now;
   const started = now();
   const elapsed = () => now() - started;
@@ -73,7 +83,12 @@ export async function forwardToEngine(request: EchoRequest, config: EchoConfig, 
   try {
     headers = await requestHeaders(config, options.idTokens);
   } catch (error) {
-    return { outcome: 'retry', severity: 'ERROR', detail: shorten(`could not get an ID token: ${errorText(error)}`), engineMs: elapsed() };
+    return {
+      outcome: 'retry',
+      severity: 'ERROR',
+      detail: shorten(`could not get an ID token: ${errorText(error)}`),
+      engineMs: elapsed(),
+    };
   }
 
   const body = JSON.stringify(correlationBody(request));
@@ -83,21 +98,37 @@ export async function forwardToEngine(request: EchoRequest, config: EchoConfig, 
   for (let conflicts = 0; ; conflicts++) {
     try {
       // Node's global fetch keeps connections alive between deliveries.
-      const response = await fetch(config.messageEndpoint, { method: 'POST', headers, body, redirect: 'manual', signal: deadline });
+      const response = await fetch(config.messageEndpoint, {
+        method: 'POST',
+        headers,
+        body,
+        redirect: 'manual',
+        signal: deadline,
+      });
       const answer = await response.text();
       if (response.status === 500 && isConflict(answer) && conflicts < CONFLICT_RETRY_DELAYS_MS.length) {
         await new Promise((resolve) => setTimeout(resolve, CONFLICT_RETRY_DELAYS_MS[conflicts]));
         continue;
       }
-      return { ...classifyEngineResponse(response.status, answer), engineStatus: response.status, engineMs: elapsed(), conflicts };
+      return {
+        ...classifyEngineResponse(response.status, answer),
+        engineStatus: response.status,
+        engineMs: elapsed(),
+        conflicts,
+      };
     } catch (error) {
-      const detail = isTimeout(error) ? `engine did not answer within ${config.timeoutMs} ms` : `engine unreachable: ${errorText(error)}`;
+      const detail = isTimeout(error)
+        ? `engine did not answer within ${config.timeoutMs} ms`
+        : `engine unreachable: ${errorText(error)}`;
       return { outcome: 'retry', severity: 'WARNING', detail: shorten(detail), engineMs: elapsed(), conflicts };
     }
   }
 }
 
-async function requestHeaders(config: EchoConfig, idTokens: IdTokenSource | undefined): Promise<Record<string, string>> {
+async function requestHeaders(
+  config: EchoConfig,
+  idTokens: IdTokenSource | undefined,
+): Promise<Record<string, string>> {
   const headers: Record<string, string> = { 'content-type': 'application/json', accept: 'application/json' };
   if (config.basicAuth) {
     const { user, password } = config.basicAuth;
@@ -123,7 +154,11 @@ function isConflict(body: string): boolean {
 function camundaMessage(body: string): string {
   try {
     const parsed = JSON.parse(body) as unknown;
-    if (typeof parsed === 'object' && parsed !== null && typeof (parsed as { message?: unknown }).message === 'string') {
+    if (
+      typeof parsed === 'object' &&
+      parsed !== null &&
+      typeof (parsed as { message?: unknown }).message === 'string'
+    ) {
       return (parsed as { message: string }).message;
     }
   } catch {
@@ -140,7 +175,8 @@ function isTimeout(error: unknown): boolean {
 function errorText(error: unknown): string {
   if (!(error instanceof Error)) return String(error);
   const cause = error.cause as { code?: unknown; message?: unknown } | undefined;
-  const code = typeof cause?.code === 'string' ? cause.code : typeof cause?.message === 'string' ? cause.message : undefined;
+  const code =
+    typeof cause?.code === 'string' ? cause.code : typeof cause?.message === 'string' ? cause.message : undefined;
   return code ? `${error.message} (${code})` : error.message;
 }
 

@@ -42,7 +42,8 @@ export function readEnvelope(event: LooseEvent): EnvelopeResult {
 }
 
 function parseIfText(data: unknown): unknown {
-  const text = typeof data === 'string' ? data : data instanceof Uint8Array ? Buffer.from(data).toString('utf8') : undefined;
+  const text =
+    typeof data === 'string' ? data : data instanceof Uint8Array ? Buffer.from(data).toString('utf8') : undefined;
   if (text === undefined) return data;
   if (text.length > MAX_ENVELOPE_CHARS) return undefined;
   try {
@@ -53,7 +54,8 @@ function parseIfText(data: unknown): unknown {
 }
 
 function asRecord(value: unknown): Record<string, unknown> | undefined {
-  const isPlainRecord = typeof value === 'object' && value !== null && !Array.isArray(value) && !(value instanceof Uint8Array);
+  const isPlainRecord =
+    typeof value === 'object' && value !== null && !Array.isArray(value) && !(value instanceof Uint8Array);
   return isPlainRecord ? (value as Record<string, unknown>) : undefined;
 }
 

@@ -57,7 +57,12 @@ export function createEchoHandler(options: EchoHandlerOptions): EchoHandler {
 
 type ReadResult =
   | { readonly ok: true; readonly request: EchoRequest; readonly envelope: PubsubEnvelope }
-  | { readonly ok: false; readonly reason: string; readonly hints: MessageHints; readonly envelope?: Partial<PubsubEnvelope> };
+  | {
+      readonly ok: false;
+      readonly reason: string;
+      readonly hints: MessageHints;
+      readonly envelope?: Partial<PubsubEnvelope>;
+    };
 
 function readRequest(event: LooseEvent, knownMessageNames: ReadonlySet<string>): ReadResult {
   try {
@@ -68,15 +73,26 @@ function readRequest(event: LooseEvent, knownMessageNames: ReadonlySet<string>):
     return { ok: true, request: decoded.request, envelope: found.envelope };
   } catch (error) {
     // Reading a message must never crash a delivery; whatever slipped through is still poison.
-    return { ok: false, reason: `unreadable event: ${error instanceof Error ? error.message : String(error)}`.slice(0, 300), hints: {} };
+    return {
+      ok: false,
+      reason: `unreadable event: ${error instanceof Error ? error.message : String(error)}`.slice(0, 300),
+      hints: {},
+    };
   }
 }
 
-function deliveryFields(envelope: Partial<PubsubEnvelope> | undefined): Pick<DeliveryLog, 'messageId' | 'deliveryAttempt'> {
+function deliveryFields(
+  envelope: Partial<PubsubEnvelope> | undefined,
+): Pick<DeliveryLog, 'messageId' | 'deliveryAttempt'> {
   return { messageId: envelope?.messageId, deliveryAttempt: envelope?.deliveryAttempt };
 }
 
-function resultLine(request: EchoRequest, envelope: PubsubEnvelope, result: EngineResult, endedAt: number): DeliveryLog {
+function resultLine(
+  request: EchoRequest,
+  envelope: PubsubEnvelope,
+  result: EngineResult,
+  endedAt: number,
+): DeliveryLog {
   const sentAt = Date.parse(request.sentAt);
   return {
     severity: result.severity,

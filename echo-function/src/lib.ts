@@ -14,4 +14,12 @@ export { readEnvelope, type EnvelopeResult, type LooseEvent, type PubsubEnvelope
 export { createEchoHandler, RedeliveryRequested, type EchoHandler, type EchoHandlerOptions } from './handler';
 export { googleIdTokenSource } from './id-token';
 export { formatLogLine, writeLogLine, type DeliveryLog, type DeliveryLogger, type Outcome, type Severity } from './log';
-export { decodeEchoRequest, echoRequestSchema, MAX_DATA_BYTES, MAX_PAYLOAD_DEPTH, type DecodeResult, type EchoRequest, type MessageHints } from './message';
+export {
+  decodeEchoRequest,
+  echoRequestSchema,
+  MAX_DATA_BYTES,
+  MAX_PAYLOAD_DEPTH,
+  type DecodeResult,
+  type EchoRequest,
+  type MessageHints,
+} from './message';

@@ -24,13 +24,18 @@ export const echoRequestSchema = z.object({
   sentAt: z.iso.datetime({ offset: true }),
   loop: z.string().regex(PRINTABLE, 'must be 1 to 100 printable characters').optional(),
   iteration: z.int().min(0).optional(),
-  payload: z.unknown().refine((value) => nestsAtMost(value, MAX_PAYLOAD_DEPTH), `nests deeper than ${MAX_PAYLOAD_DEPTH} levels`).optional(),
+  payload: z
+    .unknown()
+    .refine((value) => nestsAtMost(value, MAX_PAYLOAD_DEPTH), `nests deeper than ${MAX_PAYLOAD_DEPTH} levels`)
+    .optional(),
 });
 
 export type EchoRequest = z.infer<typeof echoRequestSchema>;
 
 /** Fields of an invalid message that are individually valid: enough to find it in the logs. */
-export type MessageHints = Partial<Pick<EchoRequest, 'messageName' | 'processInstanceId' | 'requestId' | 'sentAt' | 'loop' | 'iteration'>>;
+export type MessageHints = Partial<
+  Pick<EchoRequest, 'messageName' | 'processInstanceId' | 'requestId' | 'sentAt' | 'loop' | 'iteration'>
+>;
 
 export type DecodeResult =
   | { readonly ok: true; readonly request: EchoRequest }

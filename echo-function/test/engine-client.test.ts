@@ -28,7 +28,11 @@ describe('echo-function engine client', () => {
     });
 
     it('keeps falsy payloads as JSON', () => {
-      for (const [payload, text] of [[0, '0'], [false, 'false'], ['', '""']] as const) {
+      for (const [payload, text] of [
+        [0, '0'],
+        [false, 'false'],
+        ['', '""'],
+      ] as const) {
         const body = correlationBody({ ...request, payload });
         expect(body.processVariables).to.deep.equal({ echoPayload: { value: text, type: 'Json' } });
       }
@@ -40,9 +44,32 @@ describe('echo-function engine client', () => {
     const cases: Array<[string, number, string, string, string]> = [
       ['204', 204, '', 'delivered', 'INFO'],
       ['200 with a result', 200, '[]', 'delivered', 'INFO'],
-      ['400 no execution matches', 400, camunda400("Cannot correlate message 'EchoReply': No process definition or execution matches the parameters"), 'duplicate', 'NOTICE'],
-      ['400 from InvalidRequestException', 400, JSON.stringify({ type: 'InvalidRequestException', message: "Cannot correlate message 'EchoReply': No process definition or execution matches the parameters" }), 'duplicate', 'NOTICE'],
-      ['400 more than one execution', 400, camunda400("Cannot correlate message 'EchoReply': 2 executions match the correlation keys: CorrelationSet [...]"), 'retry', 'ERROR'],
+      [
+        '400 no execution matches',
+        400,
+        camunda400("Cannot correlate message 'EchoReply': No process definition or execution matches the parameters"),
+        'duplicate',
+        'NOTICE',
+      ],
+      [
+        '400 from InvalidRequestException',
+        400,
+        JSON.stringify({
+          type: 'InvalidRequestException',
+          message: "Cannot correlate message 'EchoReply': No process definition or execution matches the parameters",
+        }),
+        'duplicate',
+        'NOTICE',
+      ],
+      [
+        '400 more than one execution',
+        400,
+        camunda400(
+          "Cannot correlate message 'EchoReply': 2 executions match the correlation keys: CorrelationSet [...]",
+        ),
+        'retry',
+        'ERROR',
+      ],
       ['400 other', 400, camunda400('Cannot convert value "x" of type Json'), 'retry', 'ERROR'],
       ['400 without a body', 400, '', 'retry', 'ERROR'],
       ['401', 401, '', 'retry', 'ERROR'],
@@ -50,7 +77,13 @@ describe('echo-function engine client', () => {
       ['404', 404, camunda400('not found'), 'retry', 'ERROR'],
       ['302', 302, '', 'retry', 'ERROR'],
       ['429', 429, '', 'retry', 'WARNING'],
-      ['500 optimistic locking', 500, JSON.stringify({ type: 'OptimisticLockingException', message: 'ENGINE-03005 ...', code: 1 }), 'retry', 'WARNING'],
+      [
+        '500 optimistic locking',
+        500,
+        JSON.stringify({ type: 'OptimisticLockingException', message: 'ENGINE-03005 ...', code: 1 }),
+        'retry',
+        'WARNING',
+      ],
       ['502', 502, '', 'retry', 'WARNING'],
       ['503', 503, 'Service Unavailable', 'retry', 'WARNING'],
     ];
@@ -69,7 +102,8 @@ describe('echo-function engine client', () => {
 
   describe('forwardToEngine', () => {
     const engine = new FakeEngine();
-    const configFor = (env: Record<string, string> = {}): EchoConfig => loadConfig({ ENGINE_URL: engine.url, ENGINE_TIMEOUT_MS: '300', ...env });
+    const configFor = (env: Record<string, string> = {}): EchoConfig =>
+      loadConfig({ ENGINE_URL: engine.url, ENGINE_TIMEOUT_MS: '300', ...env });
     const tokens: IdTokenSource & { audiences: string[] } = {
       audiences: [],
       async idToken(audience) {
@@ -105,7 +139,12 @@ describe('echo-function engine client', () => {
     });
 
     it('moves the ID token to X-Serverless-Authorization when basic auth is configured', async () => {
-      const config = configFor({ ENGINE_AUTH: 'id-token', ENGINE_AUDIENCE: 'https://engine.example', ENGINE_BASIC_AUTH_USER: 'demo', ENGINE_BASIC_AUTH_PASSWORD: 'pw' });
+      const config = configFor({
+        ENGINE_AUTH: 'id-token',
+        ENGINE_AUDIENCE: 'https://engine.example',
+        ENGINE_BASIC_AUTH_USER: 'demo',
+        ENGINE_BASIC_AUTH_PASSWORD: 'pw',
+      });
       await forwardToEngine(request, config, { idTokens: tokens });
       const { headers } = engine.requests[0]!;
       expect(headers.authorization).to.equal(`Basic ${Buffer.from('demo:pw').toString('base64')}`);
@@ -135,7 +174,13 @@ describe('echo-function engine client', () => {
     });
 
     it('sends a reply again at once when it met a concurrent transaction (500 OptimisticLockingException)', async () => {
-      const conflict = { status: 500, body: JSON.stringify({ type: 'OptimisticLockingException', message: 'ENGINE-03005 Entity was updated by another transaction concurrently.' }) };
+      const conflict = {
+        status: 500,
+        body: JSON.stringify({
+          type: 'OptimisticLockingException',
+          message: 'ENGINE-03005 Entity was updated by another transaction concurrently.',
+        }),
+      };
       let calls = 0;
       engine.answer = () => (++calls <= 2 ? conflict : { status: 204 });
       const result = await forwardToEngine(request, configFor());
@@ -145,7 +190,11 @@ describe('echo-function engine client', () => {
     });
 
     it('stops resending at ENGINE_TIMEOUT_MS, which bounds the whole exchange', async () => {
-      engine.answer = () => ({ status: 500, body: JSON.stringify({ type: 'OptimisticLockingException', message: 'conflict' }), delayMs: 120 });
+      engine.answer = () => ({
+        status: 500,
+        body: JSON.stringify({ type: 'OptimisticLockingException', message: 'conflict' }),
+        delayMs: 120,
+      });
       const started = Date.now();
       const result = await forwardToEngine(request, configFor());
       expect(Date.now() - started).to.be.below(1_500);
@@ -154,13 +203,19 @@ describe('echo-function engine client', () => {
     });
 
     it('asks for a redelivery after three resends that all met a conflict, and never resends another 500', async () => {
-      engine.answer = () => ({ status: 500, body: JSON.stringify({ type: 'OptimisticLockingException', message: 'conflict' }) });
+      engine.answer = () => ({
+        status: 500,
+        body: JSON.stringify({ type: 'OptimisticLockingException', message: 'conflict' }),
+      });
       const afterConflicts = await forwardToEngine(request, configFor());
       expect(afterConflicts).to.deep.include({ outcome: 'retry', engineStatus: 500, conflicts: 3 });
       expect(engine.requests).to.have.length(4);
 
       engine.reset();
-      engine.answer = () => ({ status: 500, body: JSON.stringify({ type: 'ProcessEngineException', message: 'boom' }) });
+      engine.answer = () => ({
+        status: 500,
+        body: JSON.stringify({ type: 'ProcessEngineException', message: 'boom' }),
+      });
       const other = await forwardToEngine(request, configFor());
       expect(other).to.deep.include({ outcome: 'retry', engineStatus: 500, conflicts: 0 });
       expect(engine.requests).to.have.length(1);
@@ -178,7 +233,11 @@ describe('echo-function engine client', () => {
       const started = Date.now();
       const result = await forwardToEngine(request, configFor());
       expect(Date.now() - started).to.be.below(1_500);
-      expect(result).to.deep.include({ outcome: 'retry', severity: 'WARNING', detail: 'engine did not answer within 300 ms' });
+      expect(result).to.deep.include({
+        outcome: 'retry',
+        severity: 'WARNING',
+        detail: 'engine did not answer within 300 ms',
+      });
       expect(result.engineStatus).to.equal(undefined);
       expect(result.engineMs).to.be.at.least(250);
     });

@@ -26,8 +26,14 @@ function startEntryPoint(env: Record<string, string>): EntryPoint {
     env: { PATH: process.env.PATH ?? '', NODE_ENV: 'test', ...env },
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
   });
-  const entry: EntryPoint = { child, stdout: [], stderr: [], exited: new Promise((resolve) => child.once('exit', resolve)) };
-  const collect = (into: string[]) => (chunk: Buffer) => into.push(...chunk.toString('utf8').split('\n').filter(Boolean));
+  const entry: EntryPoint = {
+    child,
+    stdout: [],
+    stderr: [],
+    exited: new Promise((resolve) => child.once('exit', resolve)),
+  };
+  const collect = (into: string[]) => (chunk: Buffer) =>
+    into.push(...chunk.toString('utf8').split('\n').filter(Boolean));
   child.stdout!.on('data', collect(entry.stdout));
   child.stderr!.on('data', collect(entry.stderr));
   return entry;
@@ -49,7 +55,11 @@ async function stop(entry: EntryPoint | undefined): Promise<void> {
 }
 
 async function post(entry: EntryPoint, request: FunctionRequest): Promise<number> {
-  const response = await fetch(`http://127.0.0.1:${entry.port}${request.path}`, { method: 'POST', headers: request.headers, body: request.body });
+  const response = await fetch(`http://127.0.0.1:${entry.port}${request.path}`, {
+    method: 'POST',
+    headers: request.headers,
+    body: request.body,
+  });
   await response.arrayBuffer();
   return response.status;
 }
@@ -61,7 +71,7 @@ function jsonLines(entry: EntryPoint): Array<Record<string, unknown>> {
 
 /** The child's stdout can reach us after its HTTP answer: wait for the expected number of lines. */
 async function logLines(entry: EntryPoint, count: number): Promise<Array<Record<string, unknown>>> {
-  for (const deadline = Date.now() + 5_000; jsonLines(entry).length < count && Date.now() < deadline; ) {
+  for (const deadline = Date.now() + 5_000; jsonLines(entry).length < count && Date.now() < deadline;) {
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
   return jsonLines(entry);

@@ -4,7 +4,16 @@ import * as functions from '@google-cloud/functions-framework';
 import { expect } from 'chai';
 import { loadConfig } from '../src/config';
 import { createEchoHandler, type EchoHandler } from '../src/handler';
-import { binaryEvent, echoData, encodeData, pubsubMessage, rawPush, structuredEvent, type EchoData, type FunctionRequest } from './support/events';
+import {
+  binaryEvent,
+  echoData,
+  encodeData,
+  pubsubMessage,
+  rawPush,
+  structuredEvent,
+  type EchoData,
+  type FunctionRequest,
+} from './support/events';
 import { FakeEngine, noExecutionMatches, type EngineAnswer } from './support/fake-engine';
 import { FunctionServer } from './support/function-server';
 import { LogCapture } from './support/log-capture';
@@ -23,7 +32,10 @@ describe('echo-function handler', () => {
   before(async () => {
     console.error = (...args: unknown[]) => void frameworkErrors.push(args.map(String).join(' '));
     await engine.start();
-    handler = createEchoHandler({ config: loadConfig({ ENGINE_URL: engine.url, ENGINE_TIMEOUT_MS: '300' }), log: logs.logger });
+    handler = createEchoHandler({
+      config: loadConfig({ ENGINE_URL: engine.url, ENGINE_TIMEOUT_MS: '300' }),
+      log: logs.logger,
+    });
     // Registered once; the indirection lets a test swap in a handler with other options.
     functions.cloudEvent(FUNCTION_NAME, (event: functions.CloudEvent<unknown>) => handler(event));
     server = await FunctionServer.start(FUNCTION_NAME);
@@ -39,8 +51,10 @@ describe('echo-function handler', () => {
     frameworkErrors.length = 0;
   });
 
-  const deliver = (data: EchoData, encode: (message: ReturnType<typeof pubsubMessage>) => FunctionRequest = binaryEvent) =>
-    server.post(encode(pubsubMessage(encodeData(data), { messageName: String(data.messageName) })));
+  const deliver = (
+    data: EchoData,
+    encode: (message: ReturnType<typeof pubsubMessage>) => FunctionRequest = binaryEvent,
+  ) => server.post(encode(pubsubMessage(encodeData(data), { messageName: String(data.messageName) })));
 
   describe('valid messages in every encoding', () => {
     const encodings: Array<[string, (message: ReturnType<typeof pubsubMessage>) => FunctionRequest]> = [
@@ -55,8 +69,16 @@ describe('echo-function handler', () => {
         const response = await server.post(encode(message));
         expect(response.status).to.equal(204);
         expect(engine.requests).to.have.length(1);
-        expect(JSON.parse(engine.requests[0]!.body)).to.deep.include({ messageName: 'EchoReply', processInstanceId: data.processInstanceId });
-        expect(logs.only()).to.deep.include({ outcome: 'delivered', severity: 'INFO', messageId: message.messageId, engineStatus: 204 });
+        expect(JSON.parse(engine.requests[0]!.body)).to.deep.include({
+          messageName: 'EchoReply',
+          processInstanceId: data.processInstanceId,
+        });
+        expect(logs.only()).to.deep.include({
+          outcome: 'delivered',
+          severity: 'INFO',
+          messageId: message.messageId,
+          engineStatus: 204,
+        });
       });
     }
   });
@@ -66,12 +88,30 @@ describe('echo-function handler', () => {
       ['204', { status: 204 }, 204, 'delivered', 'INFO'],
       ['200', { status: 200, body: [] }, 204, 'delivered', 'INFO'],
       ['400 no execution matches (duplicate or late)', noExecutionMatches(), 204, 'duplicate', 'NOTICE'],
-      ['400 more than one execution matches', { status: 400, body: { type: 'RestException', message: "Cannot correlate message 'EchoReply': 2 executions match the correlation keys" } }, 500, 'retry', 'ERROR'],
+      [
+        '400 more than one execution matches',
+        {
+          status: 400,
+          body: {
+            type: 'RestException',
+            message: "Cannot correlate message 'EchoReply': 2 executions match the correlation keys",
+          },
+        },
+        500,
+        'retry',
+        'ERROR',
+      ],
       ['401', { status: 401 }, 500, 'retry', 'ERROR'],
       ['403', { status: 403, body: 'Forbidden' }, 500, 'retry', 'ERROR'],
       ['404', { status: 404 }, 500, 'retry', 'ERROR'],
       ['429', { status: 429 }, 500, 'retry', 'WARNING'],
-      ['500 optimistic locking, four times in a row', { status: 500, body: { type: 'OptimisticLockingException', message: 'ENGINE-03005', code: 1 } }, 500, 'retry', 'WARNING'],
+      [
+        '500 optimistic locking, four times in a row',
+        { status: 500, body: { type: 'OptimisticLockingException', message: 'ENGINE-03005', code: 1 } },
+        500,
+        'retry',
+        'WARNING',
+      ],
       ['503', { status: 503 }, 500, 'retry', 'WARNING'],
       ['a timeout', { status: 204, delayMs: 2_000 }, 500, 'retry', 'WARNING'],
       ['a dropped connection', { destroy: true }, 500, 'retry', 'WARNING'],
@@ -101,7 +141,9 @@ describe('echo-function handler', () => {
       expect((await server.post(binaryEvent(message))).status).to.equal(500);
       engine.answer = () => ({ status: 204 });
       expect((await server.post(binaryEvent(message))).status).to.equal(204);
-      expect(engine.requests.map((r) => r.body)).to.have.length(2).and.satisfy((bodies: string[]) => bodies[0] === bodies[1]);
+      expect(engine.requests.map((r) => r.body))
+        .to.have.length(2)
+        .and.satisfy((bodies: string[]) => bodies[0] === bodies[1]);
       expect(logs.entries.map((e) => e.outcome)).to.deep.equal(['retry', 'delivered']);
     });
   });
@@ -132,7 +174,11 @@ describe('echo-function handler', () => {
 
     it('computes roundTripMs from sentAt with the injected clock', async () => {
       const previous = handler;
-      handler = createEchoHandler({ config: loadConfig({ ENGINE_URL: engine.url }), log: logs.logger, now: () => Date.parse('2025-01-01T00:00:02.250Z') });
+      handler = createEchoHandler({
+        config: loadConfig({ ENGINE_URL: engine.url }),
+        log: logs.logger,
+        now: () => Date.parse('2025-01-01T00:00:02.250Z'),
+      });
       try {
         await deliver(echoData({ sentAt: '2025-01-01T00:00:00Z' }));
         await deliver(echoData({ sentAt: '2025-01-01T01:00:00.000000000+01:00' }));
@@ -147,7 +193,12 @@ describe('echo-function handler', () => {
 
     it('never logs a token or a password', async () => {
       const previous = handler;
-      const config = loadConfig({ ENGINE_URL: engine.url, ENGINE_AUTH: 'id-token', ENGINE_BASIC_AUTH_USER: 'demo', ENGINE_BASIC_AUTH_PASSWORD: 'pa55word' });
+      const config = loadConfig({
+        ENGINE_URL: engine.url,
+        ENGINE_AUTH: 'id-token',
+        ENGINE_BASIC_AUTH_USER: 'demo',
+        ENGINE_BASIC_AUTH_PASSWORD: 'pa55word',
+      });
       handler = createEchoHandler({ config, log: logs.logger, idTokens: { idToken: async () => 'secret-id-token' } });
       try {
         engine.answer = () => ({ status: 401, body: { message: 'Unauthorized' } });

@@ -44,7 +44,11 @@ describe('echo-function ID tokens from the metadata server', () => {
     const payload = JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString()) as { aud: string };
     expect(payload.aud).to.equal('https://camunda-abc.a.run.app');
     expect(metadata.identityRequests()).to.deep.equal([
-      { path: '/computeMetadata/v1/instance/service-accounts/default/identity', audience: 'https://camunda-abc.a.run.app', flavor: 'Google' },
+      {
+        path: '/computeMetadata/v1/instance/service-accounts/default/identity',
+        audience: 'https://camunda-abc.a.run.app',
+        flavor: 'Google',
+      },
     ]);
   });
 
@@ -55,7 +59,10 @@ describe('echo-function ID tokens from the metadata server', () => {
     const other = await source.idToken('https://b.example');
     expect(second).to.equal(first);
     expect(other).not.to.equal(first);
-    expect(metadata.identityRequests().map((request) => request.audience)).to.deep.equal(['https://a.example', 'https://b.example']);
+    expect(metadata.identityRequests().map((request) => request.audience)).to.deep.equal([
+      'https://a.example',
+      'https://b.example',
+    ]);
   });
 
   it('fails while the metadata server refuses, and recovers on the next call', async () => {

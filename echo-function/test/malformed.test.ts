@@ -30,21 +30,58 @@ const malformed: Array<[string, FunctionRequest]> = [
   // The Pub/Sub envelope.
   ['data that is not base64', withData('%%% not base64 %%%')],
   ['base64 with a space inside', withData(`${encodeData(echoData()).slice(0, 8)} ${encodeData(echoData()).slice(8)}`)],
-  ['base64url instead of base64', withData(toBase64(Buffer.from([0xfb, 0xff, 0xbf])).replace(/\+/g, '-').replace(/\//g, '_'))],
+  [
+    'base64url instead of base64',
+    withData(
+      toBase64(Buffer.from([0xfb, 0xff, 0xbf]))
+        .replace(/\+/g, '-')
+        .replace(/\//g, '_'),
+    ),
+  ],
   ['truncated base64', withData(encodeData(echoData()).slice(0, -3))],
   ['data that is a number', withData(42)],
   ['data that is an object', withData({ messageName: 'echo' })],
   ['empty data', withData('')],
-  ['an attribute-only message (CloudEvent)', binaryEvent(pubsubMessage(undefined, { messageName: 'echo', loop: 'l', iteration: '1' }))],
+  [
+    'an attribute-only message (CloudEvent)',
+    binaryEvent(pubsubMessage(undefined, { messageName: 'echo', loop: 'l', iteration: '1' })),
+  ],
   ['an attribute-only message (raw push body)', rawPush(pubsubMessage(undefined, { messageName: 'echo' }))],
-  ['a CloudEvent without a Pub/Sub message', { ...binaryEvent(pubsubMessage('x')), body: JSON.stringify({ subscription: 's' }) }],
-  ['a CloudEvent whose message is a string', { ...binaryEvent(pubsubMessage('x')), body: JSON.stringify({ message: 'hello' }) }],
+  [
+    'a CloudEvent without a Pub/Sub message',
+    { ...binaryEvent(pubsubMessage('x')), body: JSON.stringify({ subscription: 's' }) },
+  ],
+  [
+    'a CloudEvent whose message is a string',
+    { ...binaryEvent(pubsubMessage('x')), body: JSON.stringify({ message: 'hello' }) },
+  ],
   ['a CloudEvent whose data is an array', { ...binaryEvent(pubsubMessage('x')), body: JSON.stringify([1, 2, 3]) }],
   // (A text/plain body never reaches the handler: the framework's middleware fails on it with a 500.
   // Eventarc and Pub/Sub always send JSON.)
-  ['a CloudEvent with a binary body', { ...binaryEvent(pubsubMessage('x')), headers: { ...binaryEvent(pubsubMessage('x')).headers, 'content-type': 'application/octet-stream' }, body: 'not json at all' }],
-  ['a CloudEvent with a binary body that holds a bad envelope', { ...binaryEvent(pubsubMessage('x')), headers: { ...binaryEvent(pubsubMessage('x')).headers, 'content-type': 'application/octet-stream' }, body: JSON.stringify({ message: { data: '%%%', messageId: '9' } }) }],
-  ['a structured CloudEvent without data', { path: '/', headers: { 'content-type': 'application/cloudevents+json' }, body: JSON.stringify({ specversion: '1.0', type: 't', source: 's', id: '1' }) }],
+  [
+    'a CloudEvent with a binary body',
+    {
+      ...binaryEvent(pubsubMessage('x')),
+      headers: { ...binaryEvent(pubsubMessage('x')).headers, 'content-type': 'application/octet-stream' },
+      body: 'not json at all',
+    },
+  ],
+  [
+    'a CloudEvent with a binary body that holds a bad envelope',
+    {
+      ...binaryEvent(pubsubMessage('x')),
+      headers: { ...binaryEvent(pubsubMessage('x')).headers, 'content-type': 'application/octet-stream' },
+      body: JSON.stringify({ message: { data: '%%%', messageId: '9' } }),
+    },
+  ],
+  [
+    'a structured CloudEvent without data',
+    {
+      path: '/',
+      headers: { 'content-type': 'application/cloudevents+json' },
+      body: JSON.stringify({ specversion: '1.0', type: 't', source: 's', id: '1' }),
+    },
+  ],
   // The decoded data.
   ['data that is not UTF-8', withData(toBase64(Buffer.from([0xff, 0xfe, 0x7b, 0x7d])))],
   ['data that is not JSON', withData(toBase64('hello echo'))],
@@ -76,7 +113,12 @@ const malformed: Array<[string, FunctionRequest]> = [
   ['an unknown message name', withJson(echoData({ messageName: 'launch-missiles' }))],
   ['a message name in the wrong case', withJson(echoData({ messageName: 'Echo' }))],
   ['a __proto__ key and nothing else', withData(toBase64('{"__proto__":{"messageName":"echo"}}'))],
-  ['a payload nested 10000 levels deep', withData(toBase64(JSON.stringify(echoData({ payload: null })).replace('null', '['.repeat(10_000) + ']'.repeat(10_000))))],
+  [
+    'a payload nested 10000 levels deep',
+    withData(
+      toBase64(JSON.stringify(echoData({ payload: null })).replace('null', '['.repeat(10_000) + ']'.repeat(10_000))),
+    ),
+  ],
   ['a huge payload (over 64 KiB decoded)', withJson(echoData({ payload: 'x'.repeat(MAX_DATA_BYTES) }))],
   ['a huge data field (8 MiB of base64)', withData('A'.repeat(8 * 1024 * 1024))],
 ];
@@ -88,7 +130,10 @@ describe('echo-function malformed messages', () => {
 
   before(async () => {
     await engine.start();
-    functions.cloudEvent(FUNCTION_NAME, createEchoHandler({ config: loadConfig({ ENGINE_URL: engine.url }), log: logs.logger }));
+    functions.cloudEvent(
+      FUNCTION_NAME,
+      createEchoHandler({ config: loadConfig({ ENGINE_URL: engine.url }), log: logs.logger }),
+    );
     server = await FunctionServer.start(FUNCTION_NAME);
   });
   after(async () => {

@@ -65,11 +65,16 @@ describe('echo-function message decoding', () => {
   it('names an unknown messageName', () => {
     const result = decodeEchoRequest(encodeData(echoData({ messageName: 'resize' })), known);
     expect(result).to.deep.include({ ok: false, reason: "unknown messageName 'resize'" });
-    expect(decodeEchoRequest(encodeData(echoData({ messageName: 'resize' })), new Set(['echo', 'resize'])).ok).to.equal(true);
+    expect(decodeEchoRequest(encodeData(echoData({ messageName: 'resize' })), new Set(['echo', 'resize'])).ok).to.equal(
+      true,
+    );
   });
 
   it('truncates long reasons', () => {
-    const result = decodeEchoRequest(encodeData(echoData({ messageName: 'x'.repeat(5000), replyMessageName: 'y'.repeat(5000) })), known);
+    const result = decodeEchoRequest(
+      encodeData(echoData({ messageName: 'x'.repeat(5000), replyMessageName: 'y'.repeat(5000) })),
+      known,
+    );
     expect(!result.ok && result.reason.length).to.be.at.most(300);
   });
 });

@@ -13,7 +13,21 @@ describe('bench options', () => {
   });
 
   it('reads lists, seconds, --json and engine settings', () => {
-    const options = parseBenchOptions(['--loops', '2, 4', '--patterns', 'pull-long,push', '--duration', '5', '--idle', '0', '--json', '--set', 'JOB_CORE_POOL_SIZE=8', '--set', 'DB_POOL_SIZE=12']);
+    const options = parseBenchOptions([
+      '--loops',
+      '2, 4',
+      '--patterns',
+      'pull-long,push',
+      '--duration',
+      '5',
+      '--idle',
+      '0',
+      '--json',
+      '--set',
+      'JOB_CORE_POOL_SIZE=8',
+      '--set',
+      'DB_POOL_SIZE=12',
+    ]);
     expect(options.loops).to.deep.equal([2, 4]);
     expect(options.patterns).to.deep.equal(['pull-long', 'push']);
     expect(options.durationSeconds).to.equal(5);

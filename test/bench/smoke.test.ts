@@ -38,7 +38,11 @@ describe('bench smoke run', function () {
 
   it('measures the cold start and breaks one push round trip down', () => {
     expect(report.coldStart.firstRoundTripMs).to.be.greaterThan(report.coldStart.engineReadyMs);
-    expect(report.breakdown.map((row) => row.what)).to.include.members(['Echo/Activity_PublishEcho', 'Echo/Activity_AwaitReply', 'Echo/Event_Echoed']);
+    expect(report.breakdown.map((row) => row.what)).to.include.members([
+      'Echo/Activity_PublishEcho',
+      'Echo/Activity_AwaitReply',
+      'Echo/Event_Echoed',
+    ]);
     expect(formatReport(report)).to.match(/pull-long/);
   });
 });

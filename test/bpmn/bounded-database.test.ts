@@ -38,7 +38,13 @@ describe('BPMN block EchoLoop on the engine defaults', function () {
     engine = await startEngine({
       dataDir,
       database: { type: 'postgres', url: postgres.jdbcUrl, user: postgres.user, password: postgres.password },
-      settings: { REST_AUTH: 'none', JOB_ACQUISITION_WAIT_MS: '200', JOB_MAX_WAIT_MS: '1000', METADATA_URL: metadata.url, PUBSUB_URL: pubsub.url },
+      settings: {
+        REST_AUTH: 'none',
+        JOB_ACQUISITION_WAIT_MS: '200',
+        JOB_MAX_WAIT_MS: '1000',
+        METADATA_URL: metadata.url,
+        PUBSUB_URL: pubsub.url,
+      },
     });
     camunda = new Camunda(engine.restUrl);
   });
@@ -53,7 +59,9 @@ describe('BPMN block EchoLoop on the engine defaults', function () {
 
   /** Row count of every engine table, once two reads 300 ms apart agree (the last async job has run). */
   const settledRowCounts = async (): Promise<Map<string, number>> => {
-    const tables = postgres.query("select relname from pg_class where relkind = 'r' and relname like 'act_%' order by relname").split('\n');
+    const tables = postgres
+      .query("select relname from pg_class where relkind = 'r' and relname like 'act_%' order by relname")
+      .split('\n');
     const read = () => new Map(tables.map((table) => [table, Number(postgres.query(`select count(*) from ${table}`))]));
     let previous = read();
     for (let attempt = 0; attempt < 50; attempt++) {
@@ -79,7 +87,11 @@ describe('BPMN block EchoLoop on the engine defaults', function () {
 
     const counts: Array<Map<string, number>> = [];
     for (const checkpoint of checkpoints) {
-      const request = await eventually(`iteration ${checkpoint} to be published`, async () => held.get(checkpoint), 120_000);
+      const request = await eventually(
+        `iteration ${checkpoint} to be published`,
+        async () => held.get(checkpoint),
+        120_000,
+      );
       counts.push(await settledRowCounts());
       expect(await sendReply(engine.restUrl, request)).to.equal(204);
     }
@@ -89,7 +101,9 @@ describe('BPMN block EchoLoop on the engine defaults', function () {
       .filter(([table, count]) => !GROWS_WITH_TIME_ONLY.has(table) && count !== first.get(table))
       .map(([table, count]) => `${table}: ${first.get(table)} -> ${count}`);
     expect(grown, 'tables that grew over 200 iterations').to.deep.equal([]);
-    const historyRows = [...last].filter(([table]) => table.startsWith('act_hi_')).reduce((sum, [, count]) => sum + count, 0);
+    const historyRows = [...last]
+      .filter(([table]) => table.startsWith('act_hi_'))
+      .reduce((sum, [, count]) => sum + count, 0);
     expect(historyRows, 'history rows').to.equal(0);
     expect(last.get('act_ru_execution'), 'executions of the waiting loop').to.be.greaterThan(0);
     expect(await camunda.count('incident')).to.equal(0);

@@ -39,12 +39,17 @@ describe('BPMN block EchoLoop', function () {
   });
 
   const startLoop = (name: string, vars: Record<string, string | number> = {}) =>
-    camunda.start('EchoLoop', variables({ project: 'test-project', topic: 'echo-requests', publishRetryTimeCycle: 'R20/PT1S', ...vars }), name);
+    camunda.start(
+      'EchoLoop',
+      variables({ project: 'test-project', topic: 'echo-requests', publishRetryTimeCycle: 'R20/PT1S', ...vars }),
+      name,
+    );
 
   const publishedOf = (loop: string, iteration: number, timeoutMs = 30_000) =>
     eventually(
       `${loop} to publish iteration ${iteration}`,
-      async () => pubsub.published.find((m) => echoRequestOf(m).loop === loop && echoRequestOf(m).iteration === iteration),
+      async () =>
+        pubsub.published.find((m) => echoRequestOf(m).loop === loop && echoRequestOf(m).iteration === iteration),
       timeoutMs,
     );
 
@@ -71,7 +76,8 @@ describe('BPMN block EchoLoop', function () {
       if (iteration > LAST) return; // the loop waits in iteration LAST + 1
       const status = await sendReply(engine.engine.restUrl, request);
       replies.push({ request, status });
-      if (duplicateReplyAt.has(iteration)) replies.push({ request, status: await sendReply(engine.engine.restUrl, request) });
+      if (duplicateReplyAt.has(iteration))
+        replies.push({ request, status: await sendReply(engine.engine.restUrl, request) });
     };
 
     const loop = await startLoop('loop-200');
@@ -91,7 +97,10 @@ describe('BPMN block EchoLoop', function () {
     }
 
     expect(samples.length).to.be.greaterThan(50);
-    expect(samples.filter((n) => n !== 1), 'samples with other than one active Echo').to.deep.equal([]);
+    expect(
+      samples.filter((n) => n !== 1),
+      'samples with other than one active Echo',
+    ).to.deep.equal([]);
     expect(await camunda.incidents()).to.deep.equal([]);
 
     // Every iteration was published after the one before it was replied to, and replied to once.
@@ -101,23 +110,43 @@ describe('BPMN block EchoLoop', function () {
     const accepted = replies.filter((r) => r.status === 204).map((r) => r.request.iteration);
     expect(accepted).to.deep.equal(Array.from({ length: LAST }, (_, i) => i + 1));
     const refused = replies.filter((r) => r.status !== 204);
-    expect(refused.every((r) => r.status === 400), 'every other reply is a duplicate (400)').to.equal(true);
+    expect(
+      refused.every((r) => r.status === 400),
+      'every other reply is a duplicate (400)',
+    ).to.equal(true);
     // The publish at 60 whose answer was dropped is published again only if its retry runs before the
     // reply to the first copy has ended that Echo; then the second copy's reply is one more 400.
-    expect(refused.length, 'duplicate replies (and the reply to a duplicate publish)').to.be.oneOf([duplicateReplyAt.size, duplicateReplyAt.size + 1]);
+    expect(refused.length, 'duplicate replies (and the reply to a duplicate publish)').to.be.oneOf([
+      duplicateReplyAt.size,
+      duplicateReplyAt.size + 1,
+    ]);
     // One request id per iteration, however often it was published.
     for (const iteration of iterations) {
-      const ids = new Set(published.filter((r) => r.iteration === iteration).map((r) => `${r.processInstanceId}/${r.requestId}`));
+      const ids = new Set(
+        published.filter((r) => r.iteration === iteration).map((r) => `${r.processInstanceId}/${r.requestId}`),
+      );
       expect(ids.size, `iteration ${iteration}`).to.equal(1);
     }
 
     const [active] = await activeEchos('loop-200');
     expect((await camunda.typedVariables(active.id)).iteration.value).to.equal(LAST + 1);
-    expect(await camunda.count('history/process-instance', { processDefinitionKey: 'Echo', businessKey: 'loop-200', completed: 'true' } as Record<string, string>)).to.equal(LAST);
+    expect(
+      await camunda.count('history/process-instance', {
+        processDefinitionKey: 'Echo',
+        businessKey: 'loop-200',
+        completed: 'true',
+      } as Record<string, string>),
+    ).to.equal(LAST);
 
     // The loop's own variables do not grow with the iteration count.
     const loopVariables = await camunda.typedVariables(loop.id);
-    expect(Object.keys(loopVariables).sort()).to.deep.equal(['iteration', 'loop', 'project', 'publishRetryTimeCycle', 'topic']);
+    expect(Object.keys(loopVariables).sort()).to.deep.equal([
+      'iteration',
+      'loop',
+      'project',
+      'publishRetryTimeCycle',
+      'topic',
+    ]);
     expect(loopVariables.iteration).to.deep.include({ value: LAST + 1, type: 'Integer' });
   });
 
@@ -189,7 +218,11 @@ describe('BPMN block EchoLoop', function () {
       ['loop-z', { topic: 'echo-requests' }, "needs the variable 'project'"],
       ['loop-z', { project: 'p-1' }, "needs the variable 'topic'"],
       // Checked by the first Echo, inside the start request.
-      ['loop-z', { project: 'p-1', topic: 'echo-requests', republishAfter: 'soon' }, "republishAfter 'soon' is not an ISO-8601 duration"],
+      [
+        'loop-z',
+        { project: 'p-1', topic: 'echo-requests', republishAfter: 'soon' },
+        "republishAfter 'soon' is not an ISO-8601 duration",
+      ],
       ['loop-z', { project: 'p-1', topic: 'echo-requests', republishAfter: 'PT0S' }, 'of at least one second'],
     ] as const) {
       const answer = await camunda.request('POST', '/process-definition/key/EchoLoop/start', {

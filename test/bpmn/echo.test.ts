@@ -9,7 +9,14 @@ import { expect } from 'chai';
 import { startMetadataServer, type MetadataServer } from '../../local/metadata-server';
 import { startTestEngine, type TestEngine } from '../support/bpmn-engine';
 import { eventually, json, sleep, variables, type Camunda } from '../support/camunda';
-import { echoRequestOf, FakePubsub, googleError, replyBody, sendReply, type PublishedMessage } from '../support/fake-pubsub';
+import {
+  echoRequestOf,
+  FakePubsub,
+  googleError,
+  replyBody,
+  sendReply,
+  type PublishedMessage,
+} from '../support/fake-pubsub';
 
 const ISO_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,3})?Z$/;
 
@@ -25,7 +32,9 @@ describe('BPMN block Echo', function () {
     this.timeout(120_000);
     metadata = await startMetadataServer();
     await pubsub.start();
-    engine = await startTestEngine({ settings: { METADATA_URL: metadata.url, PUBSUB_URL: pubsub.url, HISTORY_LEVEL: 'full' } });
+    engine = await startTestEngine({
+      settings: { METADATA_URL: metadata.url, PUBSUB_URL: pubsub.url, HISTORY_LEVEL: 'full' },
+    });
     camunda = engine.camunda;
   });
 
@@ -41,7 +50,11 @@ describe('BPMN block Echo', function () {
   });
 
   const startEcho = (vars: Record<string, string | number> = {}, businessKey?: string) =>
-    camunda.start('Echo', variables({ project: 'test-project', topic: 'echo-requests', publishRetryTimeCycle: 'R5/PT1S', ...vars }), businessKey);
+    camunda.start(
+      'Echo',
+      variables({ project: 'test-project', topic: 'echo-requests', publishRetryTimeCycle: 'R5/PT1S', ...vars }),
+      businessKey,
+    );
 
   const publishedFor = (processInstanceId: string, count = 1) =>
     eventually(`${count} publish(es) of ${processInstanceId}`, async () => {
@@ -50,7 +63,9 @@ describe('BPMN block Echo', function () {
     });
 
   const ended = (processInstanceId: string) =>
-    eventually(`${processInstanceId} to end`, async () => ((await camunda.isRunning(processInstanceId)) ? undefined : true));
+    eventually(`${processInstanceId} to end`, async () =>
+      (await camunda.isRunning(processInstanceId)) ? undefined : true,
+    );
 
   /** Published, and waiting: one branch in the receive task, the other at the timer that would publish again. */
   const waitingForReply = (processInstanceId: string) =>
@@ -72,13 +87,31 @@ describe('BPMN block Echo', function () {
     const [message] = await publishedFor(instance.id);
 
     const request = echoRequestOf(message);
-    expect(Object.keys(request).sort()).to.deep.equal(['iteration', 'loop', 'messageName', 'processInstanceId', 'replyMessageName', 'requestId', 'sentAt']);
-    expect(request).to.deep.include({ messageName: 'echo', replyMessageName: 'EchoReply', processInstanceId: instance.id, loop: 'loop-a', iteration: 7 });
+    expect(Object.keys(request).sort()).to.deep.equal([
+      'iteration',
+      'loop',
+      'messageName',
+      'processInstanceId',
+      'replyMessageName',
+      'requestId',
+      'sentAt',
+    ]);
+    expect(request).to.deep.include({
+      messageName: 'echo',
+      replyMessageName: 'EchoReply',
+      processInstanceId: instance.id,
+      loop: 'loop-a',
+      iteration: 7,
+    });
     expect(request.requestId).to.match(/^[0-9a-f-]{36}$/);
     expect(request.sentAt).to.match(ISO_UTC);
     expect(Math.abs(Date.parse(request.sentAt) - message.at)).to.be.below(10_000);
     expect(message.attributes).to.deep.equal({ messageName: 'echo', loop: 'loop-a', iteration: '7' });
-    expect(message).to.deep.include({ project: 'test-project', topic: 'echo-requests', contentType: 'application/json' });
+    expect(message).to.deep.include({
+      project: 'test-project',
+      topic: 'echo-requests',
+      contentType: 'application/json',
+    });
     expect(message.authorization).to.equal(`Bearer ${metadata.lastToken}`);
 
     // The request id is a process variable, created before the fork.
@@ -95,7 +128,10 @@ describe('BPMN block Echo', function () {
   });
 
   it('a message without loop and iteration, with a JSON payload', async () => {
-    const instance = await camunda.start('Echo', { ...variables({ project: 'p-1', topic: 'echo-requests' }), payload: json({ a: [1, 2] }) });
+    const instance = await camunda.start('Echo', {
+      ...variables({ project: 'p-1', topic: 'echo-requests' }),
+      payload: json({ a: [1, 2] }),
+    });
     const [message] = await publishedFor(instance.id);
     const request = echoRequestOf(message);
     expect(request).to.not.have.property('loop');
@@ -105,7 +141,9 @@ describe('BPMN block Echo', function () {
     expect(await sendReply(engine.engine.restUrl, request)).to.equal(204);
     await ended(instance.id);
     const echoPayload = await historicVariable(instance.id, 'echoPayload');
-    expect(JSON.parse(echoPayload.value as string), 'the echo function echoes the payload').to.deep.equal({ a: [1, 2] });
+    expect(JSON.parse(echoPayload.value as string), 'the echo function echoes the payload').to.deep.equal({
+      a: [1, 2],
+    });
   });
 
   it('a reply sent the instant the publish happens, before Pub/Sub has answered, still correlates', async () => {
@@ -126,8 +164,14 @@ describe('BPMN block Echo', function () {
     await waitingForReply(instance.id);
     const instancesBefore = await camunda.count('process-instance');
 
-    const answers = await Promise.all([sendReply(engine.engine.restUrl, request), sendReply(engine.engine.restUrl, request)]);
-    expect(answers.filter((status) => status === 204), `answers ${answers}`).to.have.length(1);
+    const answers = await Promise.all([
+      sendReply(engine.engine.restUrl, request),
+      sendReply(engine.engine.restUrl, request),
+    ]);
+    expect(
+      answers.filter((status) => status === 204),
+      `answers ${answers}`,
+    ).to.have.length(1);
     expect(answers.filter((status) => status !== 204)[0]).to.be.oneOf([400, 500]);
     await ended(instance.id);
 
@@ -135,24 +179,34 @@ describe('BPMN block Echo', function () {
     expect(late.status).to.equal(400);
     expect(JSON.stringify(late.body)).to.contain('No process definition or execution matches');
     expect(await camunda.count('process-instance')).to.equal(instancesBefore - 1);
-    expect(await camunda.count('history/process-instance', { processDefinitionKey: 'Echo', processInstanceId: instance.id })).to.equal(1);
+    expect(
+      await camunda.count('history/process-instance', { processDefinitionKey: 'Echo', processInstanceId: instance.id }),
+    ).to.equal(1);
     expect((await historicVariable(instance.id, 'echoPayload')).type, 'the first reply wins').to.equal('Null');
   });
 
   it('a stale reply of iteration k can never complete iteration k+1, not even with the new instance id', async () => {
-    const loop = await camunda.start('EchoLoop', variables({ project: 'test-project', topic: 'echo-requests', publishRetryTimeCycle: 'R5/PT1S' }), 'stale-test');
+    const loop = await camunda.start(
+      'EchoLoop',
+      variables({ project: 'test-project', topic: 'echo-requests', publishRetryTimeCycle: 'R5/PT1S' }),
+      'stale-test',
+    );
     const iterationOf = (m: PublishedMessage) => echoRequestOf(m).iteration;
     const first = await eventually('iteration 1', async () => pubsub.published.find((m) => iterationOf(m) === 1));
     const stale = echoRequestOf(first);
     expect(await sendReply(engine.engine.restUrl, stale)).to.equal(204);
-    const second = echoRequestOf(await eventually('iteration 2', async () => pubsub.published.find((m) => iterationOf(m) === 2)));
+    const second = echoRequestOf(
+      await eventually('iteration 2', async () => pubsub.published.find((m) => iterationOf(m) === 2)),
+    );
     expect(second.processInstanceId).to.not.equal(stale.processInstanceId);
     expect(second.requestId).to.not.equal(stale.requestId);
 
     // The stale reply again, as a late Pub/Sub redelivery would bring it ...
     expect(await sendReply(engine.engine.restUrl, stale)).to.equal(400);
     // ... and even addressed to the new instance: the request id does not match.
-    expect(await sendReply(engine.engine.restUrl, { ...stale, processInstanceId: second.processInstanceId })).to.equal(400);
+    expect(await sendReply(engine.engine.restUrl, { ...stale, processInstanceId: second.processInstanceId })).to.equal(
+      400,
+    );
     await sleep(500);
     expect(await camunda.isRunning(second.processInstanceId)).to.equal(true);
     await waitingForReply(second.processInstanceId);
@@ -185,7 +239,10 @@ describe('BPMN block Echo', function () {
   it('by default retries a publish forever, every 30 s (R999999/PT30S from the engine setting)', async () => {
     pubsub.failNext({ status: 500, body: 'boom' });
     const instance = await camunda.start('Echo', variables({ project: 'test-project', topic: 'echo-requests' }));
-    const job = await eventually('the failed publish job', async () => (await camunda.jobs({ processInstanceId: instance.id, withException: 'true' }))[0]);
+    const job = await eventually(
+      'the failed publish job',
+      async () => (await camunda.jobs({ processInstanceId: instance.id, withException: 'true' }))[0],
+    );
     expect(job.retries).to.equal(999_998);
     const due = Date.parse(job.dueDate ?? '');
     expect(due - Date.now()).to.be.within(20_000, 31_000);
@@ -202,10 +259,17 @@ describe('BPMN block Echo', function () {
       googleError(403, 'PERMISSION_DENIED', 'User not authorized to perform this action.'),
     );
     const instance = await startEcho({ publishRetryTimeCycle: 'R100/PT1S' });
-    const job = await eventually('the failed publish job', async () => (await camunda.jobs({ processInstanceId: instance.id, withException: 'true' }))[0]);
-    expect(job.exceptionMessage).to.contain('HTTP 403').and.contain('PERMISSION_DENIED User not authorized to perform this action.');
+    const job = await eventually(
+      'the failed publish job',
+      async () => (await camunda.jobs({ processInstanceId: instance.id, withException: 'true' }))[0],
+    );
+    expect(job.exceptionMessage)
+      .to.contain('HTTP 403')
+      .and.contain('PERMISSION_DENIED User not authorized to perform this action.');
     expect(await camunda.currentActivities(instance.id)).to.deep.equal(['Activity_AwaitReply', 'Activity_PublishEcho']);
-    expect(engine.log()).to.match(/ERROR .*camundaserverless\.bpmn\.PubsubPublish .*HTTP 403 PERMISSION_DENIED User not authorized/);
+    expect(engine.log()).to.match(
+      /ERROR .*camundaserverless\.bpmn\.PubsubPublish .*HTTP 403 PERMISSION_DENIED User not authorized/,
+    );
     expect(await camunda.incidents({ processInstanceId: instance.id })).to.be.empty;
 
     // Once the permission is granted, the next retry publishes.
@@ -239,7 +303,10 @@ describe('BPMN block Echo', function () {
     const instance = await startEcho({ republishAfter: 'PT1S', publishRetryTimeCycle: 'R100/PT1S' });
     const [message] = await publishedFor(instance.id);
     pubsub.failNext(...Array.from({ length: 50 }, () => ({ status: 503, body: 'unavailable' })));
-    await eventually('the re-publish to fail', async () => (await camunda.jobs({ processInstanceId: instance.id, withException: 'true' }))[0]);
+    await eventually(
+      'the re-publish to fail',
+      async () => (await camunda.jobs({ processInstanceId: instance.id, withException: 'true' }))[0],
+    );
 
     expect(await sendReply(engine.engine.restUrl, echoRequestOf(message))).to.equal(204);
     await ended(instance.id);
@@ -254,7 +321,9 @@ describe('BPMN block Echo', function () {
         variables: variables({ project: 'test-project', topic: 'echo-requests', republishAfter }),
       });
       expect(answer.status, republishAfter).to.equal(500);
-      expect(JSON.stringify(answer.body)).to.contain(`republishAfter '${republishAfter}' is not an ISO-8601 duration of at least one second`);
+      expect(JSON.stringify(answer.body)).to.contain(
+        `republishAfter '${republishAfter}' is not an ISO-8601 duration of at least one second`,
+      );
     }
     expect(pubsub.attempts).to.be.empty;
   });
@@ -262,10 +331,19 @@ describe('BPMN block Echo', function () {
   it('no message start event listens for the reply: an unmatched reply starts nothing', async () => {
     const before = await camunda.count('history/process-instance');
     const answer = await camunda.correlate(
-      replyBody({ messageName: 'echo', replyMessageName: 'EchoReply', processInstanceId: 'no-such-instance', requestId: 'x', sentAt: new Date().toISOString() }),
+      replyBody({
+        messageName: 'echo',
+        replyMessageName: 'EchoReply',
+        processInstanceId: 'no-such-instance',
+        requestId: 'x',
+        sentAt: new Date().toISOString(),
+      }),
     );
     expect(answer.status).to.equal(400);
-    const withoutInstance = await camunda.correlate({ messageName: 'EchoReply', correlationKeys: { requestId: { value: 'x', type: 'String' } } });
+    const withoutInstance = await camunda.correlate({
+      messageName: 'EchoReply',
+      correlationKeys: { requestId: { value: 'x', type: 'String' } },
+    });
     expect(withoutInstance.status).to.equal(400);
     expect(await camunda.count('history/process-instance')).to.equal(before);
   });

@@ -37,10 +37,18 @@ describe('BPMN block Http', function () {
     camunda.start('HttpCaller', { ...variables({ retryCycle: `R${retries}/PT1S`, ...vars }) });
 
   const waitIn = (id: string, activity: string, timeoutMs = 30_000) =>
-    eventually(`process ${id} in ${activity}`, async () => ((await camunda.currentActivities(id)).includes(activity) ? true : undefined), timeoutMs);
+    eventually(
+      `process ${id} in ${activity}`,
+      async () => ((await camunda.currentActivities(id)).includes(activity) ? true : undefined),
+      timeoutMs,
+    );
 
   it('2xx: gives statusCode, headers and response, and sends method, headers and payload', async () => {
-    server.enqueue({ status: 201, body: '{"created":true}', headers: { 'Content-Type': 'application/json', 'X-Answer': '42' } });
+    server.enqueue({
+      status: 201,
+      body: '{"created":true}',
+      headers: { 'Content-Type': 'application/json', 'X-Answer': '42' },
+    });
     const instance = await camunda.start('HttpCaller', {
       ...variables({ retryCycle: 'R5/PT1S', url: `${server.url}/things?x=1`, method: 'post', payload: 'hello body' }),
       headers: json({ 'Content-Type': 'text/plain', 'X-Request': 'abc' }),
@@ -68,7 +76,10 @@ describe('BPMN block Http', function () {
     const vars = await camunda.typedVariables(instance.id);
     expect(vars.statusCode.value).to.equal(200);
     expect(vars.response.type).to.equal('Object');
-    expect(vars.response.valueInfo).to.include({ objectTypeName: 'java.lang.String', serializationDataFormat: 'application/json' });
+    expect(vars.response.valueInfo).to.include({
+      objectTypeName: 'java.lang.String',
+      serializationDataFormat: 'application/json',
+    });
     expect(JSON.parse(vars.response.value as string)).to.equal(body);
   });
 
@@ -113,7 +124,9 @@ describe('BPMN block Http', function () {
 
     const vars = await camunda.typedVariables(instance.id);
     expect(vars.caughtErrorCode.value).to.equal('HttpError');
-    expect(vars.caughtErrorMessage.value).to.equal(`HTTP 404 from GET ${server.url}/missing: {"error":"no such thing"}`);
+    expect(vars.caughtErrorMessage.value).to.equal(
+      `HTTP 404 from GET ${server.url}/missing: {"error":"no such thing"}`,
+    );
     expect(vars.statusCode.value).to.equal(404);
     expect(vars.response.value).to.equal('{"error":"no such thing"}');
     expect(server.requests, 'a 404 is not retried').to.have.length(1);
@@ -121,7 +134,12 @@ describe('BPMN block Http', function () {
 
   it('other 4xx and unfollowed 3xx end in HttpError too; 4xx bodies longer than 4000 characters do not break it', async () => {
     const long = 'e'.repeat(6000);
-    for (const [status, body] of [[400, long], [403, 'forbidden'], [409, 'conflict'], [304, '']] as const) {
+    for (const [status, body] of [
+      [400, long],
+      [403, 'forbidden'],
+      [409, 'conflict'],
+      [304, ''],
+    ] as const) {
       server.reset();
       server.enqueue({ status, body });
       const instance = await call({ url: `${server.url}/status/${status}` });

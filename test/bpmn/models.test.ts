@@ -48,7 +48,10 @@ describe('BPMN building blocks, as files', () => {
     expect(files.sort()).to.deep.equal(BLOCKS.map((key) => `${key}.bpmn`).sort());
     for (const file of files) {
       const processes = elements(read(file), 'bpmn:process');
-      expect(processes.map((p) => p.attributes.id), file).to.deep.equal([file.replace('.bpmn', '')]);
+      expect(
+        processes.map((p) => p.attributes.id),
+        file,
+      ).to.deep.equal([file.replace('.bpmn', '')]);
       expect(processes[0].attributes.isExecutable).to.equal('true');
       expect(processes[0].attributes.name, `${file} has a process name`).to.be.a('string').and.not.be.empty;
     }
@@ -65,11 +68,15 @@ describe('BPMN building blocks, as files', () => {
   });
 
   it('use readable ids', () => {
-    const readable = /^(Definitions|Process|Activity|Event|Gateway|Flow|Error|Message|ErrorEventDefinition|MessageEventDefinition|TimerEventDefinition|TerminateEventDefinition|BPMNDiagram|BPMNPlane)_[A-Z][A-Za-z0-9]*(_di)?$/;
+    const readable =
+      /^(Definitions|Process|Activity|Event|Gateway|Flow|Error|Message|ErrorEventDefinition|MessageEventDefinition|TimerEventDefinition|TerminateEventDefinition|BPMNDiagram|BPMNPlane)_[A-Z][A-Za-z0-9]*(_di)?$/;
     for (const file of files) {
       const ids = [...read(file).matchAll(/\sid="([^"]*)"/g)].map((m) => m[1]);
       const processId = file.replace('.bpmn', '');
-      expect(ids.filter((id) => id !== processId && !readable.test(id) && !readable.test(id.replace(/_di$/, ''))), file).to.deep.equal([]);
+      expect(
+        ids.filter((id) => id !== processId && !readable.test(id) && !readable.test(id.replace(/_di$/, ''))),
+        file,
+      ).to.deep.equal([]);
     }
   });
 
@@ -103,7 +110,9 @@ describe('BPMN building blocks, as files', () => {
     const xml = read('Echo.bpmn');
     const targetOf = (flow: string) => byId(xml, 'bpmn:sequenceFlow', flow).attributes.targetRef;
     const fork = byId(xml, 'bpmn:parallelGateway', 'Gateway_Fork');
-    const targets = elements(fork.body, 'bpmn:outgoing').map((e) => targetOf(e.body)).sort();
+    const targets = elements(fork.body, 'bpmn:outgoing')
+      .map((e) => targetOf(e.body))
+      .sort();
     expect(targets).to.deep.equal(['Activity_AwaitReply', 'Gateway_Publish']);
 
     const receive = byId(xml, 'bpmn:receiveTask', 'Activity_AwaitReply');
@@ -132,9 +141,13 @@ describe('BPMN building blocks, as files', () => {
       const [boundary] = boundaries;
       const flow = elements(boundary.body, 'bpmn:outgoing')[0].body;
       const handler = byId(xml, 'bpmn:scriptTask', byId(xml, 'bpmn:sequenceFlow', flow).attributes.targetRef);
-      expect(handler.body, `${file}: the handler logs an ERROR and throws`).to.match(/\.error\(/).and.match(/throw new/);
+      expect(handler.body, `${file}: the handler logs an ERROR and throws`)
+        .to.match(/\.error\(/)
+        .and.match(/throw new/);
     }
-    expect(elements(read('PubsubPublish.bpmn'), 'bpmn:endEvent').every((e) => !e.body.includes('errorEventDefinition'))).to.equal(true);
+    expect(
+      elements(read('PubsubPublish.bpmn'), 'bpmn:endEvent').every((e) => !e.body.includes('errorEventDefinition')),
+    ).to.equal(true);
   });
 
   it('no process sets its own historyTimeToLive: the engine setting applies to all', () => {

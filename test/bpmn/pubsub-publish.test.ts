@@ -28,7 +28,10 @@ describe('BPMN blocks PubsubPublish and FetchToken (Pub/Sub emulator)', function
     this.timeout(120_000);
     emulatorDir = mkdtempSync(join(tmpdir(), 'camunda-serverless-pubsub-'));
     [metadata, emulator] = await Promise.all([startMetadataServer(), startPubsubEmulator({ dataDir: emulatorDir })]);
-    engine = await startTestEngine({ settings: { METADATA_URL: metadata.url, PUBSUB_URL: emulator.url }, fixtures: ['PublishCaller'] });
+    engine = await startTestEngine({
+      settings: { METADATA_URL: metadata.url, PUBSUB_URL: emulator.url },
+      fixtures: ['PublishCaller'],
+    });
     camunda = engine.camunda;
   });
 
@@ -68,7 +71,11 @@ describe('BPMN blocks PubsubPublish and FetchToken (Pub/Sub emulator)', function
   const publish = (vars: Parameters<Camunda['start']>[1]) => camunda.start('PublishCaller', vars);
 
   const waitPublished = (id: string, timeoutMs = 30_000) =>
-    eventually(`${id} to publish`, async () => ((await camunda.currentActivities(id)).includes('Activity_Published') ? true : undefined), timeoutMs);
+    eventually(
+      `${id} to publish`,
+      async () => ((await camunda.currentActivities(id)).includes('Activity_Published') ? true : undefined),
+      timeoutMs,
+    );
 
   it('publishes a JSON message with attributes and an ordering key; it arrives as sent', async () => {
     const topic = await newTopic();
@@ -94,7 +101,9 @@ describe('BPMN blocks PubsubPublish and FetchToken (Pub/Sub emulator)', function
 
   it('publishes plain text without attributes', async () => {
     const topic = await newTopic();
-    const instance = await publish(variables({ retryCycle: 'R3/PT1S', project: emulator.project, topic, message: 'just text, 100% UTF-8: ✓' }));
+    const instance = await publish(
+      variables({ retryCycle: 'R3/PT1S', project: emulator.project, topic, message: 'just text, 100% UTF-8: ✓' }),
+    );
     await waitPublished(instance.id);
     const [message] = await pullAtLeast(topic, 1);
     expect(message.data).to.equal('just text, 100% UTF-8: ✓');
@@ -135,15 +144,29 @@ describe('BPMN blocks PubsubPublish and FetchToken (Pub/Sub emulator)', function
     expect(await camunda.incidents({ processInstanceId: instance.id })).to.be.empty;
   });
 
-  it('a topic that does not exist (404): an ERROR line with Google\'s message, the job keeps failing, and it publishes once the topic exists', async () => {
+  it("a topic that does not exist (404): an ERROR line with Google's message, the job keeps failing, and it publishes once the topic exists", async () => {
     const topic = `blocks-missing-${++topicNumber}`;
-    const instance = await publish({ ...variables({ retryCycle: 'R60/PT1S', project: emulator.project, topic }), message: json({ late: true }) });
+    const instance = await publish({
+      ...variables({ retryCycle: 'R60/PT1S', project: emulator.project, topic }),
+      message: json({ late: true }),
+    });
 
-    const failed = await eventually('the rejected publish', async () => (await camunda.jobs({ processInstanceId: instance.id, withException: 'true' }))[0]);
-    expect(failed.exceptionMessage).to.contain(`Pub/Sub rejected the publish to projects/${emulator.project}/topics/${topic}: HTTP 404 NOT_FOUND Topic not found`);
-    expect(engine.log()).to.match(new RegExp(`ERROR .*camundaserverless\\.bpmn\\.PubsubPublish .*topics/${topic}: HTTP 404 NOT_FOUND Topic not found`));
+    const failed = await eventually(
+      'the rejected publish',
+      async () => (await camunda.jobs({ processInstanceId: instance.id, withException: 'true' }))[0],
+    );
+    expect(failed.exceptionMessage).to.contain(
+      `Pub/Sub rejected the publish to projects/${emulator.project}/topics/${topic}: HTTP 404 NOT_FOUND Topic not found`,
+    );
+    expect(engine.log()).to.match(
+      new RegExp(
+        `ERROR .*camundaserverless\\.bpmn\\.PubsubPublish .*topics/${topic}: HTTP 404 NOT_FOUND Topic not found`,
+      ),
+    );
     await sleep(1500);
-    expect(await camunda.currentActivities(instance.id), 'not published, not completed').to.deep.equal(['Activity_Publish']);
+    expect(await camunda.currentActivities(instance.id), 'not published, not completed').to.deep.equal([
+      'Activity_Publish',
+    ]);
 
     // A message published between the topic and its subscription reaches no subscriber, so the
     // retries are held back (token requests fail) until both exist.
@@ -161,13 +184,22 @@ describe('BPMN blocks PubsubPublish and FetchToken (Pub/Sub emulator)', function
   it('FetchToken: a metadata server error (503) retries; a refusal (404) logs an ERROR and retries too', async () => {
     const topic = await newTopic();
     metadata.failNext(1, 503);
-    const first = await publish({ ...variables({ retryCycle: 'R10/PT1S', project: emulator.project, topic, message: 'after a 503' }) });
+    const first = await publish({
+      ...variables({ retryCycle: 'R10/PT1S', project: emulator.project, topic, message: 'after a 503' }),
+    });
     await waitPublished(first.id);
 
     metadata.failNext(2, 404);
-    const second = await publish({ ...variables({ retryCycle: 'R10/PT1S', project: emulator.project, topic, message: 'after a 404' }) });
-    const failed = await eventually('the refused token request', async () => (await camunda.jobs({ processInstanceId: second.id, withException: 'true' }))[0]);
-    expect(failed.exceptionMessage).to.contain('FetchToken: the metadata server refused the token request: HTTP 404 from GET');
+    const second = await publish({
+      ...variables({ retryCycle: 'R10/PT1S', project: emulator.project, topic, message: 'after a 404' }),
+    });
+    const failed = await eventually(
+      'the refused token request',
+      async () => (await camunda.jobs({ processInstanceId: second.id, withException: 'true' }))[0],
+    );
+    expect(failed.exceptionMessage).to.contain(
+      'FetchToken: the metadata server refused the token request: HTTP 404 from GET',
+    );
     expect(engine.log()).to.match(/ERROR .*camundaserverless\.bpmn\.FetchToken .*HTTP 404/);
     await waitPublished(second.id);
 

@@ -5,7 +5,9 @@ import { RecoveryTracker } from '../../chaos/recovery';
 import type { DeliveryLine } from '../../local/deliveries';
 
 const data = (loop: string, iteration: number, requestId = `${loop}-${iteration}`) =>
-  Buffer.from(JSON.stringify({ messageName: 'echo', loop, iteration, requestId, processInstanceId: `echo-${loop}-${iteration}` })).toString('base64');
+  Buffer.from(
+    JSON.stringify({ messageName: 'echo', loop, iteration, requestId, processInstanceId: `echo-${loop}-${iteration}` }),
+  ).toString('base64');
 
 function publish(ledger: Ledger, messageId: string, loop: string, iteration: number, answerLost = false): void {
   ledger.recordPublish(
@@ -16,7 +18,12 @@ function publish(ledger: Ledger, messageId: string, loop: string, iteration: num
   );
 }
 
-const line = (outcome: DeliveryLine['outcome'], messageId: string, loop: string, iteration: number): DeliveryLine => ({ outcome, messageId, loop, iteration });
+const line = (outcome: DeliveryLine['outcome'], messageId: string, loop: string, iteration: number): DeliveryLine => ({
+  outcome,
+  messageId,
+  loop,
+  iteration,
+});
 
 describe('chaos accounting', () => {
   it('accepts a run where every message is delivered once or absorbed as a duplicate', () => {
@@ -31,7 +38,17 @@ describe('chaos accounting', () => {
     ledger.recordDelivery(line('duplicate', 'm3', 'a', 2));
     ledger.finish(new Map([['a', 2]]));
     expect(ledger.violations).to.deep.equal([]);
-    expect(ledger.settlement()).to.deep.equal({ published: 3, deliveredOnce: 2, absorbedAsDuplicate: 1, deadLettered: 0, droppedByFault: 0, unsettled: 0, answerLost: 1, strandedInEmulator: 0, droppedByBroker: 0 });
+    expect(ledger.settlement()).to.deep.equal({
+      published: 3,
+      deliveredOnce: 2,
+      absorbedAsDuplicate: 1,
+      deadLettered: 0,
+      droppedByFault: 0,
+      unsettled: 0,
+      answerLost: 1,
+      strandedInEmulator: 0,
+      droppedByBroker: 0,
+    });
     expect(ledger.request('a-2')).to.deep.include({ loop: 'a', iteration: 2 });
   });
 
@@ -40,7 +57,9 @@ describe('chaos accounting', () => {
     publish(ledger, 'm1', 'a', 1);
     ledger.recordDelivery({ ...line('retry', 'm1', 'a', 1), message: 'engine answered 503' } as DeliveryLine);
     ledger.finish(new Map([['a', 0]]));
-    expect(ledger.violations.map((v) => [v.what, v.loop, v.iteration, v.messageId])).to.deep.equal([['lost', 'a', 1, 'm1']]);
+    expect(ledger.violations.map((v) => [v.what, v.loop, v.iteration, v.messageId])).to.deep.equal([
+      ['lost', 'a', 1, 'm1'],
+    ]);
     expect(ledger.violations[0].detail).to.match(/1 retries; last: engine answered 503/);
   });
 
@@ -55,7 +74,9 @@ describe('chaos accounting', () => {
     publish(ledger, 'm4', 'a', 2); // never seen by the function at all: lost
     ledger.finish(new Map([['a', 1]]));
     expect([...ledger.droppedByBroker.keys()]).to.deep.equal(['m1']);
-    expect(ledger.droppedByBroker.get('m1')).to.match(/1 redeliveries asked for \(last: engine unreachable\), none came; a iteration 1 completed through another copy/);
+    expect(ledger.droppedByBroker.get('m1')).to.match(
+      /1 redeliveries asked for \(last: engine unreachable\), none came; a iteration 1 completed through another copy/,
+    );
     expect(ledger.violations.map((v) => [v.what, v.messageId])).to.deep.equal([
       ['lost', 'm3'],
       ['lost', 'm4'],
@@ -157,7 +178,9 @@ describe('chaos accounting', () => {
     ledger.finish(new Map([['a', 3]]));
     expect(ledger.violations).to.deep.equal([]);
     expect([...ledger.droppedByBroker.keys()]).to.deep.equal(['m1', 'm3']);
-    expect(ledger.droppedByBroker.get('m3')).to.match(/a iteration 3 completed \(the history shows its Echo instance completed/);
+    expect(ledger.droppedByBroker.get('m3')).to.match(
+      /a iteration 3 completed \(the history shows its Echo instance completed/,
+    );
   });
 
   it('compares accepted replies with the Echo instances the engine completed', () => {

@@ -47,7 +47,9 @@ describe('chaos run (short): every fault class once, nothing broken, nothing mul
   });
 
   it('ends with zero violations', () => {
-    expect(report.violations.map((v) => `${v.what} ${v.loop ?? ''} ${v.iteration ?? ''}: ${v.detail}`)).to.deep.equal([]);
+    expect(report.violations.map((v) => `${v.what} ${v.loop ?? ''} ${v.iteration ?? ''}: ${v.detail}`)).to.deep.equal(
+      [],
+    );
     expect(report.ok).to.equal(true);
   });
 
@@ -71,7 +73,13 @@ describe('chaos run (short): every fault class once, nothing broken, nothing mul
   it('accounts for every message and iteration', () => {
     const { messages } = report;
     expect(messages.unsettled).to.equal(0);
-    expect(messages.deliveredOnce + messages.absorbedAsDuplicate + messages.deadLettered + messages.droppedByFault + messages.droppedByBroker).to.equal(messages.published);
+    expect(
+      messages.deliveredOnce +
+        messages.absorbedAsDuplicate +
+        messages.deadLettered +
+        messages.droppedByFault +
+        messages.droppedByBroker,
+    ).to.equal(messages.published);
     expect(messages.droppedByFault, 'requests lost after Pub/Sub accepted them').to.be.at.least(1);
     expect(report.iterations).to.be.at.least(40);
     expect(report.minActiveEcho).to.equal(1);

@@ -7,13 +7,40 @@ describe('npm run chaos options', () => {
   it('defaults to a full run: every class 20 times, 5,000 iterations, a fresh seed', () => {
     const options = parseChaosArgs([]);
     if (options === 'help') throw new Error('help');
-    expect(options).to.deep.include({ loops: 4, iterations: 5000, minFaultsPerClass: 20, recoveryBoundMs: 90_000, engineKillBoundMs: 60_000, json: false });
+    expect(options).to.deep.include({
+      loops: 4,
+      iterations: 5000,
+      minFaultsPerClass: 20,
+      recoveryBoundMs: 90_000,
+      engineKillBoundMs: 60_000,
+      json: false,
+    });
     expect(options.classes).to.deep.equal([...FAULT_CLASSES]);
     expect(options.seed).to.be.a('number');
   });
 
   it('reads every option', () => {
-    const options = parseChaosArgs(['--loops', '2', '--iterations', '100', '--min-faults', '1', '--duration', '60', '--faults', 'lost-ack, engine-kill', '--seed', '7', '--recovery-seconds', '30', '--engine-kill-seconds', '50', '--json', '--run-folder', '/tmp/x']);
+    const options = parseChaosArgs([
+      '--loops',
+      '2',
+      '--iterations',
+      '100',
+      '--min-faults',
+      '1',
+      '--duration',
+      '60',
+      '--faults',
+      'lost-ack, engine-kill',
+      '--seed',
+      '7',
+      '--recovery-seconds',
+      '30',
+      '--engine-kill-seconds',
+      '50',
+      '--json',
+      '--run-folder',
+      '/tmp/x',
+    ]);
     expect(options).to.deep.equal({
       loops: 2,
       iterations: 100,
@@ -44,13 +71,51 @@ describe('npm run chaos options', () => {
 
   it('prints a failed run with the violation, the faults before it and how to replay it', () => {
     const text = reportText({
-      ok: false, seed: 99, loops: 1, iterations: 10, iterationsPerLoop: { 'loop-1': 10 }, wallSeconds: 5, faultPhaseSeconds: 4,
-      faultsByClass: { 'lost-ack': 1 }, worstRecoveryMsByClass: { 'lost-ack': 1500 }, duplicatesAbsorbed: 1, retries: { function: 0, engineJobs: 0 },
-      repliesRacedAhead: 0, messages: { published: 10, deliveredOnce: 9, absorbedAsDuplicate: 0, deadLettered: 0, droppedByFault: 0, unsettled: 1, answerLost: 0, strandedInEmulator: 0, droppedByBroker: 0 },
-      deadLetters: [], droppedByBroker: [], acceptedSeenOnlyInHistory: ['loop-1/4'], incidents: 0, maxActiveEcho: 1, minActiveEcho: 1,
+      ok: false,
+      seed: 99,
+      loops: 1,
+      iterations: 10,
+      iterationsPerLoop: { 'loop-1': 10 },
+      wallSeconds: 5,
+      faultPhaseSeconds: 4,
+      faultsByClass: { 'lost-ack': 1 },
+      worstRecoveryMsByClass: { 'lost-ack': 1500 },
+      duplicatesAbsorbed: 1,
+      retries: { function: 0, engineJobs: 0 },
+      repliesRacedAhead: 0,
+      messages: {
+        published: 10,
+        deliveredOnce: 9,
+        absorbedAsDuplicate: 0,
+        deadLettered: 0,
+        droppedByFault: 0,
+        unsettled: 1,
+        answerLost: 0,
+        strandedInEmulator: 0,
+        droppedByBroker: 0,
+      },
+      deadLetters: [],
+      droppedByBroker: [],
+      acceptedSeenOnlyInHistory: ['loop-1/4'],
+      incidents: 0,
+      maxActiveEcho: 1,
+      minActiveEcho: 1,
       database: { bytesBefore: 1024, bytesAfter: 2048, bytesPer1000Iterations: 102400 },
-      violations: [{ what: 'lost', loop: 'loop-1', iteration: 10, messageId: 'm10', detail: 'published but never delivered', at: 0, faultsBefore: ['#1 lost-ack loop-1 iteration 9'] }],
-      stoppedBy: 'done', engineSettings: {}, runFolder: '/tmp/run', faults: [],
+      violations: [
+        {
+          what: 'lost',
+          loop: 'loop-1',
+          iteration: 10,
+          messageId: 'm10',
+          detail: 'published but never delivered',
+          at: 0,
+          faultsBefore: ['#1 lost-ack loop-1 iteration 9'],
+        },
+      ],
+      stoppedBy: 'done',
+      engineSettings: {},
+      runFolder: '/tmp/run',
+      faults: [],
     });
     expect(text).to.match(/FAILED \(seed 99/);
     expect(text).to.match(/VIOLATION lost loop-1 iteration 10 message m10/);

@@ -20,10 +20,11 @@ async function startUpstream(): Promise<{ url: string; hits: string[]; close(): 
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     hits,
-    close: () => new Promise<void>((resolve) => {
-      server.closeAllConnections();
-      server.close(() => resolve());
-    }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }
 
@@ -37,7 +38,11 @@ describe('chaos fault proxy', () => {
     upstream = await startUpstream();
     exchanges = [];
     injected = [];
-    proxy = new FaultProxy({ name: 'test', matches: (request) => request.path.startsWith('/faulty'), onExchange: (e) => exchanges.push(e) });
+    proxy = new FaultProxy({
+      name: 'test',
+      matches: (request) => request.path.startsWith('/faulty'),
+      onExchange: (e) => exchanges.push(e),
+    });
     await proxy.start(upstream.url);
   });
 
@@ -46,8 +51,15 @@ describe('chaos fault proxy', () => {
     await upstream.close();
   });
 
-  const post = (path: string, body = 'hello') => fetch(`${proxy.url}${path}`, { method: 'POST', body, headers: { 'content-type': 'text/plain' }, signal: AbortSignal.timeout(5_000) });
-  const arm = (action: Parameters<FaultProxy['arm']>[0]['action']) => proxy.arm({ action, onInjected: (request) => injected.push(request.path) });
+  const post = (path: string, body = 'hello') =>
+    fetch(`${proxy.url}${path}`, {
+      method: 'POST',
+      body,
+      headers: { 'content-type': 'text/plain' },
+      signal: AbortSignal.timeout(5_000),
+    });
+  const arm = (action: Parameters<FaultProxy['arm']>[0]['action']) =>
+    proxy.arm({ action, onInjected: (request) => injected.push(request.path) });
 
   it('forwards requests as they are, and tells what the far side answered', async () => {
     const response = await post('/faulty/x?q=1', 'data');
@@ -72,7 +84,10 @@ describe('chaos fault proxy', () => {
   it('hangs: no answer, then the connection is dropped', async () => {
     arm({ kind: 'hang', holdMs: 300 });
     const started = Date.now();
-    const error = await post('/faulty').then(() => undefined, (e: Error) => e);
+    const error = await post('/faulty').then(
+      () => undefined,
+      (e: Error) => e,
+    );
     expect(error, 'the request should fail').to.be.an('error');
     expect(Date.now() - started).to.be.at.least(250);
     expect(upstream.hits).to.deep.equal([]);
@@ -87,7 +102,10 @@ describe('chaos fault proxy', () => {
 
   it('drops the answer after forwarding', async () => {
     arm({ kind: 'drop-answer' });
-    const error = await post('/faulty').then(() => undefined, (e: Error) => e);
+    const error = await post('/faulty').then(
+      () => undefined,
+      (e: Error) => e,
+    );
     expect(error).to.be.an('error');
     expect(upstream.hits).to.have.length(1);
     expect(exchanges[0]).to.deep.include({ status: 200, fault: 'drop-answer' });
@@ -116,7 +134,10 @@ describe('chaos fault proxy', () => {
 
   it('looks like a dead server while the far side is down', async () => {
     await upstream.close();
-    const error = await post('/faulty').then(() => undefined, (e: Error) => e);
+    const error = await post('/faulty').then(
+      () => undefined,
+      (e: Error) => e,
+    );
     expect(error).to.be.an('error');
   });
 
@@ -125,7 +146,11 @@ describe('chaos fault proxy', () => {
     await frontEnd.start(upstream.url);
     await upstream.close();
     try {
-      const response = await fetch(`${frontEnd.url}/push`, { method: 'POST', body: '{}', signal: AbortSignal.timeout(5_000) });
+      const response = await fetch(`${frontEnd.url}/push`, {
+        method: 'POST',
+        body: '{}',
+        signal: AbortSignal.timeout(5_000),
+      });
       expect(response.status).to.equal(502);
     } finally {
       await frontEnd.close();
@@ -138,7 +163,11 @@ describe('chaos fault proxy', () => {
     await holding.start(upstream.url);
     await upstream.close();
     try {
-      const pending = fetch(`${holding.url}/push`, { method: 'POST', body: 'later', signal: AbortSignal.timeout(10_000) });
+      const pending = fetch(`${holding.url}/push`, {
+        method: 'POST',
+        body: 'later',
+        signal: AbortSignal.timeout(10_000),
+      });
       await new Promise((resolve) => setTimeout(resolve, 600));
       const back = createServer((_request, response) => {
         response.writeHead(204);

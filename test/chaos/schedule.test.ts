@@ -14,7 +14,9 @@ describe('chaos fault schedule', () => {
   it('gives every class one turn per round, in a random order', () => {
     const faults = new FaultSchedule({ seed: 7, classes: FAULT_CLASSES }).take(FAULT_CLASSES.length * 3);
     for (let round = 0; round < 3; round += 1) {
-      const classes = faults.slice(round * FAULT_CLASSES.length, (round + 1) * FAULT_CLASSES.length).map((f) => f.faultClass);
+      const classes = faults
+        .slice(round * FAULT_CLASSES.length, (round + 1) * FAULT_CLASSES.length)
+        .map((f) => f.faultClass);
       expect([...classes].sort()).to.deep.equal([...FAULT_CLASSES].sort());
     }
     const firstRound = faults.slice(0, FAULT_CLASSES.length).map((f) => f.faultClass);
@@ -23,11 +25,16 @@ describe('chaos fault schedule', () => {
   });
 
   it('only uses the classes asked for, with parameters in range', () => {
-    const faults = new FaultSchedule({ seed: 1, classes: ['engine-5xx', 'engine-kill', 'publish-hang'], gapMs: [100, 200] }).take(300);
+    const faults = new FaultSchedule({
+      seed: 1,
+      classes: ['engine-5xx', 'engine-kill', 'publish-hang'],
+      gapMs: [100, 200],
+    }).take(300);
     for (const fault of faults) {
       expect(['engine-5xx', 'engine-kill', 'publish-hang']).to.include(fault.faultClass);
       expect(fault.gapMs).to.be.within(100, 200);
-      if (fault.faultClass === 'engine-5xx') expect(fault.status).to.equal(fault.afterForwarding ? 502 : fault.status === 500 ? 500 : 503);
+      if (fault.faultClass === 'engine-5xx')
+        expect(fault.status).to.equal(fault.afterForwarding ? 502 : fault.status === 500 ? 500 : 503);
       if (fault.faultClass === 'engine-kill') expect(fault.holdMs).to.be.within(1_000, 10_000);
       if (fault.faultClass === 'publish-hang') expect(fault.holdMs).to.be.within(2_000, 35_000);
     }

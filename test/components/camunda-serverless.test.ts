@@ -6,7 +6,18 @@ import * as pulumi from '@pulumi/pulumi';
 import fc from 'fast-check';
 import type { CamundaServerlessArgs } from '../../components/camunda-serverless';
 import { expect } from 'chai';
-import { FAKE_ACCESS_TOKEN, FAKE_DIGEST, FAKE_PASSWORD, PROJECT, REGION, type ProgramRun, type RecordedResource, runProgram, stackConfig, valueOf } from './support/mocks';
+import {
+  FAKE_ACCESS_TOKEN,
+  FAKE_DIGEST,
+  FAKE_PASSWORD,
+  PROJECT,
+  REGION,
+  type ProgramRun,
+  type RecordedResource,
+  runProgram,
+  stackConfig,
+  valueOf,
+} from './support/mocks';
 
 const COMPONENT = 'camunda-serverless:index:CamundaServerless';
 const SERVICE = 'gcp:cloudrunv2/service:Service';
@@ -24,7 +35,12 @@ async function deploy(args: CamundaServerlessArgs = {}, options: { preview?: boo
   const run = await runProgram(
     async () => {
       const { CamundaServerless } = require('../../components') as Components;
-      const engine = new CamundaServerless('camunda', { project: PROJECT, region: REGION, namePrefix: 'camunda-dev', ...args });
+      const engine = new CamundaServerless('camunda', {
+        project: PROJECT,
+        region: REGION,
+        namePrefix: 'camunda-dev',
+        ...args,
+      });
       outputs = {
         url: engine.url,
         messageUrl: engine.messageUrl,
@@ -104,13 +120,17 @@ describe('CamundaServerless: resource graph', function () {
 
   it('names children deterministically', async () => {
     const again = await deploy();
-    expect(again.mocks.resources.map((r) => `${r.type}::${r.name}`).sort()).to.deep.equal(run.mocks.resources.map((r) => `${r.type}::${r.name}`).sort());
+    expect(again.mocks.resources.map((r) => `${r.type}::${r.name}`).sort()).to.deep.equal(
+      run.mocks.resources.map((r) => `${r.type}::${r.name}`).sort(),
+    );
   });
 
   it('enables the APIs it uses and leaves them enabled on destroy', () => {
     const apis = run.mocks.ofType('gcp:projects/service:Service');
     expect(apis.map((a) => a.inputs.service).sort()).to.deep.equal(
-      ['artifactregistry', 'cloudscheduler', 'iam', 'run', 'secretmanager', 'sqladmin'].map((a) => `${a}.googleapis.com`),
+      ['artifactregistry', 'cloudscheduler', 'iam', 'run', 'secretmanager', 'sqladmin'].map(
+        (a) => `${a}.googleapis.com`,
+      ),
     );
     for (const api of apis) expect(api.inputs.disableOnDestroy).to.equal(false);
   });
@@ -141,7 +161,11 @@ describe('CamundaServerless: the Cloud Run service', () => {
   });
 
   it('keeps the CPU allocated outside requests (cpuIdle false, explicitly) with a startup boost', () => {
-    expect(container(run).resources).to.deep.equal({ cpuIdle: false, startupCpuBoost: true, limits: { cpu: '1', memory: '1Gi' } });
+    expect(container(run).resources).to.deep.equal({
+      cpuIdle: false,
+      startupCpuBoost: true,
+      limits: { cpu: '1', memory: '1Gi' },
+    });
   });
 
   it('waits for the readiness endpoint before serving', () => {
@@ -153,12 +177,18 @@ describe('CamundaServerless: the Cloud Run service', () => {
   it('scales from zero to two instances by default, gen2, 300 s timeout, 80 concurrent requests', () => {
     const template = service(run).inputs.template;
     expect(template.scaling).to.deep.equal({ minInstanceCount: 0, maxInstanceCount: 2 });
-    expect(template).to.deep.include({ executionEnvironment: 'EXECUTION_ENVIRONMENT_GEN2', timeout: '300s', maxInstanceRequestConcurrency: 80 });
+    expect(template).to.deep.include({
+      executionEnvironment: 'EXECUTION_ENVIRONMENT_GEN2',
+      timeout: '300s',
+      maxInstanceRequestConcurrency: 80,
+    });
   });
 
   it('mounts the Cloud SQL connection at /cloudsql and names the instance for the socket factory', () => {
     const template = service(run).inputs.template;
-    expect(template.volumes).to.deep.equal([{ name: 'cloudsql', cloudSqlInstance: { instances: [run.component.databaseConnectionName] } }]);
+    expect(template.volumes).to.deep.equal([
+      { name: 'cloudsql', cloudSqlInstance: { instances: [run.component.databaseConnectionName] } },
+    ]);
     expect(container(run).volumeMounts).to.deep.equal([{ name: 'cloudsql', mountPath: '/cloudsql' }]);
     expect(env(run, 'CLOUD_SQL_INSTANCE')?.value).to.equal(run.component.databaseConnectionName);
     expect(env(run, 'DB_TYPE')?.value).to.equal('postgres');
@@ -170,7 +200,10 @@ describe('CamundaServerless: the Cloud Run service', () => {
 
   it('hands the database password over as a Secret Manager reference, never as a value', () => {
     const password = env(run, 'DB_PASSWORD');
-    expect(password).to.deep.equal({ name: 'DB_PASSWORD', valueSource: { secretKeyRef: { secret: 'camunda-dev-db-password', version: '1' } } });
+    expect(password).to.deep.equal({
+      name: 'DB_PASSWORD',
+      valueSource: { secretKeyRef: { secret: 'camunda-dev-db-password', version: '1' } },
+    });
     const plain = JSON.stringify(service(run).inputs);
     expect(plain).to.not.include(FAKE_PASSWORD);
   });
@@ -187,7 +220,13 @@ describe('CamundaServerless: the Cloud Run service', () => {
   it('runs as its own service account, private (no allUsers), removable by destroy by default', () => {
     const inputs = service(run).inputs;
     expect(inputs.template.serviceAccount).to.equal(run.component.serviceAccountEmail);
-    expect(inputs).to.deep.include({ name: 'camunda-dev-engine', location: REGION, ingress: 'INGRESS_TRAFFIC_ALL', deletionProtection: false, invokerIamDisabled: false });
+    expect(inputs).to.deep.include({
+      name: 'camunda-dev-engine',
+      location: REGION,
+      ingress: 'INGRESS_TRAFFIC_ALL',
+      deletionProtection: false,
+      invokerIamDisabled: false,
+    });
     expect(inputs.labels).to.not.have.property('public-invoker');
     const members = run.mocks.resources.map((r) => r.inputs.member).filter((m) => typeof m === 'string');
     expect(members).to.not.include('allUsers');
@@ -203,10 +242,23 @@ describe('CamundaServerless: database, secret and identity', () => {
 
   it('creates Cloud SQL PostgreSQL 16, edition ENTERPRISE on db-f1-micro, TLS only, no open networks', () => {
     const [instance] = run.mocks.ofType('gcp:sql/databaseInstance:DatabaseInstance');
-    expect(instance?.inputs).to.deep.include({ databaseVersion: 'POSTGRES_16', region: REGION, deletionProtection: false });
+    expect(instance?.inputs).to.deep.include({
+      databaseVersion: 'POSTGRES_16',
+      region: REGION,
+      deletionProtection: false,
+    });
     const settings = instance?.inputs.settings;
-    expect(settings).to.deep.include({ tier: 'db-f1-micro', edition: 'ENTERPRISE', deletionProtectionEnabled: false, connectorEnforcement: 'REQUIRED' });
-    expect(settings.ipConfiguration).to.deep.equal({ ipv4Enabled: true, sslMode: 'ENCRYPTED_ONLY', authorizedNetworks: [] });
+    expect(settings).to.deep.include({
+      tier: 'db-f1-micro',
+      edition: 'ENTERPRISE',
+      deletionProtectionEnabled: false,
+      connectorEnforcement: 'REQUIRED',
+    });
+    expect(settings.ipConfiguration).to.deep.equal({
+      ipv4Enabled: true,
+      sslMode: 'ENCRYPTED_ONLY',
+      authorizedNetworks: [],
+    });
     expect(settings.backupConfiguration).to.deep.equal({ enabled: true, pointInTimeRecoveryEnabled: true });
   });
 
@@ -220,14 +272,19 @@ describe('CamundaServerless: database, secret and identity', () => {
     const [secret] = run.mocks.ofType('gcp:secretmanager/secret:Secret');
     expect(secret?.inputs).to.deep.include({ secretId: 'camunda-dev-db-password', replication: { auto: {} } });
     const [version] = run.mocks.ofType('gcp:secretmanager/secretVersion:SecretVersion');
-    expect(version?.inputs).to.deep.include({ secret: `projects/${PROJECT}/secrets/camunda-dev-db-password`, secretData: FAKE_PASSWORD });
+    expect(version?.inputs).to.deep.include({
+      secret: `projects/${PROJECT}/secrets/camunda-dev-db-password`,
+      secretData: FAKE_PASSWORD,
+    });
     expect(version?.secretPaths).to.include('secretData');
     expect(run.component.databasePasswordSecret).to.equal(`projects/${PROJECT}/secrets/camunda-dev-db-password`);
   });
 
   it('grants the engine account cloudsql.client, its own secret, and nothing else', () => {
     const member = `serviceAccount:${run.component.serviceAccountEmail}`;
-    const grants = run.mocks.resources.filter((r) => r.inputs.member === member).map((r) => `${r.type} ${r.inputs.role}`);
+    const grants = run.mocks.resources
+      .filter((r) => r.inputs.member === member)
+      .map((r) => `${r.type} ${r.inputs.role}`);
     expect(grants.sort()).to.deep.equal([
       'gcp:projects/iAMMember:IAMMember roles/cloudsql.client',
       'gcp:secretmanager/secretIamMember:SecretIamMember roles/secretmanager.secretAccessor',
@@ -251,13 +308,27 @@ describe('CamundaServerless: the image', () => {
     const run = await deploy();
     const [image] = run.mocks.ofType('docker:index/image:Image');
     const root = path.resolve(__dirname, '..', '..');
-    expect(image?.inputs.build).to.deep.equal({ context: root, dockerfile: path.join(root, 'docker', 'camunda', 'Dockerfile'), platform: 'linux/amd64' });
-    expect(image?.inputs.imageName).to.equal(`${REGION}-docker.pkg.dev/${PROJECT}/camunda-dev-images/camunda-engine:latest`);
-    expect(image?.inputs.registry).to.deep.equal({ server: `${REGION}-docker.pkg.dev`, username: 'oauth2accesstoken', password: FAKE_ACCESS_TOKEN });
+    expect(image?.inputs.build).to.deep.equal({
+      context: root,
+      dockerfile: path.join(root, 'docker', 'camunda', 'Dockerfile'),
+      platform: 'linux/amd64',
+    });
+    expect(image?.inputs.imageName).to.equal(
+      `${REGION}-docker.pkg.dev/${PROJECT}/camunda-dev-images/camunda-engine:latest`,
+    );
+    expect(image?.inputs.registry).to.deep.equal({
+      server: `${REGION}-docker.pkg.dev`,
+      username: 'oauth2accesstoken',
+      password: FAKE_ACCESS_TOKEN,
+    });
     expect(image?.secretPaths.some((p) => p === 'registry' || p === 'registry.password')).to.equal(true);
     expect(image?.inputs.buildOnPreview).to.equal(false);
     const [repository] = run.mocks.ofType('gcp:artifactregistry/repository:Repository');
-    expect(repository?.inputs).to.deep.include({ format: 'DOCKER', location: REGION, repositoryId: 'camunda-dev-images' });
+    expect(repository?.inputs).to.deep.include({
+      format: 'DOCKER',
+      location: REGION,
+      repositoryId: 'camunda-dev-images',
+    });
     expect(run.mocks.calls.map((c) => c.token)).to.include('gcp:organizations/getClientConfig:getClientConfig');
   });
 
@@ -265,14 +336,20 @@ describe('CamundaServerless: the image', () => {
     const run = await deploy({ image: READY_IMAGE });
     expect(run.mocks.ofType('docker:index/image:Image')).to.have.length(0);
     expect(run.mocks.ofType('gcp:artifactregistry/repository:Repository')).to.have.length(0);
-    expect(run.mocks.ofType('gcp:projects/service:Service').map((s) => s.inputs.service)).to.not.include('artifactregistry.googleapis.com');
+    expect(run.mocks.ofType('gcp:projects/service:Service').map((s) => s.inputs.service)).to.not.include(
+      'artifactregistry.googleapis.com',
+    );
     expect(container(run).image).to.equal(READY_IMAGE);
     expect(run.component.imageDigest).to.equal(READY_IMAGE);
   });
 
   it('refuses an image by tag, and image together with build', async () => {
-    expect(await failure({ image: 'europe-west1-docker.pkg.dev/p/r/camunda:latest' })).to.match(/image: must reference the image by digest/);
-    expect(await failure({ image: READY_IMAGE, build: { platform: 'linux/amd64' } })).to.match(/image and build conflict/);
+    expect(await failure({ image: 'europe-west1-docker.pkg.dev/p/r/camunda:latest' })).to.match(
+      /image: must reference the image by digest/,
+    );
+    expect(await failure({ image: READY_IMAGE, build: { platform: 'linux/amd64' } })).to.match(
+      /image and build conflict/,
+    );
   });
 });
 
@@ -281,7 +358,11 @@ describe('CamundaServerless: options', () => {
     const run = await deploy({ public: true });
     const invokers = run.mocks.ofType('gcp:cloudrunv2/serviceIamMember:ServiceIamMember');
     const publicInvoker = invokers.find((i) => i.inputs.member === 'allUsers');
-    expect(publicInvoker?.inputs).to.deep.include({ name: 'camunda-dev-engine', role: 'roles/run.invoker', location: REGION });
+    expect(publicInvoker?.inputs).to.deep.include({
+      name: 'camunda-dev-engine',
+      role: 'roles/run.invoker',
+      location: REGION,
+    });
     expect(service(run).inputs.labels).to.include({ 'public-invoker': 'opted-in' });
     expect(env(run, 'REST_AUTH')?.value).to.equal('basic');
     expect(env(run, 'ADMIN_USER')?.value).to.equal('admin');
@@ -295,23 +376,36 @@ describe('CamundaServerless: options', () => {
   });
 
   it('public without Camunda authentication is refused', async () => {
-    expect(await failure({ public: true, restAuthentication: 'none' })).to.match(/public: true needs restAuthentication 'basic'/);
+    expect(await failure({ public: true, restAuthentication: 'none' })).to.match(
+      /public: true needs restAuthentication 'basic'/,
+    );
   });
 
   it('wakeIntervalMinutes 0 switches the wake-up job off (no job, no account, no API)', async () => {
     const run = await deploy({ wakeIntervalMinutes: 0 });
     expect(run.mocks.ofType('gcp:cloudscheduler/job:Job')).to.have.length(0);
     expect(run.mocks.ofType('gcp:serviceaccount/account:Account')).to.have.length(1);
-    expect(run.mocks.ofType('gcp:projects/service:Service').map((s) => s.inputs.service)).to.not.include('cloudscheduler.googleapis.com');
+    expect(run.mocks.ofType('gcp:projects/service:Service').map((s) => s.inputs.service)).to.not.include(
+      'cloudscheduler.googleapis.com',
+    );
   });
 
   it('the wake-up job calls /ready with an OIDC token of an account that may only invoke the engine', async () => {
     const run = await deploy({ wakeIntervalMinutes: 5, schedulerRegion: 'europe-west3' });
     const [job] = run.mocks.ofType('gcp:cloudscheduler/job:Job');
     const url = run.component.url as string;
-    expect(job?.inputs).to.deep.include({ schedule: '*/5 * * * *', region: 'europe-west3', timeZone: 'Etc/UTC', name: 'camunda-dev-wake' });
+    expect(job?.inputs).to.deep.include({
+      schedule: '*/5 * * * *',
+      region: 'europe-west3',
+      timeZone: 'Etc/UTC',
+      name: 'camunda-dev-wake',
+    });
     const wakeEmail = `camunda-dev-wake@${PROJECT}.iam.gserviceaccount.com`;
-    expect(job?.inputs.httpTarget).to.deep.equal({ uri: `${url}/ready`, httpMethod: 'GET', oidcToken: { serviceAccountEmail: wakeEmail, audience: url } });
+    expect(job?.inputs.httpTarget).to.deep.equal({
+      uri: `${url}/ready`,
+      httpMethod: 'GET',
+      oidcToken: { serviceAccountEmail: wakeEmail, audience: url },
+    });
     const grants = run.mocks.resources.filter((r) => r.inputs.member === `serviceAccount:${wakeEmail}`);
     expect(grants.map((g) => [g.type, g.inputs.role, g.inputs.name])).to.deep.equal([
       ['gcp:cloudrunv2/serviceIamMember:ServiceIamMember', 'roles/run.invoker', 'camunda-dev-engine'],
@@ -328,7 +422,13 @@ describe('CamundaServerless: options', () => {
       concurrency: 20,
       requestTimeoutSeconds: 600,
       ingress: 'internal',
-      database: { version: 'POSTGRES_15', tier: 'db-custom-1-3840', backups: false, poolSize: 8, availabilityType: 'REGIONAL' },
+      database: {
+        version: 'POSTGRES_15',
+        tier: 'db-custom-1-3840',
+        backups: false,
+        poolSize: 8,
+        availabilityType: 'REGIONAL',
+      },
     });
     const inputs = service(run).inputs;
     expect(inputs).to.deep.include({ deletionProtection: true, ingress: 'INGRESS_TRAFFIC_INTERNAL_ONLY' });
@@ -338,16 +438,34 @@ describe('CamundaServerless: options', () => {
     expect(env(run, 'DB_POOL_SIZE')?.value).to.equal('8');
     const [instance] = run.mocks.ofType('gcp:sql/databaseInstance:DatabaseInstance');
     expect(instance?.inputs).to.deep.include({ databaseVersion: 'POSTGRES_15', deletionProtection: true });
-    expect(instance?.inputs.settings).to.deep.include({ tier: 'db-custom-1-3840', availabilityType: 'REGIONAL', deletionProtectionEnabled: true });
-    expect(instance?.inputs.settings.backupConfiguration).to.deep.equal({ enabled: false, pointInTimeRecoveryEnabled: false });
+    expect(instance?.inputs.settings).to.deep.include({
+      tier: 'db-custom-1-3840',
+      availabilityType: 'REGIONAL',
+      deletionProtectionEnabled: true,
+    });
+    expect(instance?.inputs.settings.backupConfiguration).to.deep.equal({
+      enabled: false,
+      pointInTimeRecoveryEnabled: false,
+    });
   });
 
   it('engine settings become environment variables', async () => {
     const run = await deploy({
-      engine: { jobRetryTimeCycle: 'R5/PT1M', historyLevel: 'audit', historyTimeToLive: 'P7D', historyCleanupWindow: '00:00-06:00', jobLockTimeMs: 60000, jobMaxWaitMs: 5000, publishRetryTimeCycle: 'R/PT10S', republishAfter: 'PT2M' },
+      engine: {
+        jobRetryTimeCycle: 'R5/PT1M',
+        historyLevel: 'audit',
+        historyTimeToLive: 'P7D',
+        historyCleanupWindow: '00:00-06:00',
+        jobLockTimeMs: 60000,
+        jobMaxWaitMs: 5000,
+        publishRetryTimeCycle: 'R/PT10S',
+        republishAfter: 'PT2M',
+      },
       environment: { JOB_CORE_POOL_SIZE: '4' },
     });
-    const values = Object.fromEntries((container(run).envs as { name: string; value?: string }[]).map((e) => [e.name, e.value]));
+    const values = Object.fromEntries(
+      (container(run).envs as { name: string; value?: string }[]).map((e) => [e.name, e.value]),
+    );
     expect(values).to.deep.include({
       JOB_RETRY_TIME_CYCLE: 'R5/PT1M',
       HISTORY_LEVEL: 'audit',
@@ -364,25 +482,67 @@ describe('CamundaServerless: options', () => {
   it('accepts arguments that are Outputs and checks them once they resolve', async () => {
     const run = await deploy({ minInstances: pulumi.output(1), maxInstances: pulumi.output(3) });
     expect(service(run).inputs.template.scaling).to.deep.equal({ minInstanceCount: 1, maxInstanceCount: 3 });
-    expect(await failure({ minInstances: pulumi.output(5) })).to.match(/minInstances: \(5\) must not exceed maxInstances \(2\)/);
+    expect(await failure({ minInstances: pulumi.output(5) })).to.match(
+      /minInstances: \(5\) must not exceed maxInstances \(2\)/,
+    );
   });
 });
 
 describe('CamundaServerless: argument checks fail the preview with a clear message', () => {
   const cases: [string, CamundaServerlessArgs, RegExp][] = [
-    ['min above max', { minInstances: 3, maxInstances: 2 }, /minInstances: \(3\) must not exceed maxInstances \(2\): lower minInstances or raise maxInstances/],
+    [
+      'min above max',
+      { minInstances: 3, maxInstances: 2 },
+      /minInstances: \(3\) must not exceed maxInstances \(2\): lower minInstances or raise maxInstances/,
+    ],
     ['a region that is no region', { region: 'Europe West' }, /region: must be a GCP region such as europe-west1/],
-    ['a retry cycle that does not parse', { engine: { publishRetryTimeCycle: 'every 30s' } }, /publishRetryTimeCycle: must be a retry cycle such as R999999\/PT30S/],
-    ['a re-publish delay below a second', { engine: { republishAfter: 'PT0.5S' } }, /republishAfter: must be a duration of at least one second such as PT5M/],
-    ['a re-publish delay in months', { engine: { republishAfter: 'P1M' } }, /republishAfter: must be a duration of at least one second/],
+    [
+      'a retry cycle that does not parse',
+      { engine: { publishRetryTimeCycle: 'every 30s' } },
+      /publishRetryTimeCycle: must be a retry cycle such as R999999\/PT30S/,
+    ],
+    [
+      'a re-publish delay below a second',
+      { engine: { republishAfter: 'PT0.5S' } },
+      /republishAfter: must be a duration of at least one second such as PT5M/,
+    ],
+    [
+      'a re-publish delay in months',
+      { engine: { republishAfter: 'P1M' } },
+      /republishAfter: must be a duration of at least one second/,
+    ],
     ['a fractional CPU', { cpu: '0.5' }, /cpu: must be one of 1, 2, 4, 6, 8/],
-    ['an unknown history level', { engine: { historyLevel: 'verbose' } }, /historyLevel: must be one of none, activity, audit, full/],
-    ['a history time to live the engine cannot read', { engine: { historyTimeToLive: 'P1M' } }, /historyTimeToLive: must be a duration in days, hours, minutes, seconds/],
-    ['a wake interval cron cannot express', { wakeIntervalMinutes: 90 }, /wakeIntervalMinutes 90 minutes cannot be written as a cron schedule/],
+    [
+      'an unknown history level',
+      { engine: { historyLevel: 'verbose' } },
+      /historyLevel: must be one of none, activity, audit, full/,
+    ],
+    [
+      'a history time to live the engine cannot read',
+      { engine: { historyTimeToLive: 'P1M' } },
+      /historyTimeToLive: must be a duration in days, hours, minutes, seconds/,
+    ],
+    [
+      'a wake interval cron cannot express',
+      { wakeIntervalMinutes: 90 },
+      /wakeIntervalMinutes 90 minutes cannot be written as a cron schedule/,
+    ],
     ['a bad name prefix', { namePrefix: 'Camunda_Dev' }, /namePrefix 'Camunda_Dev' must be 1 to 20 lowercase letters/],
-    ['a secret in the plain environment', { environment: { API_TOKEN: 'x' } }, /environment.API_TOKEN looks like a secret/],
-    ['overriding what the component sets', { environment: { DB_PASSWORD: 'x' } }, /environment.DB_PASSWORD is set by the component/],
-    ['an unknown ingress', { ingress: 'everyone' as never }, /ingress must be one of all, internal, internal-and-load-balancer/],
+    [
+      'a secret in the plain environment',
+      { environment: { API_TOKEN: 'x' } },
+      /environment.API_TOKEN looks like a secret/,
+    ],
+    [
+      'overriding what the component sets',
+      { environment: { DB_PASSWORD: 'x' } },
+      /environment.DB_PASSWORD is set by the component/,
+    ],
+    [
+      'an unknown ingress',
+      { ingress: 'everyone' as never },
+      /ingress must be one of all, internal, internal-and-load-balancer/,
+    ],
   ];
   for (const [what, args, message] of cases) {
     it(`refuses ${what}`, async () => {
@@ -391,7 +551,9 @@ describe('CamundaServerless: argument checks fail the preview with a clear messa
   }
 
   it('says where the project comes from when there is none', async () => {
-    const saved = ['GOOGLE_PROJECT', 'GOOGLE_CLOUD_PROJECT', 'GCLOUD_PROJECT', 'CLOUDSDK_CORE_PROJECT'].map((k) => [k, process.env[k]] as const);
+    const saved = ['GOOGLE_PROJECT', 'GOOGLE_CLOUD_PROJECT', 'GCLOUD_PROJECT', 'CLOUDSDK_CORE_PROJECT'].map(
+      (k) => [k, process.env[k]] as const,
+    );
     for (const [k] of saved) delete process.env[k];
     try {
       const message = await runProgram(
@@ -417,7 +579,9 @@ describe('CamundaServerless: argument checks fail the preview with a clear messa
           const run = await deploy({ minInstances: min, maxInstances: max, wakeIntervalMinutes: 0 });
           expect(service(run).inputs.template.scaling).to.deep.equal({ minInstanceCount: min, maxInstanceCount: max });
         } else {
-          expect(await failure({ minInstances: min, maxInstances: max })).to.include(`(${min}) must not exceed maxInstances (${max})`);
+          expect(await failure({ minInstances: min, maxInstances: max })).to.include(
+            `(${min}) must not exceed maxInstances (${max})`,
+          );
         }
       }),
       { numRuns: 12 },

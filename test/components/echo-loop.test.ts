@@ -10,7 +10,16 @@ import type { EchoLoopArgs } from '../../components/echo-loop';
 import { defaultEchoFunctionSource } from '../../components/paths';
 import { functionSource } from '../../components/source-archive';
 import { expect } from 'chai';
-import { PROJECT, PROJECT_NUMBER, REGION, type ProgramRun, type RecordedResource, runProgram, stackConfig, valueOf } from './support/mocks';
+import {
+  PROJECT,
+  PROJECT_NUMBER,
+  REGION,
+  type ProgramRun,
+  type RecordedResource,
+  runProgram,
+  stackConfig,
+  valueOf,
+} from './support/mocks';
 
 const COMPONENT = 'camunda-serverless:index:EchoLoop';
 const ENGINE_URL = 'https://camunda-dev-engine-abcdefghij-ew.a.run.app';
@@ -29,7 +38,10 @@ const engine: EngineEndpoint = {
 
 type Components = typeof import('../../components');
 
-async function deploy(args: Partial<EchoLoopArgs> = {}, options: { preview?: boolean } = {}): Promise<ProgramRun & { outputs: Record<string, unknown> }> {
+async function deploy(
+  args: Partial<EchoLoopArgs> = {},
+  options: { preview?: boolean } = {},
+): Promise<ProgramRun & { outputs: Record<string, unknown> }> {
   return runProgram(
     () => {
       const { EchoLoop } = require('../../components') as Components;
@@ -65,7 +77,10 @@ const typeCounts = (run: ProgramRun): Record<string, number> => {
   return counts;
 };
 const grantsTo = (run: ProgramRun, member: string): string[] =>
-  run.mocks.resources.filter((r) => r.inputs.member === member).map((r) => `${r.type} ${r.inputs.role}`).sort();
+  run.mocks.resources
+    .filter((r) => r.inputs.member === member)
+    .map((r) => `${r.type} ${r.inputs.role}`)
+    .sort();
 
 describe('EchoLoop: resource graph', () => {
   let run: ProgramRun;
@@ -105,14 +120,24 @@ describe('EchoLoop: resource graph', () => {
 
   it('enables the APIs the function, Pub/Sub and monitoring need, and leaves them on destroy', () => {
     const apis = run.mocks.ofType('gcp:projects/service:Service');
-    expect(apis.map((a) => a.inputs.service.replace('.googleapis.com', '')).sort()).to.deep.equal(
-      ['artifactregistry', 'cloudbuild', 'cloudfunctions', 'iam', 'logging', 'monitoring', 'pubsub', 'run', 'storage'],
-    );
+    expect(apis.map((a) => a.inputs.service.replace('.googleapis.com', '')).sort()).to.deep.equal([
+      'artifactregistry',
+      'cloudbuild',
+      'cloudfunctions',
+      'iam',
+      'logging',
+      'monitoring',
+      'pubsub',
+      'run',
+      'storage',
+    ]);
     for (const api of apis) expect(api.inputs.disableOnDestroy).to.equal(false);
   });
 
   it('looks the project number up (for the Pub/Sub service agent)', () => {
-    expect(run.mocks.calls.find((c) => c.token === 'gcp:organizations/getProject:getProject')?.inputs).to.deep.equal({ projectId: PROJECT });
+    expect(run.mocks.calls.find((c) => c.token === 'gcp:organizations/getProject:getProject')?.inputs).to.deep.equal({
+      projectId: PROJECT,
+    });
   });
 });
 
@@ -123,7 +148,12 @@ describe('EchoLoop: topics and dead-lettering', () => {
   });
 
   it('creates the echo topic and a dead-letter topic', () => {
-    expect(run.mocks.ofType('gcp:pubsub/topic:Topic').map((t) => t.inputs.name).sort()).to.deep.equal(['camunda-dev-echo', 'camunda-dev-echo-dead-letter']);
+    expect(
+      run.mocks
+        .ofType('gcp:pubsub/topic:Topic')
+        .map((t) => t.inputs.name)
+        .sort(),
+    ).to.deep.equal(['camunda-dev-echo', 'camunda-dev-echo-dead-letter']);
     expect(run.outputs.topicId).to.equal(`projects/${PROJECT}/topics/camunda-dev-echo`);
   });
 
@@ -133,8 +163,12 @@ describe('EchoLoop: topics and dead-lettering', () => {
       'gcp:pubsub/topicIAMMember:TopicIAMMember roles/pubsub.publisher',
       'gcp:serviceaccount/iAMMember:IAMMember roles/iam.serviceAccountTokenCreator',
     ]);
-    expect(one(run, 'gcp:pubsub/topicIAMMember:TopicIAMMember', 'echo-dead-letter-publisher').inputs.topic).to.equal('camunda-dev-echo-dead-letter');
-    expect(one(run, 'gcp:pubsub/subscriptionIAMMember:SubscriptionIAMMember').inputs.subscription).to.equal('camunda-dev-echo-push');
+    expect(one(run, 'gcp:pubsub/topicIAMMember:TopicIAMMember', 'echo-dead-letter-publisher').inputs.topic).to.equal(
+      'camunda-dev-echo-dead-letter',
+    );
+    expect(one(run, 'gcp:pubsub/subscriptionIAMMember:SubscriptionIAMMember').inputs.subscription).to.equal(
+      'camunda-dev-echo-push',
+    );
   });
 
   it('keeps dead letters for replay: retained 7 days, acked ones too, never expiring', () => {
@@ -149,8 +183,12 @@ describe('EchoLoop: topics and dead-lettering', () => {
   });
 
   it('lets the engine publish to the echo topic, and to nothing else', () => {
-    expect(grantsTo(run, `serviceAccount:${ENGINE_SA}`)).to.deep.equal(['gcp:pubsub/topicIAMMember:TopicIAMMember roles/pubsub.publisher']);
-    expect(one(run, 'gcp:pubsub/topicIAMMember:TopicIAMMember', 'echo-engine-publisher').inputs.topic).to.equal('camunda-dev-echo');
+    expect(grantsTo(run, `serviceAccount:${ENGINE_SA}`)).to.deep.equal([
+      'gcp:pubsub/topicIAMMember:TopicIAMMember roles/pubsub.publisher',
+    ]);
+    expect(one(run, 'gcp:pubsub/topicIAMMember:TopicIAMMember', 'echo-engine-publisher').inputs.topic).to.equal(
+      'camunda-dev-echo',
+    );
   });
 });
 
@@ -173,9 +211,16 @@ describe('EchoLoop: the function and its push path', () => {
     const expected = functionSource(defaultEchoFunctionSource(), 'camunda-dev-echo-source').objectName;
     expect(object.inputs.name).to.equal(expected);
     const fn = one(run, 'gcp:cloudfunctionsv2/function:Function');
-    expect(fn.inputs.buildConfig.source.storageSource).to.deep.equal({ bucket: object.inputs.bucket, object: expected });
+    expect(fn.inputs.buildConfig.source.storageSource).to.deep.equal({
+      bucket: object.inputs.bucket,
+      object: expected,
+    });
     const bucket = one(run, 'gcp:storage/bucket:Bucket');
-    expect(bucket.inputs).to.deep.include({ uniformBucketLevelAccess: true, publicAccessPrevention: 'enforced', location: 'EUROPE-WEST1' });
+    expect(bucket.inputs).to.deep.include({
+      uniformBucketLevelAccess: true,
+      publicAccessPrevention: 'enforced',
+      location: 'EUROPE-WEST1',
+    });
   });
 
   it('a changed source is a new object and a new function source', async () => {
@@ -184,10 +229,13 @@ describe('EchoLoop: the function and its push path', () => {
       fs.writeFileSync(path.join(dir, 'package.json'), '{"name":"echo","main":"dist/index.js"}');
       fs.mkdirSync(path.join(dir, 'src'));
       fs.writeFileSync(path.join(dir, 'src', 'index.ts'), 'export const version = 1;');
-      const first = one(await deploy({ functionSourceDir: dir }), 'gcp:cloudfunctionsv2/function:Function').inputs.buildConfig.source.storageSource.object;
-      const same = one(await deploy({ functionSourceDir: dir }), 'gcp:cloudfunctionsv2/function:Function').inputs.buildConfig.source.storageSource.object;
+      const first = one(await deploy({ functionSourceDir: dir }), 'gcp:cloudfunctionsv2/function:Function').inputs
+        .buildConfig.source.storageSource.object;
+      const same = one(await deploy({ functionSourceDir: dir }), 'gcp:cloudfunctionsv2/function:Function').inputs
+        .buildConfig.source.storageSource.object;
       fs.writeFileSync(path.join(dir, 'src', 'index.ts'), 'export const version = 2;');
-      const changed = one(await deploy({ functionSourceDir: dir }), 'gcp:cloudfunctionsv2/function:Function').inputs.buildConfig.source.storageSource.object;
+      const changed = one(await deploy({ functionSourceDir: dir }), 'gcp:cloudfunctionsv2/function:Function').inputs
+        .buildConfig.source.storageSource.object;
       expect(same).to.equal(first);
       expect(changed).to.not.equal(first);
     } finally {
@@ -212,7 +260,9 @@ describe('EchoLoop: the function and its push path', () => {
       ingressSettings: 'ALLOW_ALL',
       secretEnvironmentVariables: [],
     });
-    expect(fn.inputs.buildConfig.serviceAccount).to.equal(`projects/${PROJECT}/serviceAccounts/camunda-dev-echo-build@${PROJECT}.iam.gserviceaccount.com`);
+    expect(fn.inputs.buildConfig.serviceAccount).to.equal(
+      `projects/${PROJECT}/serviceAccounts/camunda-dev-echo-build@${PROJECT}.iam.gserviceaccount.com`,
+    );
   });
 
   it('gives the function account run.invoker on the engine service only', () => {
@@ -233,8 +283,12 @@ describe('EchoLoop: the function and its push path', () => {
       pushEndpoint: `${FUNCTION_URL}/projects/${PROJECT}/topics/camunda-dev-echo`,
       oidcToken: { serviceAccountEmail: pushEmail, audience: FUNCTION_URL },
     });
-    expect(grantsTo(run, `serviceAccount:${pushEmail}`)).to.deep.equal(['gcp:cloudrunv2/serviceIamMember:ServiceIamMember roles/run.invoker']);
-    expect(one(run, 'gcp:cloudrunv2/serviceIamMember:ServiceIamMember', 'echo-push-invoker').inputs.name).to.equal('camunda-dev-echo');
+    expect(grantsTo(run, `serviceAccount:${pushEmail}`)).to.deep.equal([
+      'gcp:cloudrunv2/serviceIamMember:ServiceIamMember roles/run.invoker',
+    ]);
+    expect(one(run, 'gcp:cloudrunv2/serviceIamMember:ServiceIamMember', 'echo-push-invoker').inputs.name).to.equal(
+      'camunda-dev-echo',
+    );
     expect(run.outputs.functionUrl).to.equal(FUNCTION_URL);
   });
 
@@ -243,7 +297,10 @@ describe('EchoLoop: the function and its push path', () => {
     expect(push.inputs).to.deep.include({
       topic: `projects/${PROJECT}/topics/camunda-dev-echo`,
       retryPolicy: { minimumBackoff: '10s', maximumBackoff: '600s' },
-      deadLetterPolicy: { deadLetterTopic: `projects/${PROJECT}/topics/camunda-dev-echo-dead-letter`, maxDeliveryAttempts: 10 },
+      deadLetterPolicy: {
+        deadLetterTopic: `projects/${PROJECT}/topics/camunda-dev-echo-dead-letter`,
+        maxDeliveryAttempts: 10,
+      },
       expirationPolicy: { ttl: '' },
       ackDeadlineSeconds: 70,
     });
@@ -253,35 +310,58 @@ describe('EchoLoop: the function and its push path', () => {
     const builder = `serviceAccount:camunda-dev-echo-build@${PROJECT}.iam.gserviceaccount.com`;
     expect(grantsTo(run, builder)).to.deep.equal(['gcp:projects/iAMMember:IAMMember roles/cloudbuild.builds.builder']);
     const given = await deploy({ buildServiceAccount: 'projects/p/serviceAccounts/ci@p.iam.gserviceaccount.com' });
-    expect(given.mocks.ofType('gcp:serviceaccount/account:Account').map((a) => a.inputs.accountId)).to.not.include('camunda-dev-echo-build');
-    expect(one(given, 'gcp:cloudfunctionsv2/function:Function').inputs.buildConfig.serviceAccount).to.equal('projects/p/serviceAccounts/ci@p.iam.gserviceaccount.com');
+    expect(given.mocks.ofType('gcp:serviceaccount/account:Account').map((a) => a.inputs.accountId)).to.not.include(
+      'camunda-dev-echo-build',
+    );
+    expect(one(given, 'gcp:cloudfunctionsv2/function:Function').inputs.buildConfig.serviceAccount).to.equal(
+      'projects/p/serviceAccounts/ci@p.iam.gserviceaccount.com',
+    );
   });
 });
 
 describe('EchoLoop: monitoring', () => {
   let run: ProgramRun;
   before(async () => {
-    run = await deploy({ alertAfterMinutes: 20, notificationChannels: ['projects/test-project/notificationChannels/42'] });
+    run = await deploy({
+      alertAfterMinutes: 20,
+      notificationChannels: ['projects/test-project/notificationChannels/42'],
+    });
   });
 
   it("turns the function's log lines into a round-trip distribution and a delivery counter by outcome", () => {
     const roundTrip = one(run, 'gcp:logging/metric:Metric', 'echo-round-trip-metric');
-    expect(roundTrip.inputs).to.deep.include({ name: 'camunda-dev-echo-round-trip-ms', valueExtractor: 'EXTRACT(jsonPayload.roundTripMs)' });
-    expect(roundTrip.inputs.metricDescriptor).to.deep.include({ metricKind: 'DELTA', valueType: 'DISTRIBUTION', unit: 'ms' });
+    expect(roundTrip.inputs).to.deep.include({
+      name: 'camunda-dev-echo-round-trip-ms',
+      valueExtractor: 'EXTRACT(jsonPayload.roundTripMs)',
+    });
+    expect(roundTrip.inputs.metricDescriptor).to.deep.include({
+      metricKind: 'DELTA',
+      valueType: 'DISTRIBUTION',
+      unit: 'ms',
+    });
     expect(roundTrip.inputs.filter).to.include('resource.labels.service_name="camunda-dev-echo"');
     expect(roundTrip.inputs.filter).to.include('labels.component="echo-function"');
     expect(roundTrip.inputs.filter).to.include('jsonPayload.outcome="delivered"');
     const deliveries = one(run, 'gcp:logging/metric:Metric', 'echo-deliveries-metric');
     expect(deliveries.inputs.labelExtractors).to.deep.equal({ outcome: 'EXTRACT(jsonPayload.outcome)' });
     expect(deliveries.inputs.metricDescriptor).to.deep.include({ metricKind: 'DELTA', valueType: 'INT64' });
-    expect(deliveries.inputs.metricDescriptor.labels).to.deep.equal([{ key: 'outcome', valueType: 'STRING', description: 'delivered, duplicate, retry or invalid' }]);
+    expect(deliveries.inputs.metricDescriptor.labels).to.deep.equal([
+      { key: 'outcome', valueType: 'STRING', description: 'delivered, duplicate, retry or invalid' },
+    ]);
     expect(deliveries.inputs.filter).to.not.include('"delivered"');
   });
 
   it('shows round-trip latency, deliveries by outcome, iterations and dead letters on a dashboard', () => {
     const dashboard = JSON.parse(one(run, 'gcp:monitoring/dashboard:Dashboard').inputs.dashboardJson) as {
       displayName: string;
-      mosaicLayout: { tiles: { widget: { title: string; xyChart: { dataSets: { timeSeriesQuery: { timeSeriesFilter: Record<string, any> } }[] } } }[] };
+      mosaicLayout: {
+        tiles: {
+          widget: {
+            title: string;
+            xyChart: { dataSets: { timeSeriesQuery: { timeSeriesFilter: Record<string, any> } }[] };
+          };
+        }[];
+      };
     };
     const tiles = dashboard.mosaicLayout.tiles.map((t) => t.widget);
     expect(tiles.map((t) => t.title)).to.deep.equal([
@@ -291,7 +371,11 @@ describe('EchoLoop: monitoring', () => {
       'Dead-lettered messages waiting for replay',
     ]);
     const filters = tiles.map((t) => t.xyChart.dataSets.map((d) => d.timeSeriesQuery.timeSeriesFilter));
-    expect(filters[0]?.map((f) => f.aggregation.crossSeriesReducer)).to.deep.equal(['REDUCE_PERCENTILE_50', 'REDUCE_PERCENTILE_95', 'REDUCE_PERCENTILE_99']);
+    expect(filters[0]?.map((f) => f.aggregation.crossSeriesReducer)).to.deep.equal([
+      'REDUCE_PERCENTILE_50',
+      'REDUCE_PERCENTILE_95',
+      'REDUCE_PERCENTILE_99',
+    ]);
     expect(filters[0]?.[0]?.filter).to.include('logging.googleapis.com/user/camunda-dev-echo-round-trip-ms');
     expect(filters[1]?.[0]?.aggregation.groupByFields).to.deep.equal(['metric.label.outcome']);
     expect(filters[2]?.[0]?.filter).to.include('metric.label.outcome="delivered"');
@@ -330,7 +414,9 @@ describe('EchoLoop: starting the loop', () => {
     });
     expect(starter.inputs).to.not.have.property('basicAuthPassword');
     // The provider travels serialized: a module exporting a handler.
-    expect(starter.inputs.__provider).to.be.a('string').and.match(/exports\.handler = /);
+    expect(starter.inputs.__provider)
+      .to.be.a('string')
+      .and.match(/exports\.handler = /);
     expect(run.outputs.processInstanceId).to.equal('loop-instance-1');
   });
 
@@ -338,7 +424,12 @@ describe('EchoLoop: starting the loop', () => {
     const run = await deploy({
       engine: {
         ...engine,
-        basicAuth: { user: 'admin', passwordSecretId: 'camunda-dev-admin-password', passwordSecretVersion: '1', password: 'admin-pass-123' },
+        basicAuth: {
+          user: 'admin',
+          passwordSecretId: 'camunda-dev-admin-password',
+          passwordSecretVersion: '1',
+          password: 'admin-pass-123',
+        },
       },
     });
     const fn = one(run, 'gcp:cloudfunctionsv2/function:Function');
@@ -372,12 +463,28 @@ describe('EchoLoop: starting the loop', () => {
 describe('EchoLoop: argument checks', () => {
   const cases: [string, Partial<EchoLoopArgs>, RegExp][] = [
     ['too few delivery attempts', { maxDeliveryAttempts: 3 }, /maxDeliveryAttempts: must be at least 5/],
-    ['an engine timeout longer than the function timeout', { engineTimeoutMs: 60_000 }, /engineTimeoutMs: \(60000\) must be below functionTimeoutSeconds × 1000 \(60000\)/],
-    ['a function timeout beyond the ack deadline', { functionTimeoutSeconds: 600 }, /functionTimeoutSeconds: must be at most 590/],
-    ['an alert window Monitoring rejects', { alertAfterMinutes: 1 }, /alertAfterMinutes must be a whole number from 2 to 1410/],
+    [
+      'an engine timeout longer than the function timeout',
+      { engineTimeoutMs: 60_000 },
+      /engineTimeoutMs: \(60000\) must be below functionTimeoutSeconds × 1000 \(60000\)/,
+    ],
+    [
+      'a function timeout beyond the ack deadline',
+      { functionTimeoutSeconds: 600 },
+      /functionTimeoutSeconds: must be at most 590/,
+    ],
+    [
+      'an alert window Monitoring rejects',
+      { alertAfterMinutes: 1 },
+      /alertAfterMinutes must be a whole number from 2 to 1410/,
+    ],
     ['a loop name that is no business key', { loopName: 'my loop' }, /loopName 'my loop' must start with a letter/],
     ['no known message names', { knownMessageNames: [] }, /knownMessageNames must list at least one name/],
-    ['min function instances above max', { functionMinInstances: 3, functionMaxInstances: 2 }, /functionMinInstances: must not exceed functionMaxInstances/],
+    [
+      'min function instances above max',
+      { functionMinInstances: 3, functionMaxInstances: 2 },
+      /functionMinInstances: must not exceed functionMaxInstances/,
+    ],
   ];
   for (const [what, args, message] of cases) {
     it(`refuses ${what}`, async () => {
@@ -387,13 +494,23 @@ describe('EchoLoop: argument checks', () => {
 
   it('any delivery attempts and function timeout in range reach the subscription; the ack deadline covers the timeout', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.integer({ min: 5, max: 100 }), fc.integer({ min: 11, max: 590 }), async (attempts, timeout) => {
-        const run = await deploy({ maxDeliveryAttempts: attempts, functionTimeoutSeconds: timeout, startLoop: false });
-        const push = one(run, 'gcp:pubsub/subscription:Subscription', 'echo-push');
-        expect(push.inputs.deadLetterPolicy.maxDeliveryAttempts).to.equal(attempts);
-        expect(push.inputs.ackDeadlineSeconds).to.be.within(timeout, 600);
-        expect(one(run, 'gcp:cloudfunctionsv2/function:Function').inputs.serviceConfig.timeoutSeconds).to.equal(timeout);
-      }),
+      fc.asyncProperty(
+        fc.integer({ min: 5, max: 100 }),
+        fc.integer({ min: 11, max: 590 }),
+        async (attempts, timeout) => {
+          const run = await deploy({
+            maxDeliveryAttempts: attempts,
+            functionTimeoutSeconds: timeout,
+            startLoop: false,
+          });
+          const push = one(run, 'gcp:pubsub/subscription:Subscription', 'echo-push');
+          expect(push.inputs.deadLetterPolicy.maxDeliveryAttempts).to.equal(attempts);
+          expect(push.inputs.ackDeadlineSeconds).to.be.within(timeout, 600);
+          expect(one(run, 'gcp:cloudfunctionsv2/function:Function').inputs.serviceConfig.timeoutSeconds).to.equal(
+            timeout,
+          );
+        },
+      ),
       { numRuns: 8 },
     );
   });

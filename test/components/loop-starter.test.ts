@@ -102,7 +102,9 @@ describe('loop starter: starting and cancelling the echo loop', () => {
     expect(engine.running('echo')).to.have.length(0);
     expect(engine.instances.has(other.id)).to.equal(true);
     const deletes = engine.requests.filter((r) => r.method === 'DELETE');
-    expect(deletes.map((r) => r.path)).to.deep.equal(cancelled.map((id) => `/engine-rest/process-instance/${id}?skipCustomListeners=true&skipIoMappings=true`));
+    expect(deletes.map((r) => r.path)).to.deep.equal(
+      cancelled.map((id) => `/engine-rest/process-instance/${id}?skipCustomListeners=true&skipIoMappings=true`),
+    );
   });
 
   it('treats an instance that vanished between list and delete as cancelled (404)', async () => {
@@ -174,7 +176,10 @@ describe('loop starter: failures', () => {
       return engine.fetch(url, init);
     };
     const delays: number[] = [];
-    const result = await ensureLoopRunning(inputs(), deps(engine, [], { fetch: flaky, attempts: 5, backoffMs: 100, sleep: async (ms) => void delays.push(ms) }));
+    const result = await ensureLoopRunning(
+      inputs(),
+      deps(engine, [], { fetch: flaky, attempts: 5, backoffMs: 100, sleep: async (ms) => void delays.push(ms) }),
+    );
     expect(result.started).to.equal(true);
     expect(delays).to.deep.equal([100, 200, 400]);
     expect(engine.running('echo')).to.have.length(1);
@@ -203,7 +208,11 @@ describe('loop starter: failures', () => {
 });
 
 describe('loop starter: the dynamic provider', () => {
-  const state = (o: Partial<LoopStarterState> = {}): LoopStarterState => ({ ...inputs(), processInstanceId: 'pi-1', ...o });
+  const state = (o: Partial<LoopStarterState> = {}): LoopStarterState => ({
+    ...inputs(),
+    processInstanceId: 'pi-1',
+    ...o,
+  });
 
   it('reports no change for identical inputs: a second `pulumi up` does nothing', () => {
     const result = diffLoopStarter(state(), inputs());
@@ -246,7 +255,11 @@ describe('loop starter: the dynamic provider', () => {
     expect(created.id).to.equal('EchoLoop/echo');
     expect(created.outs).to.not.have.property('__provider');
     expect(created.outs.processInstanceId).to.equal(engine.running('echo')[0]?.id);
-    const updated = await provider.update!(created.id, created.outs, inputs({ engineUrl: 'https://camunda-dev-engine-redeployed-ew.a.run.app' }));
+    const updated = await provider.update!(
+      created.id,
+      created.outs,
+      inputs({ engineUrl: 'https://camunda-dev-engine-redeployed-ew.a.run.app' }),
+    );
     expect(updated.outs?.processInstanceId).to.equal(created.outs.processInstanceId);
     expect(engine.running('echo')).to.have.length(1);
     await provider.delete!(created.id, created.outs);
@@ -323,7 +336,9 @@ describe('loop starter: after serialization (as Pulumi runs it)', () => {
 
   it('the provider compiled by TypeScript to CommonJS (as `pulumi up` loads it) serializes and works', async () => {
     const source = fs.readFileSync(path.join(__dirname, '..', '..', 'components', 'loop-starter.ts'), 'utf8');
-    const compiled = ts.transpileModule(source, { compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, esModuleInterop: true } });
+    const compiled = ts.transpileModule(source, {
+      compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, esModuleInterop: true },
+    });
     const modulePath = path.join(tmp, 'loop-starter-tsc.js');
     fs.writeFileSync(modulePath, compiled.outputText);
     const compiledModule = require(modulePath) as { loopStarterProvider: () => pulumi.dynamic.ResourceProvider };

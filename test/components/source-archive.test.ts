@@ -45,12 +45,18 @@ describe('function source archive', () => {
   });
 
   it('names the object after the content: same content, same name; any change, a new name', () => {
-    const files = fc.dictionary(fc.stringMatching(/^[a-z]{1,8}\.ts$/), fc.string({ maxLength: 40 }), { minKeys: 1, maxKeys: 4 });
+    const files = fc.dictionary(fc.stringMatching(/^[a-z]{1,8}\.ts$/), fc.string({ maxLength: 40 }), {
+      minKeys: 1,
+      maxKeys: 4,
+    });
     fc.assert(
       fc.property(files, fc.string({ minLength: 1, maxLength: 20 }), (sources, extra) => {
         const a = tempDir();
         const b = tempDir();
-        const tree = { 'package.json': '{}', ...Object.fromEntries(Object.entries(sources).map(([k, v]) => [`src/${k}`, v])) };
+        const tree = {
+          'package.json': '{}',
+          ...Object.fromEntries(Object.entries(sources).map(([k, v]) => [`src/${k}`, v])),
+        };
         writeTree(a, tree);
         writeTree(b, tree);
         const same = functionSource(b, 'echo').objectName === functionSource(a, 'echo').objectName;

@@ -15,10 +15,21 @@ import {
 } from '../../components/validation';
 import { expect } from 'chai';
 
-const durationPart = (unit: string) => fc.option(fc.nat({ max: 999 }).map((n) => `${n}${unit}`), { nil: '' });
+const durationPart = (unit: string) =>
+  fc.option(
+    fc.nat({ max: 999 }).map((n) => `${n}${unit}`),
+    { nil: '' },
+  );
 /** Generated ISO 8601 durations with at least one component. */
 const isoDuration = fc
-  .tuple(durationPart('Y'), durationPart('M'), durationPart('D'), durationPart('H'), durationPart('M'), durationPart('S'))
+  .tuple(
+    durationPart('Y'),
+    durationPart('M'),
+    durationPart('D'),
+    durationPart('H'),
+    durationPart('M'),
+    durationPart('S'),
+  )
   .filter((parts) => parts.some((p) => p !== ''))
   .map(([y, mo, d, h, mi, s]) => `P${y}${mo}${d}${h || mi || s ? `T${h}${mi}${s}` : ''}`);
 
@@ -29,20 +40,42 @@ describe('validation: ISO durations and retry cycles', () => {
 
   it('accepts R<n>/<duration>, R/<duration> and duration lists', () => {
     fc.assert(
-      fc.property(fc.option(fc.nat({ max: 1_000_000 }), { nil: undefined }), isoDuration, (n, d) => isRetryTimeCycle(`R${n ?? ''}/${d}`)),
+      fc.property(fc.option(fc.nat({ max: 1_000_000 }), { nil: undefined }), isoDuration, (n, d) =>
+        isRetryTimeCycle(`R${n ?? ''}/${d}`),
+      ),
     );
-    fc.assert(fc.property(fc.array(isoDuration, { minLength: 1, maxLength: 5 }), (list) => isRetryTimeCycle(list.join(','))));
-    for (const ok of ['R999999/PT30S', 'R/PT1M', 'R5/PT5M', 'PT10M,PT17M,PT20M', 'R3/PT0.5S']) expect(isRetryTimeCycle(ok), ok).to.equal(true);
+    fc.assert(
+      fc.property(fc.array(isoDuration, { minLength: 1, maxLength: 5 }), (list) => isRetryTimeCycle(list.join(','))),
+    );
+    for (const ok of ['R999999/PT30S', 'R/PT1M', 'R5/PT5M', 'PT10M,PT17M,PT20M', 'R3/PT0.5S'])
+      expect(isRetryTimeCycle(ok), ok).to.equal(true);
   });
 
   it('rejects what Camunda cannot parse', () => {
-    for (const bad of ['', '30s', 'R999999', 'R999999/30S', 'R/P', 'RX/PT1M', 'PT', 'P1DT', 'PT1M,,PT2M', 'R-1/PT1M', 'every 30 seconds']) {
+    for (const bad of [
+      '',
+      '30s',
+      'R999999',
+      'R999999/30S',
+      'R/P',
+      'RX/PT1M',
+      'PT',
+      'P1DT',
+      'PT1M,,PT2M',
+      'R-1/PT1M',
+      'every 30 seconds',
+    ]) {
       expect(isRetryTimeCycle(bad), bad).to.equal(false);
     }
   });
 
   it('rejects any text without a P duration marker', () => {
-    fc.assert(fc.property(fc.string().filter((s) => !s.includes('P')), (s) => !isRetryTimeCycle(s)));
+    fc.assert(
+      fc.property(
+        fc.string().filter((s) => !s.includes('P')),
+        (s) => !isRetryTimeCycle(s),
+      ),
+    );
   });
 });
 
@@ -52,14 +85,17 @@ describe('validation: history time to live (java.time.Duration)', () => {
   });
 
   it('refuses years, months, weeks and plain numbers, which Duration.parse rejects', () => {
-    for (const bad of ['P1Y', 'P1M', 'P2W', '30', 'P', 'PT', 'P1DT']) expect(isDayTimeDuration(bad), bad).to.equal(false);
+    for (const bad of ['P1Y', 'P1M', 'P2W', '30', 'P', 'PT', 'P1DT'])
+      expect(isDayTimeDuration(bad), bad).to.equal(false);
   });
 });
 
 describe("validation: Echo's re-publish delay", () => {
   it('accepts day-time durations of one second or more, and only those', () => {
-    for (const ok of ['PT1S', 'PT5M', 'PT1.5S', 'P1D', 'PT0M1S', 'P0DT0H0M1S']) expect(isRepublishDelay(ok), ok).to.equal(true);
-    for (const bad of ['PT0S', 'PT0.999S', 'P0D', 'P1M', 'P1W', 'PT', '5m', '']) expect(isRepublishDelay(bad), bad).to.equal(false);
+    for (const ok of ['PT1S', 'PT5M', 'PT1.5S', 'P1D', 'PT0M1S', 'P0DT0H0M1S'])
+      expect(isRepublishDelay(ok), ok).to.equal(true);
+    for (const bad of ['PT0S', 'PT0.999S', 'P0D', 'P1M', 'P1W', 'PT', '5m', ''])
+      expect(isRepublishDelay(bad), bad).to.equal(false);
   });
 
   it('agrees with the seconds the duration stands for', () => {
@@ -74,7 +110,14 @@ describe("validation: Echo's re-publish delay", () => {
 
 describe('validation: regions', () => {
   it('accepts real region names', () => {
-    for (const ok of ['europe-west1', 'us-central1', 'northamerica-northeast2', 'me-central2', 'australia-southeast1', 'us-east4']) {
+    for (const ok of [
+      'europe-west1',
+      'us-central1',
+      'northamerica-northeast2',
+      'me-central2',
+      'australia-southeast1',
+      'us-east4',
+    ]) {
       expect(REGION.test(ok), ok).to.equal(true);
     }
   });
@@ -128,7 +171,8 @@ describe('validation: wake-up schedule', () => {
   });
 
   it('refuses intervals cron cannot express, saying which values work', () => {
-    for (const bad of [-1, 1.5, 90, 300, 2880]) expect(() => wakeSchedule(bad), String(bad)).to.throw(/minutes|whole number/);
+    for (const bad of [-1, 1.5, 90, 300, 2880])
+      expect(() => wakeSchedule(bad), String(bad)).to.throw(/minutes|whole number/);
     expect(() => wakeSchedule(90)).to.throw(/1 to 59, or 60, 120/);
   });
 });

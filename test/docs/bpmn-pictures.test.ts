@@ -36,7 +36,10 @@ describe('BPMN pictures (docs/bpmn)', () => {
       const drawn = drawnElementIds(read(join(BPMN_DIR, model)));
       const shown = pictureElementIds(read(join(PICTURE_DIR, pictureFileName(model))));
       expect(drawn, `bpmn/${model} draws no elements`).to.not.be.empty;
-      expect(shown, `docs/bpmn/${pictureFileName(model)} against bpmn/${model}: run ${REGENERATE_COMMAND}`).to.deep.equal(drawn);
+      expect(
+        shown,
+        `docs/bpmn/${pictureFileName(model)} against bpmn/${model}: run ${REGENERATE_COMMAND}`,
+      ).to.deep.equal(drawn);
     }
   });
 
@@ -44,9 +47,14 @@ describe('BPMN pictures (docs/bpmn)', () => {
     let dir: string;
     let models: string;
     let pictures: string;
-    const model = '<?xml version="1.0"?>\n<bpmn:definitions><bpmndi:BPMNShape bpmnElement="Task_A" /></bpmn:definitions>\n';
+    const model =
+      '<?xml version="1.0"?>\n<bpmn:definitions><bpmndi:BPMNShape bpmnElement="Task_A" /></bpmn:definitions>\n';
     const picture = (xml: string, name = 'A.bpmn'): string =>
-      stampSvg('<?xml version="1.0" encoding="utf-8"?>\n<svg><g data-element-id="Task_A"/></svg>\n', name, modelHash(xml));
+      stampSvg(
+        '<?xml version="1.0" encoding="utf-8"?>\n<svg><g data-element-id="Task_A"/></svg>\n',
+        name,
+        modelHash(xml),
+      );
 
     beforeEach(() => {
       dir = mkdtempSync(join(tmpdir(), 'bpmn-pictures-'));
@@ -65,7 +73,9 @@ describe('BPMN pictures (docs/bpmn)', () => {
     it('names the missing picture and the command that makes it', () => {
       const problems = findPictureProblems(models, pictures);
       expect(problems).to.deep.equal([{ kind: 'missing', model: 'A.bpmn', picture: 'A.svg' }]);
-      expect(describePictureProblem(problems[0]!)).to.equal('bpmn/A.bpmn has no picture docs/bpmn/A.svg: run npm run docs:bpmn');
+      expect(describePictureProblem(problems[0]!)).to.equal(
+        'bpmn/A.bpmn has no picture docs/bpmn/A.svg: run npm run docs:bpmn',
+      );
     });
 
     it('finds a picture of an edited model stale, by content and not by file time', () => {
@@ -73,12 +83,16 @@ describe('BPMN pictures (docs/bpmn)', () => {
       writeFileSync(join(models, 'A.bpmn'), model.replace('Task_A', 'Task_B'));
       const problems = findPictureProblems(models, pictures);
       expect(problems).to.deep.equal([{ kind: 'stale', model: 'A.bpmn', picture: 'A.svg' }]);
-      expect(describePictureProblem(problems[0]!)).to.contain('docs/bpmn/A.svg shows an older bpmn/A.bpmn').and.contain(REGENERATE_COMMAND);
+      expect(describePictureProblem(problems[0]!))
+        .to.contain('docs/bpmn/A.svg shows an older bpmn/A.bpmn')
+        .and.contain(REGENERATE_COMMAND);
     });
 
     it('finds a picture stamped for another model stale', () => {
       writeFileSync(join(pictures, 'A.svg'), picture(model, 'B.bpmn'));
-      expect(findPictureProblems(models, pictures)).to.deep.equal([{ kind: 'stale', model: 'A.bpmn', picture: 'A.svg' }]);
+      expect(findPictureProblems(models, pictures)).to.deep.equal([
+        { kind: 'stale', model: 'A.bpmn', picture: 'A.svg' },
+      ]);
     });
 
     it('does not count a CRLF checkout of the same model as a change', () => {
@@ -102,7 +116,10 @@ describe('BPMN pictures (docs/bpmn)', () => {
       const svg = stampSvg('<?xml version="1.0" encoding="utf-8"?>\n<svg/>', 'A.bpmn', 'a'.repeat(64));
       expect(svg.split('\n')[0]).to.equal('<?xml version="1.0" encoding="utf-8"?>');
       expect(readStamp(svg)).to.deep.equal({ source: 'bpmn/A.bpmn', hash: 'a'.repeat(64) });
-      expect(readStamp(stampSvg('<svg/>', 'A.bpmn', 'b'.repeat(64)))).to.deep.equal({ source: 'bpmn/A.bpmn', hash: 'b'.repeat(64) });
+      expect(readStamp(stampSvg('<svg/>', 'A.bpmn', 'b'.repeat(64)))).to.deep.equal({
+        source: 'bpmn/A.bpmn',
+        hash: 'b'.repeat(64),
+      });
     });
   });
 
@@ -121,7 +138,11 @@ describe('BPMN pictures (docs/bpmn)', () => {
           [...stored.matchAll(/data-element-id="([^"]+)"/g)].map((m) => m[1]),
         );
         // Label line breaks depend on the fonts installed, the words do not.
-        const words = (text: string): string => text.replace(/<[^>]+>/g, ' ').replace(/<!--[\s\S]*?-->/g, '').replace(/\s+/g, '');
+        const words = (text: string): string =>
+          text
+            .replace(/<[^>]+>/g, ' ')
+            .replace(/<!--[\s\S]*?-->/g, '')
+            .replace(/\s+/g, '');
         expect(words(svg.slice(svg.indexOf('<svg')))).to.equal(words(stored.slice(stored.indexOf('<svg'))));
       } finally {
         await browser.close();

@@ -5,7 +5,15 @@ import { expect } from 'chai';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
-import { type AuthorizedGet, type E2eDeps, type HttpAnswer, runE2e, sampleLoop, type StackFactory, type StackOperations } from '../../e2e/e2e';
+import {
+  type AuthorizedGet,
+  type E2eDeps,
+  type HttpAnswer,
+  runE2e,
+  sampleLoop,
+  type StackFactory,
+  type StackOperations,
+} from '../../e2e/e2e';
 import { type E2eOptions, OptionsError, parseOptions, stackConfig } from '../../e2e/options';
 import { idTokenGet } from '../../e2e/run';
 
@@ -43,7 +51,10 @@ function fakeEngine(states: EngineState[]): { get: AuthorizedGet; urls: string[]
   const get: AuthorizedGet = async (url) => {
     urls.push(url);
     const s = state();
-    const answer = (body: unknown): HttpAnswer => ({ status: s.status ?? 200, body: s.status && s.status !== 200 ? 'Service Unavailable' : body });
+    const answer = (body: unknown): HttpAnswer => ({
+      status: s.status ?? 200,
+      body: s.status && s.status !== 200 ? 'Service Unavailable' : body,
+    });
     const path = url.slice(`${ENGINE}/engine-rest`.length);
     if (path.startsWith('/process-instance?processDefinitionKey=EchoLoop')) {
       return answer(Array.from({ length: s.loops ?? 1 }, (_, i) => ({ id: `loop-${i}`, businessKey: 'echo' })));
@@ -72,7 +83,9 @@ interface StackCalls {
   remove: number;
 }
 
-function fakeStacks(behaviour: { create?: Error; up?: Error; destroy?: Error; remove?: Error; outputs?: Record<string, unknown> } = {}): {
+function fakeStacks(
+  behaviour: { create?: Error; up?: Error; destroy?: Error; remove?: Error; outputs?: Record<string, unknown> } = {},
+): {
   stacks: StackFactory;
   calls: StackCalls;
 } {
@@ -106,7 +119,11 @@ function fakeStacks(behaviour: { create?: Error; up?: Error; destroy?: Error; re
   };
 }
 
-function harness(engine: ReturnType<typeof fakeEngine>, stacks: ReturnType<typeof fakeStacks>, signal?: AbortSignal): { deps: E2eDeps; lines: string[]; clock: { t: number } } {
+function harness(
+  engine: ReturnType<typeof fakeEngine>,
+  stacks: ReturnType<typeof fakeStacks>,
+  signal?: AbortSignal,
+): { deps: E2eDeps; lines: string[]; clock: { t: number } } {
   const lines: string[] = [];
   const clock = { t: 0 };
   const deps: E2eDeps = {
@@ -135,7 +152,9 @@ describe('npm run e2e (with a fake stack and a fake engine)', () => {
     expect(stacks.calls).to.deep.include({ up: 1, destroy: 1, remove: 1 });
     expect(stacks.calls.created[0]?.name).to.equal('e2e-test');
     expect(engine.looks()).to.equal(4);
-    const steps = lines.filter((l) => l.startsWith('e2e [')).map((l) => l.replace(/^e2e \[\d\d:\d\d\] /, '').split(':')[0]);
+    const steps = lines
+      .filter((l) => l.startsWith('e2e ['))
+      .map((l) => l.replace(/^e2e \[\d\d:\d\d\] /, '').split(':')[0]);
     expect(steps).to.deep.equal([
       '1/5 creating stack e2e-test in project my-project-123, region europe-west1 (resource prefix e2e-abc123)',
       '2/5 pulumi up',
@@ -171,7 +190,9 @@ describe('npm run e2e (with a fake stack and a fake engine)', () => {
     expect(result.destroyed).to.equal(true);
     expect(result.roundTrips).to.equal(1);
     expect(result.failures).to.have.length(1);
-    expect(result.failures[0]).to.match(/did not complete 3 round trips within 10 min \(1 round trips, 1 active Echo\)/);
+    expect(result.failures[0]).to.match(
+      /did not complete 3 round trips within 10 min \(1 round trips, 1 active Echo\)/,
+    );
     expect(clock.t).to.equal(OPTIONS.timeoutMs);
     expect(stacks.calls).to.deep.include({ destroy: 1, remove: 1 });
     expect(lines[lines.length - 2]).to.match(/FAILED \(1 problem\):$/);
@@ -200,22 +221,33 @@ describe('npm run e2e (with a fake stack and a fake engine)', () => {
   });
 
   it('fails on an incident, naming it', async () => {
-    const incident = { incidentType: 'failedJob', activityId: 'Activity_PublishEcho', incidentMessage: 'HTTP 403 from POST https://pubsub.googleapis.com/...' };
+    const incident = {
+      incidentType: 'failedJob',
+      activityId: 'Activity_PublishEcho',
+      incidentMessage: 'HTTP 403 from POST https://pubsub.googleapis.com/...',
+    };
     const { deps } = harness(fakeEngine([{ iteration: 1, incidents: [incident] }]), fakeStacks());
     const result = await runE2e(OPTIONS, stackConfig(OPTIONS), deps);
-    expect(result.failures[0]).to.equal('the engine has 1 incident(s); first: failedJob at Activity_PublishEcho: HTTP 403 from POST https://pubsub.googleapis.com/...');
+    expect(result.failures[0]).to.equal(
+      'the engine has 1 incident(s); first: failedJob at Activity_PublishEcho: HTTP 403 from POST https://pubsub.googleapis.com/...',
+    );
   });
 
   it('waits through a cold start (503s) and passes', async () => {
     const engine = fakeEngine([{ iteration: 4 }]);
     // The first two looks get a 503 on their first request (a cold start behind Google's front end).
     let calls = 0;
-    const flaky: AuthorizedGet = async (url) => (++calls <= 2 ? { status: 503, body: 'Service Unavailable' } : engine.get(url));
+    const flaky: AuthorizedGet = async (url) =>
+      ++calls <= 2 ? { status: 503, body: 'Service Unavailable' } : engine.get(url);
     const stacks = fakeStacks();
     const { deps, lines } = harness({ ...engine, get: flaky }, stacks);
     const result = await runE2e(OPTIONS, stackConfig(OPTIONS), deps);
     expect(result.passed, result.failures.join('; ')).to.equal(true);
-    expect(lines.filter((l) => l.includes('did not answer as expected (listing the loop: HTTP 503 Service Unavailable); trying again'))).to.have.length(2);
+    expect(
+      lines.filter((l) =>
+        l.includes('did not answer as expected (listing the loop: HTTP 503 Service Unavailable); trying again'),
+      ),
+    ).to.have.length(2);
   });
 
   it('stops at once when the engine refuses the identity (403), with the role to grant', async () => {
@@ -226,11 +258,15 @@ describe('npm run e2e (with a fake stack and a fake engine)', () => {
   });
 
   it('still destroys and removes the stack when up fails', async () => {
-    const stacks = fakeStacks({ up: new Error('update failed: googleapi: Error 403: Cloud SQL Admin API has not been used') });
+    const stacks = fakeStacks({
+      up: new Error('update failed: googleapi: Error 403: Cloud SQL Admin API has not been used'),
+    });
     const { deps, lines } = harness(fakeEngine([{}]), stacks);
     const result = await runE2e(OPTIONS, stackConfig(OPTIONS), deps);
     expect(result).to.deep.include({ passed: false, destroyed: true });
-    expect(result.failures).to.deep.equal(['update failed: googleapi: Error 403: Cloud SQL Admin API has not been used']);
+    expect(result.failures).to.deep.equal([
+      'update failed: googleapi: Error 403: Cloud SQL Admin API has not been used',
+    ]);
     expect(stacks.calls).to.deep.include({ up: 1, destroy: 1, remove: 1 });
     expect(lines.some((l) => l.includes('3/5'))).to.equal(false);
   });
@@ -239,7 +275,9 @@ describe('npm run e2e (with a fake stack and a fake engine)', () => {
     const stacks = fakeStacks({ up: new Error(`code: 255\n stdout: ${'x'.repeat(10_000)}`) });
     const { deps } = harness(fakeEngine([{}]), stacks);
     const result = await runE2e(OPTIONS, stackConfig(OPTIONS), deps);
-    expect(result.failures[0]).to.have.length.below(2100).and.match(/… \(cut; the whole output is above\)$/);
+    expect(result.failures[0])
+      .to.have.length.below(2100)
+      .and.match(/… \(cut; the whole output is above\)$/);
   });
 
   it('fails, and destroys, when the stack exports no loop (echo loop switched off)', async () => {
@@ -274,7 +312,12 @@ describe('npm run e2e (with a fake stack and a fake engine)', () => {
     const stacks = fakeStacks({ create: new Error('the pulumi CLI is not on PATH') });
     const { deps } = harness(fakeEngine([{}]), stacks);
     const result = await runE2e(OPTIONS, stackConfig(OPTIONS), deps);
-    expect(result).to.deep.equal({ passed: false, failures: ['creating the stack failed: the pulumi CLI is not on PATH'], roundTrips: 0, destroyed: true });
+    expect(result).to.deep.equal({
+      passed: false,
+      failures: ['creating the stack failed: the pulumi CLI is not on PATH'],
+      roundTrips: 0,
+      destroyed: true,
+    });
     expect(stacks.calls).to.deep.include({ up: 0, destroy: 0 });
   });
 
@@ -314,18 +357,53 @@ describe('npm run e2e: options', () => {
     });
     // The stack program's own rule for namePrefix.
     expect(options?.namePrefix).to.match(/^[a-z](?:[a-z0-9-]{0,13}[a-z0-9])?$/);
-    expect(parseOptions(['--project', 'my-project-123'], {})?.stackName).to.not.equal(parseOptions(['--project', 'my-project-123'], {})?.stackName);
+    expect(parseOptions(['--project', 'my-project-123'], {})?.stackName).to.not.equal(
+      parseOptions(['--project', 'my-project-123'], {})?.stackName,
+    );
   });
 
   it('reads the environment, and lets arguments (also --flag=value) win', () => {
-    const env = { E2E_GCP_PROJECT: 'env-project-1', E2E_GCP_REGION: 'us-central1', E2E_ROUND_TRIPS: '7', E2E_TIMEOUT_MINUTES: '30', E2E_STACK: 'ci-e2e' };
-    const options = parseOptions(['--round-trips=9', '--config', 'historyLevel=none', '--config=maxInstances=1'], env, now, 'ffffff');
-    expect(options).to.deep.include({ project: 'env-project-1', region: 'us-central1', roundTrips: 9, timeoutMs: 30 * 60_000, stackName: 'ci-e2e' });
+    const env = {
+      E2E_GCP_PROJECT: 'env-project-1',
+      E2E_GCP_REGION: 'us-central1',
+      E2E_ROUND_TRIPS: '7',
+      E2E_TIMEOUT_MINUTES: '30',
+      E2E_STACK: 'ci-e2e',
+    };
+    const options = parseOptions(
+      ['--round-trips=9', '--config', 'historyLevel=none', '--config=maxInstances=1'],
+      env,
+      now,
+      'ffffff',
+    );
+    expect(options).to.deep.include({
+      project: 'env-project-1',
+      region: 'us-central1',
+      roundTrips: 9,
+      timeoutMs: 30 * 60_000,
+      stackName: 'ci-e2e',
+    });
     expect(options?.extraConfig).to.deep.equal({ historyLevel: 'none', maxInstances: '1' });
   });
 
   it('lists every problem at once', () => {
-    expect(() => parseOptions(['--region', 'Europe', '--round-trips', '0', '--image', 'camunda:latest', '--config', 'deletionProtection=true', '--nope'], {}, now))
+    expect(() =>
+      parseOptions(
+        [
+          '--region',
+          'Europe',
+          '--round-trips',
+          '0',
+          '--image',
+          'camunda:latest',
+          '--config',
+          'deletionProtection=true',
+          '--nope',
+        ],
+        {},
+        now,
+      ),
+    )
       .to.throw(OptionsError)
       .with.property('message')
       .that.contains('--nope: unknown option')
@@ -341,7 +419,19 @@ describe('npm run e2e: options', () => {
   });
 
   it('configures a stack that can be destroyed completely', () => {
-    const options = parseOptions(['--project', 'my-project-123', '--image', `europe-west1-docker.pkg.dev/p/r/camunda@sha256:${'a'.repeat(64)}`, '--config', 'historyLevel=none'], {}, now, 'a1b2c3');
+    const options = parseOptions(
+      [
+        '--project',
+        'my-project-123',
+        '--image',
+        `europe-west1-docker.pkg.dev/p/r/camunda@sha256:${'a'.repeat(64)}`,
+        '--config',
+        'historyLevel=none',
+      ],
+      {},
+      now,
+      'a1b2c3',
+    );
     expect(stackConfig(options as E2eOptions)).to.deep.equal({
       'gcp:project': 'my-project-123',
       'gcp:region': 'europe-west1',
@@ -378,14 +468,22 @@ describe('npm run e2e: the authorised GET', () => {
   it('sends an ID token for the engine URL, reuses it for half an hour, and parses JSON', async () => {
     const audiences: string[] = [];
     let t = 0;
-    const get = idTokenGet(`${base}/`, async (audience) => (audiences.push(audience), SECRET_TOKEN), () => t);
+    const get = idTokenGet(
+      `${base}/`,
+      async (audience) => (audiences.push(audience), SECRET_TOKEN),
+      () => t,
+    );
     expect(await get(`${base}/json`)).to.deep.equal({ status: 200, body: [{ id: 'loop-0' }] });
     t += 29 * 60_000;
     expect(await get(`${base}/text`)).to.deep.equal({ status: 503, body: '<html>Service Unavailable</html>' });
     t += 2 * 60_000;
     await get(`${base}/json`);
     expect(audiences).to.deep.equal([base, base]);
-    expect(seen.map((h) => h.authorization)).to.deep.equal([`Bearer ${SECRET_TOKEN}`, `Bearer ${SECRET_TOKEN}`, `Bearer ${SECRET_TOKEN}`]);
+    expect(seen.map((h) => h.authorization)).to.deep.equal([
+      `Bearer ${SECRET_TOKEN}`,
+      `Bearer ${SECRET_TOKEN}`,
+      `Bearer ${SECRET_TOKEN}`,
+    ]);
   });
 
   it('never prints the token: a whole run logs nothing of it', async () => {

@@ -70,7 +70,11 @@ describe('engine', function () {
         variables: { serverUrl: { value: server.url, type: 'String' } },
       });
       // History is off by default: the instance has ended once the runtime no longer knows it.
-      await eventually('the instance to end', async () => (await rest.count('process-instance', { processInstanceIds: instance.id })) === 0, 20_000);
+      await eventually(
+        'the instance to end',
+        async () => (await rest.count('process-instance', { processInstanceIds: instance.id })) === 0,
+        20_000,
+      );
 
       const times = server.requests.map((request) => request.at);
       expect(times).to.have.length(3);
@@ -147,7 +151,9 @@ describe('engine', function () {
       expect(second.status).to.equal(2);
       const lines = second.stderr.split('\n').filter((line) => line.trim());
       expect(lines).to.have.length(1);
-      expect(lines[0]).to.match(/HISTORY_LEVEL=activity but this database was set up with history level none: set HISTORY_LEVEL=none/);
+      expect(lines[0]).to.match(
+        /HISTORY_LEVEL=activity but this database was set up with history level none: set HISTORY_LEVEL=none/,
+      );
       expect(lines[0]).to.include("SET VALUE_ = '1'");
     });
   });
@@ -159,7 +165,10 @@ describe('engine', function () {
 
     before(async () => {
       dataDir = mkdtempSync(join(tmpdir(), 'engine-auth-'));
-      engine = await startEngine({ dataDir, settings: { REST_AUTH: 'basic', ADMIN_USER: 'operator', ADMIN_PASSWORD: password } });
+      engine = await startEngine({
+        dataDir,
+        settings: { REST_AUTH: 'basic', ADMIN_USER: 'operator', ADMIN_PASSWORD: password },
+      });
     });
 
     after(async () => {
@@ -188,7 +197,10 @@ describe('engine', function () {
 
     it('follows a changed ADMIN_PASSWORD after a restart', async () => {
       await engine.stop();
-      engine = await startEngine({ dataDir, settings: { REST_AUTH: 'basic', ADMIN_USER: 'operator', ADMIN_PASSWORD: 'rotated' } });
+      engine = await startEngine({
+        dataDir,
+        settings: { REST_AUTH: 'basic', ADMIN_USER: 'operator', ADMIN_PASSWORD: 'rotated' },
+      });
       const withOld = new CamundaRest(engine.restUrl, { user: 'operator', password });
       const withNew = new CamundaRest(engine.restUrl, { user: 'operator', password: 'rotated' });
       expect((await withOld.request('GET', '/process-definition/count')).status).to.equal(401);

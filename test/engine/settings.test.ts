@@ -27,20 +27,90 @@ describe('engine settings', function () {
   after(() => rmSync(dataDir, { recursive: true, force: true }));
 
   const refusals: Array<{ what: string; settings: Record<string, string>; variable: string; fix: RegExp }> = [
-    { what: 'an unknown database type', settings: { DB_TYPE: 'oracle' }, variable: 'DB_TYPE', fix: /one of h2, postgres/ },
-    { what: 'PostgreSQL without a URL', settings: { DB_TYPE: 'postgres' }, variable: 'DB_URL', fix: /jdbc:postgresql:/ },
-    { what: 'a malformed JDBC URL', settings: { DB_TYPE: 'postgres', DB_URL: 'postgres://x/y' }, variable: 'DB_URL', fix: /jdbc:postgresql:/ },
-    { what: 'a bad retry cycle', settings: { JOB_RETRY_TIME_CYCLE: 'R3/soon' }, variable: 'JOB_RETRY_TIME_CYCLE', fix: /R999999\/PT30S/ },
-    { what: 'a bad publish retry cycle', settings: { PUBLISH_RETRY_TIME_CYCLE: 'forever' }, variable: 'PUBLISH_RETRY_TIME_CYCLE', fix: /R<count>/ },
-    { what: 'a re-publish delay that is no duration', settings: { REPUBLISH_AFTER: '5 minutes' }, variable: 'REPUBLISH_AFTER', fix: /PT5M/ },
-    { what: 'a re-publish delay below one second', settings: { REPUBLISH_AFTER: 'PT0.5S' }, variable: 'REPUBLISH_AFTER', fix: /at least one second/ },
-    { what: 'a port that is not a number', settings: { PORT: 'eighty' }, variable: 'PORT', fix: /whole number from 0 to 65535/ },
-    { what: 'an unknown history level', settings: { HISTORY_LEVEL: 'everything' }, variable: 'HISTORY_LEVEL', fix: /activity, audit, full, none/ },
-    { what: 'a bad history time to live', settings: { HISTORY_TIME_TO_LIVE: '7 days' }, variable: 'HISTORY_TIME_TO_LIVE', fix: /P1D/ },
-    { what: 'a bad cleanup window', settings: { HISTORY_CLEANUP_WINDOW: 'nights' }, variable: 'HISTORY_CLEANUP_WINDOW', fix: /HH:MM-HH:MM/ },
-    { what: 'basic authentication without a password', settings: { REST_AUTH: 'basic' }, variable: 'ADMIN_PASSWORD', fix: /REST_AUTH=none/ },
-    { what: 'a metadata URL that is not http(s)', settings: { METADATA_URL: 'ftp://metadata' }, variable: 'METADATA_URL', fix: /http\(s\)/ },
-    { what: 'a max pool below the core pool', settings: { JOB_CORE_POOL_SIZE: '8', JOB_MAX_POOL_SIZE: '4' }, variable: 'JOB_MAX_POOL_SIZE', fix: /at least JOB_CORE_POOL_SIZE/ },
+    {
+      what: 'an unknown database type',
+      settings: { DB_TYPE: 'oracle' },
+      variable: 'DB_TYPE',
+      fix: /one of h2, postgres/,
+    },
+    {
+      what: 'PostgreSQL without a URL',
+      settings: { DB_TYPE: 'postgres' },
+      variable: 'DB_URL',
+      fix: /jdbc:postgresql:/,
+    },
+    {
+      what: 'a malformed JDBC URL',
+      settings: { DB_TYPE: 'postgres', DB_URL: 'postgres://x/y' },
+      variable: 'DB_URL',
+      fix: /jdbc:postgresql:/,
+    },
+    {
+      what: 'a bad retry cycle',
+      settings: { JOB_RETRY_TIME_CYCLE: 'R3/soon' },
+      variable: 'JOB_RETRY_TIME_CYCLE',
+      fix: /R999999\/PT30S/,
+    },
+    {
+      what: 'a bad publish retry cycle',
+      settings: { PUBLISH_RETRY_TIME_CYCLE: 'forever' },
+      variable: 'PUBLISH_RETRY_TIME_CYCLE',
+      fix: /R<count>/,
+    },
+    {
+      what: 'a re-publish delay that is no duration',
+      settings: { REPUBLISH_AFTER: '5 minutes' },
+      variable: 'REPUBLISH_AFTER',
+      fix: /PT5M/,
+    },
+    {
+      what: 'a re-publish delay below one second',
+      settings: { REPUBLISH_AFTER: 'PT0.5S' },
+      variable: 'REPUBLISH_AFTER',
+      fix: /at least one second/,
+    },
+    {
+      what: 'a port that is not a number',
+      settings: { PORT: 'eighty' },
+      variable: 'PORT',
+      fix: /whole number from 0 to 65535/,
+    },
+    {
+      what: 'an unknown history level',
+      settings: { HISTORY_LEVEL: 'everything' },
+      variable: 'HISTORY_LEVEL',
+      fix: /activity, audit, full, none/,
+    },
+    {
+      what: 'a bad history time to live',
+      settings: { HISTORY_TIME_TO_LIVE: '7 days' },
+      variable: 'HISTORY_TIME_TO_LIVE',
+      fix: /P1D/,
+    },
+    {
+      what: 'a bad cleanup window',
+      settings: { HISTORY_CLEANUP_WINDOW: 'nights' },
+      variable: 'HISTORY_CLEANUP_WINDOW',
+      fix: /HH:MM-HH:MM/,
+    },
+    {
+      what: 'basic authentication without a password',
+      settings: { REST_AUTH: 'basic' },
+      variable: 'ADMIN_PASSWORD',
+      fix: /REST_AUTH=none/,
+    },
+    {
+      what: 'a metadata URL that is not http(s)',
+      settings: { METADATA_URL: 'ftp://metadata' },
+      variable: 'METADATA_URL',
+      fix: /http\(s\)/,
+    },
+    {
+      what: 'a max pool below the core pool',
+      settings: { JOB_CORE_POOL_SIZE: '8', JOB_MAX_POOL_SIZE: '4' },
+      variable: 'JOB_MAX_POOL_SIZE',
+      fix: /at least JOB_CORE_POOL_SIZE/,
+    },
   ];
 
   for (const { what, settings, variable, fix } of refusals) {
@@ -57,11 +127,18 @@ describe('engine settings', function () {
   it('refuses an unreachable database with one line and exit code 3', async () => {
     const port = await freePort(); // nothing listens there
     const { status, lines } = startWith(
-      { DB_TYPE: 'postgres', DB_URL: `jdbc:postgresql://127.0.0.1:${port}/camunda`, DB_USER: 'camunda', DB_PASSWORD: 'x' },
+      {
+        DB_TYPE: 'postgres',
+        DB_URL: `jdbc:postgresql://127.0.0.1:${port}/camunda`,
+        DB_USER: 'camunda',
+        DB_PASSWORD: 'x',
+      },
       dataDir,
     );
     expect(status).to.equal(3);
     expect(lines).to.have.length(1);
-    expect(lines[0]).to.match(/^engine: cannot connect to the database at jdbc:postgresql:\/\/127\.0\.0\.1:\d+\/camunda \(DB_URL\)/);
+    expect(lines[0]).to.match(
+      /^engine: cannot connect to the database at jdbc:postgresql:\/\/127\.0\.0\.1:\d+\/camunda \(DB_URL\)/,
+    );
   });
 });

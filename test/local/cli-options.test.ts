@@ -13,13 +13,38 @@ import type { CamundaRest } from '../../local/camunda-rest';
 
 describe('local CLI options', () => {
   it('defaults to one loop on H2 until Ctrl-C, a 30 s stall bound and .local/run', () => {
-    expect(parseCliArgs([])).to.deep.equal({ loops: 1, database: { type: 'h2' }, stallMs: 30_000, json: false, runFolder: DEFAULT_RUN_FOLDER });
+    expect(parseCliArgs([])).to.deep.equal({
+      loops: 1,
+      database: { type: 'h2' },
+      stallMs: 30_000,
+      json: false,
+      runFolder: DEFAULT_RUN_FOLDER,
+    });
     expect(DEFAULT_RUN_FOLDER).to.match(/\/\.local\/run$/);
   });
 
   it('reads every option', () => {
-    const options = parseCliArgs(['--loops', '10', '--duration', '2.5', '--db', 'postgres', '--stall-seconds', '5', '--json', '--run-folder', '/tmp/x']);
-    expect(options).to.deep.equal({ loops: 10, durationMs: 2500, database: { type: 'postgres' }, stallMs: 5000, json: true, runFolder: '/tmp/x' });
+    const options = parseCliArgs([
+      '--loops',
+      '10',
+      '--duration',
+      '2.5',
+      '--db',
+      'postgres',
+      '--stall-seconds',
+      '5',
+      '--json',
+      '--run-folder',
+      '/tmp/x',
+    ]);
+    expect(options).to.deep.equal({
+      loops: 10,
+      durationMs: 2500,
+      database: { type: 'postgres' },
+      stallMs: 5000,
+      json: true,
+      runFolder: '/tmp/x',
+    });
     expect(parseCliArgs(['--help'])).to.equal('help');
     expect(parseCliArgs(['-h'])).to.equal('help');
   });
@@ -55,8 +80,14 @@ describe('local CLI options', () => {
 
 describe('local run figures', () => {
   it('reads delivery lines of the echo function and nothing else', () => {
-    const line = '{"severity":"INFO","message":"reply correlated","outcome":"delivered","roundTripMs":182,"loop":"main","iteration":42}';
-    expect(parseDeliveryLine(line)).to.deep.include({ outcome: 'delivered', roundTripMs: 182, loop: 'main', iteration: 42 });
+    const line =
+      '{"severity":"INFO","message":"reply correlated","outcome":"delivered","roundTripMs":182,"loop":"main","iteration":42}';
+    expect(parseDeliveryLine(line)).to.deep.include({
+      outcome: 'delivered',
+      roundTripMs: 182,
+      loop: 'main',
+      iteration: 42,
+    });
     expect(parseDeliveryLine('RedeliveryRequested: redelivery requested: engine answered 503')).to.equal(undefined);
     expect(parseDeliveryLine('{"outcome":"maybe"}')).to.equal(undefined);
     expect(parseDeliveryLine('{"outcome":')).to.equal(undefined);
@@ -70,7 +101,10 @@ describe('local run figures', () => {
     stats.record({ outcome: 'delivered', roundTripMs: 300, loop: 'a', iteration: 2 });
     expect(stats.counts).to.deep.equal({ delivered: 2, duplicate: 1, retry: 1, invalid: 0 });
     expect(stats.roundTrips).to.deep.equal([100, 300]);
-    expect([...stats.deliveredIterations.get('a')!]).to.deep.equal([[1, 1], [2, 1]]);
+    expect([...stats.deliveredIterations.get('a')!]).to.deep.equal([
+      [1, 1],
+      [2, 1],
+    ]);
     expect(stats.percentiles(1)).to.include({ count: 1, p50: 300 });
   });
 
@@ -108,7 +142,15 @@ describe('local run figures', () => {
     await monitor.sample({ slow: true });
     const deliveries = new DeliveryStats();
     deliveries.record({ outcome: 'delivered', roundTripMs: 80 });
-    const base = { monitor, deliveries, durationMs: 5_000, problems: [], stoppedBy: 'duration', database: 'h2' as const, runFolder: '/r' };
+    const base = {
+      monitor,
+      deliveries,
+      durationMs: 5_000,
+      problems: [],
+      stoppedBy: 'duration',
+      database: 'h2' as const,
+      runFolder: '/r',
+    };
     const summary = summarize(base);
     expect(summary).to.deep.include({
       iterations: 10,
@@ -119,7 +161,9 @@ describe('local run figures', () => {
     });
     expect(summary.roundTripMs).to.include({ p50: 80, p95: 80, p99: 80 });
     expect(healthy(summary)).to.equal(true);
-    expect(healthy(summarize({ ...base, problems: ['engine exited (1) during the run: see its log'] }))).to.equal(false);
+    expect(healthy(summarize({ ...base, problems: ['engine exited (1) during the run: see its log'] }))).to.equal(
+      false,
+    );
     expect(healthy({ ...summary, multiplied: true })).to.equal(false);
     expect(healthy({ ...summary, broken: true })).to.equal(false);
   });
@@ -135,7 +179,9 @@ describe('local run figures', () => {
       retries: 3,
       incidents: 0,
     });
-    expect(line).to.equal('62:03 10 loops | 123456 it, 31.3/s | round trip p50 181 ms p99 1511 ms | dup 12 retry 3 incidents 0');
+    expect(line).to.equal(
+      '62:03 10 loops | 123456 it, 31.3/s | round trip p50 181 ms p99 1511 ms | dup 12 retry 3 incidents 0',
+    );
     expect(line.length).to.be.at.most(100);
   });
 });

@@ -25,7 +25,10 @@ interface CliRun {
 
 /** Starts the CLI as `npm run local` would (through tsx), with stdout and stderr captured. */
 function startCli(args: string[]): CliRun {
-  const child = spawn(process.execPath, ['--import', 'tsx', CLI, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', CLI, ...args], {
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let stdout = '';
   let stderr = '';
   child.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
@@ -101,16 +104,35 @@ describe('npm run local (local/cli.ts)', function () {
   it('runs two loops on a throwaway PostgreSQL until SIGINT, prints the JSON summary last, and leaves no process behind', async () => {
     const folder = runFolder();
     const cli = run(['--db', 'postgres', '--loops', '2', '--json', '--run-folder', folder]);
-    await eventually('20 iterations on the live line', async () => liveIterations(cli) >= 20 || cli.child.exitCode !== null, 120_000, 200);
+    await eventually(
+      '20 iterations on the live line',
+      async () => liveIterations(cli) >= 20 || cli.child.exitCode !== null,
+      120_000,
+      200,
+    );
     expect(cli.child.exitCode, cli.stderr()).to.equal(null);
-    const started = JSON.parse(readFileSync(join(folder, 'children.json'), 'utf8')) as Array<{ name: string; pid: number }>;
-    expect(started.map((child) => child.name).sort()).to.deep.equal(['echo-function', 'engine', 'postgres', 'pubsub-emulator']);
+    const started = JSON.parse(readFileSync(join(folder, 'children.json'), 'utf8')) as Array<{
+      name: string;
+      pid: number;
+    }>;
+    expect(started.map((child) => child.name).sort()).to.deep.equal([
+      'echo-function',
+      'engine',
+      'postgres',
+      'pubsub-emulator',
+    ]);
 
     cli.child.kill('SIGINT');
     expect(await cli.exited, cli.stderr()).to.equal(0);
     expect(cli.stdout().trim().split('\n'), 'stdout holds the JSON summary only').to.have.length(1);
     const summary = summaryOf(cli);
-    expect(summary).to.deep.include({ broken: false, multiplied: false, incidents: 0, database: 'postgres', stoppedBy: 'SIGINT' });
+    expect(summary).to.deep.include({
+      broken: false,
+      multiplied: false,
+      incidents: 0,
+      database: 'postgres',
+      stoppedBy: 'SIGINT',
+    });
     expect(summary.iterations).to.be.at.least(20);
     const loops = summary.loops as Array<{ name: string; iterations: number; maxActiveEcho: number }>;
     expect(loops.map((loop) => loop.name)).to.deep.equal(['loop-1', 'loop-2']);
@@ -121,22 +143,37 @@ describe('npm run local (local/cli.ts)', function () {
     expect(roundTrip.p95).to.be.at.least(roundTrip.p50);
     expect(roundTrip.p99).to.be.at.least(roundTrip.p95);
     expect(cli.stderr()).to.contain('local run stopped (SIGINT)');
-    expect(started.filter((child) => isAlive(child.pid)), 'still running').to.deep.equal([]);
+    expect(
+      started.filter((child) => isAlive(child.pid)),
+      'still running',
+    ).to.deep.equal([]);
   });
 
   it('after a run killed with SIGKILL, the next run in the same folder ends its leftovers; --duration stops it', async () => {
     const folder = runFolder();
     const killed = run(['--run-folder', folder]);
-    await eventually('the loop started', async () => /loop started/.test(killed.stderr()) || killed.child.exitCode !== null, 120_000, 200);
+    await eventually(
+      'the loop started',
+      async () => /loop started/.test(killed.stderr()) || killed.child.exitCode !== null,
+      120_000,
+      200,
+    );
     killed.child.kill('SIGKILL');
     await killed.exited;
     const leftovers = leftoverChildren(folder);
-    expect(leftovers.map((child) => child.name).sort(), 'orphans of the killed run').to.deep.equal(['echo-function', 'engine', 'pubsub-emulator']);
+    expect(leftovers.map((child) => child.name).sort(), 'orphans of the killed run').to.deep.equal([
+      'echo-function',
+      'engine',
+      'pubsub-emulator',
+    ]);
 
     const next = run(['--run-folder', folder, '--duration', '4', '--json']);
     expect(await next.exited, next.stderr()).to.equal(0);
     expect(next.stderr()).to.contain('ended leftovers of a killed earlier run: ');
-    expect(leftovers.filter((child) => isAlive(child.pid)), 'leftovers still running').to.deep.equal([]);
+    expect(
+      leftovers.filter((child) => isAlive(child.pid)),
+      'leftovers still running',
+    ).to.deep.equal([]);
     const summary = summaryOf(next);
     expect(summary).to.deep.include({ stoppedBy: 'duration', broken: false, multiplied: false, database: 'h2' });
     expect(summary.durationSeconds).to.be.within(4, 8);

@@ -44,14 +44,22 @@ describe('local stack end to end: emulator, function and engine', function () {
 
   it(`turns ${LOOPS.length} loops ${ITERATIONS}+ iterations each: never broken, never multiplied, each reply delivered once, no incident`, async () => {
     const { rest, deliveries } = stack!;
-    const monitor = new LoopMonitor({ rest, stallMs: 30_000, sampleEveryMs: 250, drainDeadLetters: () => stack!.drainDeadLetters() });
+    const monitor = new LoopMonitor({
+      rest,
+      stallMs: 30_000,
+      sampleEveryMs: 250,
+      drainDeadLetters: () => stack!.drainDeadLetters(),
+    });
     loopIds = await stack!.startLoops(LOOPS);
     for (const [name, id] of loopIds) monitor.watch(name, id);
     monitor.start();
     try {
       await eventually(
         `${ITERATIONS} iterations of every loop`,
-        async () => monitor.broken || monitor.multiplied || [...monitor.loops.values()].every((loop) => loop.iterations >= ITERATIONS),
+        async () =>
+          monitor.broken ||
+          monitor.multiplied ||
+          [...monitor.loops.values()].every((loop) => loop.iterations >= ITERATIONS),
         150_000,
         250,
       );
@@ -65,8 +73,13 @@ describe('local stack end to end: emulator, function and engine', function () {
       // The function delivered iterations 1, 2, 3, ... of this loop, each exactly once: no gap, no double.
       const delivered = deliveries.deliveredIterations.get(loop.name) ?? new Map<number, number>();
       const numbers = [...delivered.keys()].sort((a, b) => a - b);
-      expect(numbers.slice(0, loop.iterations), loop.name).to.deep.equal(Array.from({ length: loop.iterations }, (_, i) => i + 1));
-      expect([...delivered.values()].every((times) => times === 1), `${loop.name}: an iteration delivered twice`).to.equal(true);
+      expect(numbers.slice(0, loop.iterations), loop.name).to.deep.equal(
+        Array.from({ length: loop.iterations }, (_, i) => i + 1),
+      );
+      expect(
+        [...delivered.values()].every((times) => times === 1),
+        `${loop.name}: an iteration delivered twice`,
+      ).to.equal(true);
     }
     expect(monitor.totalsSoFar.samples, 'samples taken').to.be.greaterThan(40);
     expect(monitor.totalsSoFar.failedSamples).to.equal(0);
@@ -93,7 +106,9 @@ describe('local stack end to end: emulator, function and engine', function () {
   it('hands the messages its push subscription still holds to the function once, then pushes again', async () => {
     const { emulator, subscription, topic } = stack!;
     const absorbed: string[] = [];
-    const unsubscribe = stack!.onDelivery((line) => line.outcome === 'duplicate' && line.messageId && absorbed.push(line.messageId));
+    const unsubscribe = stack!.onDelivery(
+      (line) => line.outcome === 'duplicate' && line.messageId && absorbed.push(line.messageId),
+    );
     await emulator.setPushEndpoint(subscription, null); // hold what comes, as a stuck emulator would
     const request = (n: number) => ({
       messageName: 'echo',
@@ -106,12 +121,16 @@ describe('local stack end to end: emulator, function and engine', function () {
 
     const handed = await stack!.pushHeldMessages();
     expect(handed).to.include.members(held);
-    await eventually('both held messages absorbed by the function', async () => held.every((id) => absorbed.includes(id)) || undefined);
+    await eventually(
+      'both held messages absorbed by the function',
+      async () => held.every((id) => absorbed.includes(id)) || undefined,
+    );
     unsubscribe();
     const answer = await fetch(`${emulator.url}/v1/${emulator.subscriptionPath(subscription)}`);
-    expect(((await answer.json()) as { pushConfig: { pushEndpoint?: string } }).pushConfig.pushEndpoint, 'pushing to the function again').to.equal(
-      `${stack!.echoFunction.url}/${emulator.topicPath(topic)}`,
-    );
+    expect(
+      ((await answer.json()) as { pushConfig: { pushEndpoint?: string } }).pushConfig.pushEndpoint,
+      'pushing to the function again',
+    ).to.equal(`${stack!.echoFunction.url}/${emulator.topicPath(topic)}`);
   });
 
   it('loses nothing while the function is away: the loops stall, Pub/Sub redelivers after its backoff, they turn on', async () => {
@@ -122,10 +141,19 @@ describe('local stack end to end: emulator, function and engine', function () {
     await echoFunction.stop();
     monitor.start();
     try {
-      await eventually('both loops called broken', async () => [...monitor.loops.values()].every((loop) => loop.broken), 15_000, 250);
+      await eventually(
+        'both loops called broken',
+        async () => [...monitor.loops.values()].every((loop) => loop.broken),
+        15_000,
+        250,
+      );
       const stalled = await loopCounters(stack!, loopIds);
       // Back on the same endpoint: the failed pushes come again after the subscription's backoff.
-      replacement = await startEchoFunction({ engineUrl: stack!.engine.url, port: echoFunction.port, logFile: join(runFolder, 'function-2.log') });
+      replacement = await startEchoFunction({
+        engineUrl: stack!.engine.url,
+        port: echoFunction.port,
+        logFile: join(runFolder, 'function-2.log'),
+      });
       const delivered: DeliveryLine[] = [];
       replacement.onDelivery((line) => delivered.push(line));
       await eventually(
@@ -154,7 +182,10 @@ describe('local stack end to end: emulator, function and engine', function () {
   });
 
   it('ends every process it started', async () => {
-    const recorded = JSON.parse(readFileSync(join(runFolder, 'children.json'), 'utf8')) as Array<{ name: string; pid: number }>;
+    const recorded = JSON.parse(readFileSync(join(runFolder, 'children.json'), 'utf8')) as Array<{
+      name: string;
+      pid: number;
+    }>;
     expect(recorded.map((child) => child.name).sort()).to.deep.equal(['echo-function', 'engine', 'pubsub-emulator']);
     await replacement?.stop();
     await stack!.stop();

@@ -47,8 +47,14 @@ describe('local loop monitor', () => {
   beforeEach(() => {
     clock = 1_000_000;
     view = {
-      echos: [{ id: 'e1', businessKey: 'a' }, { id: 'e2', businessKey: 'b' }],
-      loops: [{ id: 'la', businessKey: 'a' }, { id: 'lb', businessKey: 'b' }],
+      echos: [
+        { id: 'e1', businessKey: 'a' },
+        { id: 'e2', businessKey: 'b' },
+      ],
+      loops: [
+        { id: 'la', businessKey: 'a' },
+        { id: 'lb', businessKey: 'b' },
+      ],
       counters: { la: 1, lb: 1 },
       incidents: 0,
       failingJobs: [],
@@ -64,7 +70,13 @@ describe('local loop monitor', () => {
       view.counters = { la: 2 + step, lb: 2 + step * 2 };
       await monitor.sample();
     }
-    expect(monitor.loops.get('a')).to.include({ iterations: 5, maxActiveEcho: 1, minActiveEcho: 1, broken: false, multiplied: false });
+    expect(monitor.loops.get('a')).to.include({
+      iterations: 5,
+      maxActiveEcho: 1,
+      minActiveEcho: 1,
+      broken: false,
+      multiplied: false,
+    });
     expect(monitor.loops.get('b')!.iterations).to.equal(9);
     expect(monitor.iterations).to.equal(14);
     expect(monitor.broken || monitor.multiplied).to.equal(false);
@@ -116,12 +128,20 @@ describe('local loop monitor', () => {
 
   it('counts each failure of a job once, by the retries it has left, and reads incidents and dead letters', async () => {
     let drained = 0;
-    monitor = new LoopMonitor({ rest: scriptedRest(view), stallMs: 10_000, now: () => clock, drainDeadLetters: async () => (drained += 1, 2) });
+    monitor = new LoopMonitor({
+      rest: scriptedRest(view),
+      stallMs: 10_000,
+      now: () => clock,
+      drainDeadLetters: async () => ((drained += 1), 2),
+    });
     monitor.watch('a', 'la');
     view.failingJobs = [{ id: 'j1', retries: 999998 }];
     await monitor.sample({ slow: true });
     await monitor.sample({ slow: true }); // the same failure seen again
-    view.failingJobs = [{ id: 'j1', retries: 999997 }, { id: 'j2', retries: 2 }];
+    view.failingJobs = [
+      { id: 'j1', retries: 999997 },
+      { id: 'j2', retries: 2 },
+    ];
     view.incidents = 1;
     await monitor.sample({ slow: true });
     expect(monitor.totalsSoFar).to.include({ failedJobs: 3, incidents: 1, deadLettered: 6 });

@@ -22,10 +22,25 @@ describe('local PostgreSQL server', function () {
   it('stops at once while a session is open, and starts again on the same data and port', async () => {
     postgres = await startPostgres();
     postgres.query('CREATE TABLE kept (n int); INSERT INTO kept VALUES (42)');
-    const session = spawn(join(postgresBinDir(), 'psql'), ['-h', '127.0.0.1', '-p', String(postgres.port), '-U', postgres.user, '-d', 'camunda', '-c', 'SELECT pg_sleep(60)'], {
-      env: { ...process.env, PGPASSWORD: postgres.password },
-      stdio: 'ignore',
-    });
+    const session = spawn(
+      join(postgresBinDir(), 'psql'),
+      [
+        '-h',
+        '127.0.0.1',
+        '-p',
+        String(postgres.port),
+        '-U',
+        postgres.user,
+        '-d',
+        'camunda',
+        '-c',
+        'SELECT pg_sleep(60)',
+      ],
+      {
+        env: { ...process.env, PGPASSWORD: postgres.password },
+        stdio: 'ignore',
+      },
+    );
     const sessionEnded = new Promise((resolve) => session.once('exit', resolve));
     await new Promise((resolve) => setTimeout(resolve, 500));
 

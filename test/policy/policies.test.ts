@@ -17,7 +17,15 @@ import { check, type FakeResource } from './support/harness';
 
 const DIGEST = `europe-west1-docker.pkg.dev/p/r/camunda@sha256:${'0f'.repeat(32)}`;
 
-function runService(options: { name?: string; labels?: Record<string, string>; envs?: Record<string, unknown>[]; image?: string; invokerIamDisabled?: boolean } = {}): FakeResource {
+function runService(
+  options: {
+    name?: string;
+    labels?: Record<string, string>;
+    envs?: Record<string, unknown>[];
+    image?: string;
+    invokerIamDisabled?: boolean;
+  } = {},
+): FakeResource {
   return {
     type: 'gcp:cloudrunv2/service:Service',
     name: 'camunda-service',
@@ -26,7 +34,9 @@ function runService(options: { name?: string; labels?: Record<string, string>; e
       location: 'europe-west1',
       labels: options.labels ?? {},
       ...(options.invokerIamDisabled !== undefined ? { invokerIamDisabled: options.invokerIamDisabled } : {}),
-      template: { containers: [{ image: options.image ?? DIGEST, envs: options.envs ?? [{ name: 'REST_AUTH', value: 'none' }] }] },
+      template: {
+        containers: [{ image: options.image ?? DIGEST, envs: options.envs ?? [{ name: 'REST_AUTH', value: 'none' }] }],
+      },
     },
   };
 }
@@ -54,7 +64,9 @@ describe('policy pack', () => {
 
 describe('policy no-public-invoker', () => {
   it('passes a private service invoked by a service account', async () => {
-    expect(await check(noPublicInvoker, [runService(), invoker('serviceAccount:fn@p.iam.gserviceaccount.com')])).to.deep.equal([]);
+    expect(
+      await check(noPublicInvoker, [runService(), invoker('serviceAccount:fn@p.iam.gserviceaccount.com')]),
+    ).to.deep.equal([]);
   });
 
   it('fails allUsers and allAuthenticatedUsers on a service that did not opt in', async () => {
@@ -66,19 +78,30 @@ describe('policy no-public-invoker', () => {
   });
 
   it('passes a public engine that opted in with Camunda basic auth on', async () => {
-    const service = runService({ labels: { 'public-invoker': 'opted-in' }, envs: [{ name: 'REST_AUTH', value: 'basic' }] });
+    const service = runService({
+      labels: { 'public-invoker': 'opted-in' },
+      envs: [{ name: 'REST_AUTH', value: 'basic' }],
+    });
     expect(await check(noPublicInvoker, [service, invoker('allUsers')])).to.deep.equal([]);
   });
 
   it('fails a public engine that opted in but left Camunda authentication off', async () => {
-    const service = runService({ labels: { 'public-invoker': 'opted-in' }, envs: [{ name: 'REST_AUTH', value: 'none' }] });
+    const service = runService({
+      labels: { 'public-invoker': 'opted-in' },
+      envs: [{ name: 'REST_AUTH', value: 'none' }],
+    });
     const violations = await check(noPublicInvoker, [service, invoker('allUsers')]);
-    expect(violations).to.deep.equal([`the Camunda engine 'camunda-service' is public but REST_AUTH is 'none'; public engines need REST_AUTH=basic`]);
+    expect(violations).to.deep.equal([
+      `the Camunda engine 'camunda-service' is public but REST_AUTH is 'none'; public engines need REST_AUTH=basic`,
+    ]);
   });
 
   it('finds the service through the property dependency when names do not match', async () => {
     const service = runService({ name: 'physical-name', labels: { 'public-invoker': 'opted-in' }, envs: [] });
-    const member: FakeResource = { ...invoker('allUsers', 'projects/p/locations/l/services/other'), propertyDependencies: { name: [service] } };
+    const member: FakeResource = {
+      ...invoker('allUsers', 'projects/p/locations/l/services/other'),
+      propertyDependencies: { name: [service] },
+    };
     expect(await check(noPublicInvoker, [service, member])).to.deep.equal([]);
   });
 
@@ -90,20 +113,38 @@ describe('policy no-public-invoker', () => {
   it('fails public bindings and IAM policies, and functions made public', async () => {
     const binding: FakeResource = {
       type: 'gcp:cloudrunv2/serviceIamBinding:ServiceIamBinding',
-      props: { name: 'camunda-dev-engine', role: 'roles/run.invoker', members: ['serviceAccount:a@p.iam.gserviceaccount.com', 'allUsers'] },
+      props: {
+        name: 'camunda-dev-engine',
+        role: 'roles/run.invoker',
+        members: ['serviceAccount:a@p.iam.gserviceaccount.com', 'allUsers'],
+      },
     };
     const policy: FakeResource = {
       type: 'gcp:cloudrunv2/serviceIamPolicy:ServiceIamPolicy',
-      props: { name: 'camunda-dev-engine', policyData: JSON.stringify({ bindings: [{ role: 'roles/run.invoker', members: ['allUsers'] }] }) },
+      props: {
+        name: 'camunda-dev-engine',
+        policyData: JSON.stringify({ bindings: [{ role: 'roles/run.invoker', members: ['allUsers'] }] }),
+      },
     };
-    const fn: FakeResource = { type: 'gcp:cloudfunctionsv2/function:Function', name: 'fn', props: { name: 'echo', labels: {} } };
-    const fnMember: FakeResource = { type: 'gcp:cloudfunctionsv2/functionIamMember:FunctionIamMember', props: { cloudFunction: 'echo', role: 'roles/cloudfunctions.invoker', member: 'allUsers' } };
+    const fn: FakeResource = {
+      type: 'gcp:cloudfunctionsv2/function:Function',
+      name: 'fn',
+      props: { name: 'echo', labels: {} },
+    };
+    const fnMember: FakeResource = {
+      type: 'gcp:cloudfunctionsv2/functionIamMember:FunctionIamMember',
+      props: { cloudFunction: 'echo', role: 'roles/cloudfunctions.invoker', member: 'allUsers' },
+    };
     expect(await check(noPublicInvoker, [runService(), binding, policy, fn, fnMember])).to.have.length(3);
   });
 
   it('fails a service that switches the invoker check off without opting in', async () => {
     expect(await check(noPublicInvoker, [runService({ invokerIamDisabled: true })])).to.have.length(1);
-    expect(await check(noPublicInvoker, [runService({ invokerIamDisabled: true, labels: { 'public-invoker': 'opted-in' } })])).to.deep.equal([]);
+    expect(
+      await check(noPublicInvoker, [
+        runService({ invokerIamDisabled: true, labels: { 'public-invoker': 'opted-in' } }),
+      ]),
+    ).to.deep.equal([]);
   });
 });
 
@@ -121,7 +162,9 @@ describe('policy no-plaintext-secret-env', () => {
       props: {
         serviceConfig: {
           environmentVariables: { ENGINE_URL: 'https://x.a.run.app', ENGINE_BASIC_AUTH_USER: 'admin' },
-          secretEnvironmentVariables: [{ key: 'ENGINE_BASIC_AUTH_PASSWORD', secret: 's', version: '1', projectId: 'p' }],
+          secretEnvironmentVariables: [
+            { key: 'ENGINE_BASIC_AUTH_PASSWORD', secret: 's', version: '1', projectId: 'p' },
+          ],
         },
       },
     };
@@ -130,17 +173,30 @@ describe('policy no-plaintext-secret-env', () => {
 
   it('fails a literal value under a secret-like name, in services, jobs and functions', async () => {
     const service = runService({ envs: [{ name: 'DB_PASSWORD', value: 'hunter2' }] });
-    const job: FakeResource = { type: 'gcp:cloudrunv2/job:Job', props: { template: { template: { containers: [{ image: DIGEST, envs: [{ name: 'API_KEY', value: 'k' }] }] } } } };
-    const fn: FakeResource = { type: 'gcp:cloudfunctionsv2/function:Function', props: { serviceConfig: { environmentVariables: { ENGINE_BASIC_AUTH_PASSWORD: 'p' } } } };
-    const fnV1: FakeResource = { type: 'gcp:cloudfunctions/function:Function', props: { environmentVariables: { GITHUB_TOKEN: 't' } } };
+    const job: FakeResource = {
+      type: 'gcp:cloudrunv2/job:Job',
+      props: { template: { template: { containers: [{ image: DIGEST, envs: [{ name: 'API_KEY', value: 'k' }] }] } } },
+    };
+    const fn: FakeResource = {
+      type: 'gcp:cloudfunctionsv2/function:Function',
+      props: { serviceConfig: { environmentVariables: { ENGINE_BASIC_AUTH_PASSWORD: 'p' } } },
+    };
+    const fnV1: FakeResource = {
+      type: 'gcp:cloudfunctions/function:Function',
+      props: { environmentVariables: { GITHUB_TOKEN: 't' } },
+    };
     const violations = await check(noPlaintextSecretEnv, [service, job, fn, fnV1]);
     expect(violations).to.have.length(4);
-    expect(violations[0]).to.equal(`template.containers[0].envs[0]: 'DB_PASSWORD' holds a literal value; give it as a Secret Manager reference`);
+    expect(violations[0]).to.equal(
+      `template.containers[0].envs[0]: 'DB_PASSWORD' holds a literal value; give it as a Secret Manager reference`,
+    );
   });
 
   it('fails a key or token under an innocent name', async () => {
     const key = '-----BEGIN PRIVATE KEY-----\nMIIE...\n-----END PRIVATE KEY-----';
-    expect(await check(noPlaintextSecretEnv, [runService({ envs: [{ name: 'CONFIG', value: key }] })])).to.have.length(1);
+    expect(await check(noPlaintextSecretEnv, [runService({ envs: [{ name: 'CONFIG', value: key }] })])).to.have.length(
+      1,
+    );
   });
 
   it('recognises generated secret shapes, and not ordinary text', () => {
@@ -151,10 +207,18 @@ describe('policy no-plaintext-secret-env', () => {
 });
 
 describe('policy no-secret-outputs', () => {
-  const stack = (outputs: Record<string, unknown>): FakeResource => ({ type: 'pulumi:pulumi:Stack', name: 'camunda-serverless-dev', props: outputs });
+  const stack = (outputs: Record<string, unknown>): FakeResource => ({
+    type: 'pulumi:pulumi:Stack',
+    name: 'camunda-serverless-dev',
+    props: outputs,
+  });
 
   it('passes URLs, names and Secret Manager references', async () => {
-    const outputs = { engineUrl: 'https://x.a.run.app', databasePasswordSecret: 'projects/p/secrets/camunda-dev-db-password', adminUser: 'admin' };
+    const outputs = {
+      engineUrl: 'https://x.a.run.app',
+      databasePasswordSecret: 'projects/p/secrets/camunda-dev-db-password',
+      adminUser: 'admin',
+    };
     expect(await check(noSecretOutputs, [stack(outputs)])).to.deep.equal([]);
   });
 
@@ -175,8 +239,14 @@ describe('policy no-secret-outputs', () => {
 describe('policy no-primitive-roles', () => {
   it('passes predefined roles', async () => {
     const grants: FakeResource[] = [
-      { type: 'gcp:projects/iAMMember:IAMMember', props: { role: 'roles/cloudsql.client', member: 'serviceAccount:a@p.iam.gserviceaccount.com' } },
-      { type: 'gcp:pubsub/topicIAMMember:TopicIAMMember', props: { role: 'roles/pubsub.publisher', member: 'serviceAccount:a@p.iam.gserviceaccount.com' } },
+      {
+        type: 'gcp:projects/iAMMember:IAMMember',
+        props: { role: 'roles/cloudsql.client', member: 'serviceAccount:a@p.iam.gserviceaccount.com' },
+      },
+      {
+        type: 'gcp:pubsub/topicIAMMember:TopicIAMMember',
+        props: { role: 'roles/pubsub.publisher', member: 'serviceAccount:a@p.iam.gserviceaccount.com' },
+      },
     ];
     expect(await check(noPrimitiveRoles, grants)).to.deep.equal([]);
   });
@@ -184,8 +254,16 @@ describe('policy no-primitive-roles', () => {
   it('fails owner and editor in members, bindings and policies', async () => {
     const violations = await check(noPrimitiveRoles, [
       { type: 'gcp:projects/iAMMember:IAMMember', props: { role: 'roles/owner', member: 'user:a@example.com' } },
-      { type: 'gcp:projects/iAMBinding:IAMBinding', props: { role: 'roles/editor', members: ['serviceAccount:a@p.iam.gserviceaccount.com'] } },
-      { type: 'gcp:projects/iAMPolicy:IAMPolicy', props: { policyData: JSON.stringify({ bindings: [{ role: 'roles/editor', members: ['group:g@example.com'] }] }) } },
+      {
+        type: 'gcp:projects/iAMBinding:IAMBinding',
+        props: { role: 'roles/editor', members: ['serviceAccount:a@p.iam.gserviceaccount.com'] },
+      },
+      {
+        type: 'gcp:projects/iAMPolicy:IAMPolicy',
+        props: {
+          policyData: JSON.stringify({ bindings: [{ role: 'roles/editor', members: ['group:g@example.com'] }] }),
+        },
+      },
     ]);
     expect(violations).to.deep.equal([
       'grants roles/owner to user:a@example.com; use a predefined role instead',
@@ -202,14 +280,29 @@ describe('policies for Cloud SQL', () => {
   });
 
   it('cloud-sql-no-open-network: passes no or narrow networks, fails 0.0.0.0/0 and ::/0', async () => {
-    expect(await check(cloudSqlNoOpenNetwork, [instance({ authorizedNetworks: [] }), instance({ authorizedNetworks: [{ value: '203.0.113.7/32' }] })])).to.deep.equal([]);
-    const violations = await check(cloudSqlNoOpenNetwork, [instance({ authorizedNetworks: [{ name: 'all', value: '0.0.0.0/0' }, { value: '::/0' }] })]);
+    expect(
+      await check(cloudSqlNoOpenNetwork, [
+        instance({ authorizedNetworks: [] }),
+        instance({ authorizedNetworks: [{ value: '203.0.113.7/32' }] }),
+      ]),
+    ).to.deep.equal([]);
+    const violations = await check(cloudSqlNoOpenNetwork, [
+      instance({ authorizedNetworks: [{ name: 'all', value: '0.0.0.0/0' }, { value: '::/0' }] }),
+    ]);
     expect(violations).to.have.length(2);
   });
 
   it('cloud-sql-require-ssl: passes ENCRYPTED_ONLY and client certificates, fails unset or unencrypted', async () => {
-    expect(await check(cloudSqlRequireSsl, [instance({ sslMode: 'ENCRYPTED_ONLY' }), instance({ sslMode: 'TRUSTED_CLIENT_CERTIFICATE_REQUIRED' })])).to.deep.equal([]);
-    const violations = await check(cloudSqlRequireSsl, [instance(undefined), instance({ sslMode: 'ALLOW_UNENCRYPTED_AND_ENCRYPTED' })]);
+    expect(
+      await check(cloudSqlRequireSsl, [
+        instance({ sslMode: 'ENCRYPTED_ONLY' }),
+        instance({ sslMode: 'TRUSTED_CLIENT_CERTIFICATE_REQUIRED' }),
+      ]),
+    ).to.deep.equal([]);
+    const violations = await check(cloudSqlRequireSsl, [
+      instance(undefined),
+      instance({ sslMode: 'ALLOW_UNENCRYPTED_AND_ENCRYPTED' }),
+    ]);
     expect(violations).to.deep.equal([
       'sslMode is not set (unencrypted allowed); require ENCRYPTED_ONLY',
       "sslMode is 'ALLOW_UNENCRYPTED_AND_ENCRYPTED'; require ENCRYPTED_ONLY",
@@ -229,14 +322,24 @@ describe('policy cloud-run-image-by-digest', () => {
   });
 
   it('fails tags, latest and short digests', async () => {
-    for (const image of ['europe-west1-docker.pkg.dev/p/r/camunda:latest', 'camunda', `camunda@sha256:${'a'.repeat(10)}`]) {
+    for (const image of [
+      'europe-west1-docker.pkg.dev/p/r/camunda:latest',
+      'camunda',
+      `camunda@sha256:${'a'.repeat(10)}`,
+    ]) {
       expect(await check(cloudRunImageByDigest, [runService({ image })]), image).to.have.length(1);
     }
   });
 
   it('checks v2 jobs and v1 services too', async () => {
-    const job: FakeResource = { type: 'gcp:cloudrunv2/job:Job', props: { template: { template: { containers: [{ image: 'x:1' }] } } } };
-    const v1: FakeResource = { type: 'gcp:cloudrun/service:Service', props: { template: { spec: { containers: [{ image: 'x:1' }] } } } };
+    const job: FakeResource = {
+      type: 'gcp:cloudrunv2/job:Job',
+      props: { template: { template: { containers: [{ image: 'x:1' }] } } },
+    };
+    const v1: FakeResource = {
+      type: 'gcp:cloudrun/service:Service',
+      props: { template: { spec: { containers: [{ image: 'x:1' }] } } },
+    };
     expect(await check(cloudRunImageByDigest, [job, v1])).to.have.length(2);
   });
 });

@@ -8,7 +8,10 @@ import { expect } from 'chai';
 const GCP = { project: 'test-project', region: 'europe-west1' };
 const from = (values: Record<string, string | undefined>) => (key: string) => values[key];
 
-function problems(values: Record<string, string | undefined>, gcp: { project?: string; region?: string } = GCP): string {
+function problems(
+  values: Record<string, string | undefined>,
+  gcp: { project?: string; region?: string } = GCP,
+): string {
   try {
     readStackConfig(from(values), gcp, 'dev');
   } catch (err) {
@@ -51,7 +54,9 @@ describe('stack configuration: checks', () => {
 
   it('refuses a region in an unknown format', () => {
     for (const region of ['Europe West 1', 'europe-west1-b', 'EU', 'westeurope']) {
-      expect(problems({}, { ...GCP, region }), region).to.include(`gcp:region: '${region}' is not a GCP region: use a name such as europe-west1`);
+      expect(problems({}, { ...GCP, region }), region).to.include(
+        `gcp:region: '${region}' is not a GCP region: use a name such as europe-west1`,
+      );
     }
   });
 
@@ -63,21 +68,39 @@ describe('stack configuration: checks', () => {
 
   it('refuses a retry interval that does not parse', () => {
     for (const cycle of ['every 30s', 'R999999', 'R999999/30S', 'PT']) {
-      expect(problems({ publishRetryTimeCycle: cycle }), cycle).to.include('camunda-serverless:publishRetryTimeCycle: must be a retry cycle such as R999999/PT30S');
+      expect(problems({ publishRetryTimeCycle: cycle }), cycle).to.include(
+        'camunda-serverless:publishRetryTimeCycle: must be a retry cycle such as R999999/PT30S',
+      );
     }
-    expect(problems({ jobRetryTimeCycle: 'R5' })).to.include('camunda-serverless:jobRetryTimeCycle: must be a retry cycle');
+    expect(problems({ jobRetryTimeCycle: 'R5' })).to.include(
+      'camunda-serverless:jobRetryTimeCycle: must be a retry cycle',
+    );
   });
 
   it('lists every problem at once', () => {
-    const message = problems({ minInstances: 'two', cpu: '0.5', public: 'maybe', historyCleanupWindow: '25:00-26:00', alertAfterMinutes: '1' }, { ...GCP, region: 'nowhere' });
-    for (const key of ['gcp:region', 'camunda-serverless:minInstances', 'camunda-serverless:cpu', 'camunda-serverless:public', 'camunda-serverless:historyCleanupWindow', 'camunda-serverless:alertAfterMinutes']) {
+    const message = problems(
+      { minInstances: 'two', cpu: '0.5', public: 'maybe', historyCleanupWindow: '25:00-26:00', alertAfterMinutes: '1' },
+      { ...GCP, region: 'nowhere' },
+    );
+    for (const key of [
+      'gcp:region',
+      'camunda-serverless:minInstances',
+      'camunda-serverless:cpu',
+      'camunda-serverless:public',
+      'camunda-serverless:historyCleanupWindow',
+      'camunda-serverless:alertAfterMinutes',
+    ]) {
       expect(message, key).to.include(`  - ${key}: `);
     }
   });
 
   it('refuses cross-key contradictions: engine timeout vs function timeout, wake interval', () => {
-    expect(problems({ engineTimeoutMs: '30000', functionTimeoutSeconds: '20' })).to.include('camunda-serverless:engineTimeoutMs: (30000) must be below camunda-serverless:functionTimeoutSeconds x 1000 (20000)');
-    expect(problems({ wakeIntervalMinutes: '90' })).to.include('camunda-serverless:wakeIntervalMinutes: 90 minutes cannot be written as a cron schedule');
+    expect(problems({ engineTimeoutMs: '30000', functionTimeoutSeconds: '20' })).to.include(
+      'camunda-serverless:engineTimeoutMs: (30000) must be below camunda-serverless:functionTimeoutSeconds x 1000 (20000)',
+    );
+    expect(problems({ wakeIntervalMinutes: '90' })).to.include(
+      'camunda-serverless:wakeIntervalMinutes: 90 minutes cannot be written as a cron schedule',
+    );
   });
 
   it('any min/max pair: accepted exactly when min ≤ max', () => {
@@ -98,7 +121,9 @@ describe('stack configuration: checks', () => {
   });
 
   it('any text that is not a region name is refused, naming gcp:region', () => {
-    const notRegion = fc.string({ minLength: 1, maxLength: 30 }).filter((s) => !/^[a-z]+(?:-[a-z]+)+\d{1,2}$/.test(s.trim()) && s.trim() !== '');
+    const notRegion = fc
+      .string({ minLength: 1, maxLength: 30 })
+      .filter((s) => !/^[a-z]+(?:-[a-z]+)+\d{1,2}$/.test(s.trim()) && s.trim() !== '');
     fc.assert(fc.property(notRegion, (region) => problems({}, { ...GCP, region }).includes('gcp:region:')));
   });
 
@@ -109,7 +134,11 @@ describe('stack configuration: checks', () => {
   });
 
   it('warns when internal ingress would shut out the echo function and the wake-up job', () => {
-    expect(readStackConfig(from({ ingress: 'internal' }), GCP, 'dev').warnings.join('\n')).to.include("camunda-serverless:ingress is 'internal'");
-    expect(readStackConfig(from({ ingress: 'internal', echoLoop: 'false', wakeIntervalMinutes: '0' }), GCP, 'dev').warnings).to.deep.equal([]);
+    expect(readStackConfig(from({ ingress: 'internal' }), GCP, 'dev').warnings.join('\n')).to.include(
+      "camunda-serverless:ingress is 'internal'",
+    );
+    expect(
+      readStackConfig(from({ ingress: 'internal', echoLoop: 'false', wakeIntervalMinutes: '0' }), GCP, 'dev').warnings,
+    ).to.deep.equal([]);
   });
 });

@@ -10,7 +10,15 @@ import yaml from 'js-yaml';
 import { STACK_CONFIG_KEYS } from '../../components/stack-config';
 import { policies } from '../../policy/policies';
 import { expect } from 'chai';
-import { FAKE_ACCESS_TOKEN, FAKE_PASSWORD, PROJECT, type ProgramRun, REGION, runProgram, stackConfig } from '../components/support/mocks';
+import {
+  FAKE_ACCESS_TOKEN,
+  FAKE_PASSWORD,
+  PROJECT,
+  type ProgramRun,
+  REGION,
+  runProgram,
+  stackConfig,
+} from '../components/support/mocks';
 import { checkAll, type FakeResource } from '../policy/support/harness';
 
 const ROOT = path.resolve(__dirname, '..', '..');
@@ -38,7 +46,9 @@ async function refusal(config: Record<string, string>, preview = true): Promise<
 
 /** What the policy pack sees: every custom resource's state, plus the stack's outputs. */
 function policyView(run: ProgramRun): FakeResource[] {
-  const resources: FakeResource[] = run.mocks.resources.filter((r) => r.custom).map((r) => ({ type: r.type, name: r.name, props: r.state }));
+  const resources: FakeResource[] = run.mocks.resources
+    .filter((r) => r.custom)
+    .map((r) => ({ type: r.type, name: r.name, props: r.state }));
   resources.push({ type: 'pulumi:pulumi:Stack', name: 'camunda-serverless-dev', props: run.outputs });
   return resources;
 }
@@ -62,7 +72,12 @@ describe('stack program: with only gcp:project and gcp:region', () => {
   it('names physical resources after the stack', () => {
     const service = run.mocks.ofType('gcp:cloudrunv2/service:Service')[0];
     expect(service?.inputs.name).to.equal('camunda-dev-engine');
-    expect(run.mocks.ofType('gcp:pubsub/topic:Topic').map((t) => t.inputs.name).sort()).to.deep.equal(['camunda-dev-echo', 'camunda-dev-echo-dead-letter']);
+    expect(
+      run.mocks
+        .ofType('gcp:pubsub/topic:Topic')
+        .map((t) => t.inputs.name)
+        .sort(),
+    ).to.deep.equal(['camunda-dev-echo', 'camunda-dev-echo-dead-letter']);
   });
 
   it('wires the echo loop to this engine: its URL, its service account, its service', () => {
@@ -100,7 +115,9 @@ describe('stack program: with only gcp:project and gcp:region', () => {
     );
     expect(run.outputs.messageUrl).to.equal(`${run.outputs.engineUrl}/engine-rest/message`);
     expect(run.outputs.databasePasswordSecret).to.equal(`projects/${PROJECT}/secrets/camunda-dev-db-password`);
-    expect(run.outputs.inspectDeadLetters).to.equal(`gcloud pubsub subscriptions pull camunda-dev-echo-dead-letter-hold --project ${PROJECT} --limit 10`);
+    expect(run.outputs.inspectDeadLetters).to.equal(
+      `gcloud pubsub subscriptions pull camunda-dev-echo-dead-letter-hold --project ${PROJECT} --limit 10`,
+    );
     expect(run.outputs).to.not.have.any.keys('adminUser', 'adminPasswordSecret');
   });
 
@@ -118,10 +135,19 @@ describe('stack program: with only gcp:project and gcp:region', () => {
     const tampered = policyView(run).map((r) => {
       if (r.type !== 'gcp:sql/databaseInstance:DatabaseInstance') return r;
       const settings = r.props.settings as Record<string, unknown>;
-      return { ...r, props: { ...r.props, settings: { ...settings, ipConfiguration: { authorizedNetworks: [{ value: '0.0.0.0/0' }] } } } };
+      return {
+        ...r,
+        props: {
+          ...r.props,
+          settings: { ...settings, ipConfiguration: { authorizedNetworks: [{ value: '0.0.0.0/0' }] } },
+        },
+      };
     });
     const violations = await checkAll(policies, tampered);
-    expect(violations.map((v) => v.policy).sort()).to.deep.equal(['cloud-sql-no-open-network', 'cloud-sql-require-ssl']);
+    expect(violations.map((v) => v.policy).sort()).to.deep.equal([
+      'cloud-sql-no-open-network',
+      'cloud-sql-require-ssl',
+    ]);
   });
 });
 
@@ -129,7 +155,10 @@ describe('stack program: options', () => {
   it('a public stack passes the policy pack too, and exports the admin user and password secret reference', async () => {
     const run = await runStack(stackConfig({ public: true }));
     expect(await checkAll(policies, policyView(run))).to.deep.equal([]);
-    expect(run.outputs).to.deep.include({ adminUser: 'admin', adminPasswordSecret: `projects/${PROJECT}/secrets/camunda-dev-admin-password` });
+    expect(run.outputs).to.deep.include({
+      adminUser: 'admin',
+      adminPasswordSecret: `projects/${PROJECT}/secrets/camunda-dev-admin-password`,
+    });
     expect(JSON.stringify(run.outputs)).to.not.include(FAKE_PASSWORD);
   });
 
@@ -149,7 +178,9 @@ describe('stack program: options', () => {
 
   it('a ready image skips the build; namePrefix and sizing reach the resources', async () => {
     const image = `europe-west1-docker.pkg.dev/${PROJECT}/images/camunda@sha256:${'1'.repeat(64)}`;
-    const run = await runStack(stackConfig({ image, namePrefix: 'cs-prod', minInstances: 1, maxInstances: 3, deletionProtection: true }));
+    const run = await runStack(
+      stackConfig({ image, namePrefix: 'cs-prod', minInstances: 1, maxInstances: 3, deletionProtection: true }),
+    );
     expect(run.mocks.ofType('docker:index/image:Image')).to.have.length(0);
     const service = run.mocks.ofType('gcp:cloudrunv2/service:Service')[0];
     expect(service?.inputs).to.deep.include({ name: 'cs-prod-engine', deletionProtection: true });
@@ -169,9 +200,21 @@ describe('stack program: preview', () => {
   });
 
   const refusals: [string, Record<string, string>, string][] = [
-    ['an unknown region format', stackConfig({}, { project: PROJECT, region: 'Europe West 1' }), "gcp:region: 'Europe West 1' is not a GCP region"],
-    ['min instances above max', stackConfig({ minInstances: 3, maxInstances: 2 }), 'camunda-serverless:minInstances: (3) must not exceed camunda-serverless:maxInstances (2)'],
-    ['a retry interval that does not parse', stackConfig({ publishRetryTimeCycle: 'every 30 seconds' }), 'camunda-serverless:publishRetryTimeCycle: must be a retry cycle such as R999999/PT30S'],
+    [
+      'an unknown region format',
+      stackConfig({}, { project: PROJECT, region: 'Europe West 1' }),
+      "gcp:region: 'Europe West 1' is not a GCP region",
+    ],
+    [
+      'min instances above max',
+      stackConfig({ minInstances: 3, maxInstances: 2 }),
+      'camunda-serverless:minInstances: (3) must not exceed camunda-serverless:maxInstances (2)',
+    ],
+    [
+      'a retry interval that does not parse',
+      stackConfig({ publishRetryTimeCycle: 'every 30 seconds' }),
+      'camunda-serverless:publishRetryTimeCycle: must be a retry cycle such as R999999/PT30S',
+    ],
   ];
   for (const [what, config, expected] of refusals) {
     it(`refuses ${what} at preview, naming the key`, async () => {
@@ -189,7 +232,9 @@ describe('stack program: Pulumi.yaml and Pulumi.dev.yaml', () => {
     runtime: { name: string };
     config: Record<string, { type: string; default: unknown; description: string }>;
   };
-  const dev = yaml.load(fs.readFileSync(path.join(ROOT, 'Pulumi.dev.yaml'), 'utf8')) as { config: Record<string, unknown> };
+  const dev = yaml.load(fs.readFileSync(path.join(ROOT, 'Pulumi.dev.yaml'), 'utf8')) as {
+    config: Record<string, unknown>;
+  };
 
   it('is a Node.js project whose program is index.ts', () => {
     expect(project).to.deep.include({ name: 'camunda-serverless', main: 'index.ts' });
@@ -199,7 +244,11 @@ describe('stack program: Pulumi.yaml and Pulumi.dev.yaml', () => {
   it('declares every key the program reads, with type, default and description', () => {
     expect(Object.keys(project.config).sort()).to.deep.equal(STACK_CONFIG_KEYS.map((k) => k.key).sort());
     for (const key of STACK_CONFIG_KEYS) {
-      expect(project.config[key.key], key.key).to.deep.equal({ type: key.type, default: key.default, description: key.description });
+      expect(project.config[key.key], key.key).to.deep.equal({
+        type: key.type,
+        default: key.default,
+        description: key.description,
+      });
       expect(key.description.length, key.key).to.be.greaterThan(20);
     }
   });

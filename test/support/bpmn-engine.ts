@@ -34,7 +34,9 @@ export interface TestEngine {
   stop(): Promise<void>;
 }
 
-export async function startTestEngine(options: { settings?: Record<string, string>; fixtures?: string[] } = {}): Promise<TestEngine> {
+export async function startTestEngine(
+  options: { settings?: Record<string, string>; fixtures?: string[] } = {},
+): Promise<TestEngine> {
   const dataDir = mkdtempSync(join(tmpdir(), 'camunda-serverless-bpmn-'));
   const engine = await startEngine({ dataDir, settings: { ...TEST_ENGINE_SETTINGS, ...options.settings } });
   const camunda = new Camunda(engine.restUrl);
@@ -45,12 +47,18 @@ export async function startTestEngine(options: { settings?: Record<string, strin
   try {
     if (process.env.BPMN_TEST_DEPLOY_SOURCES === '1') {
       // Development shortcut: test bpmn/ as it is now without rebuilding the jar. CI never sets it.
-      await camunda.deployFiles('bpmn sources', BLOCKS.map((key) => join(BPMN_DIR, `${key}.bpmn`)));
+      await camunda.deployFiles(
+        'bpmn sources',
+        BLOCKS.map((key) => join(BPMN_DIR, `${key}.bpmn`)),
+      );
     } else {
       await expectPackagedBlocks(camunda);
     }
     if (options.fixtures?.length) {
-      await camunda.deployFiles('test fixtures', options.fixtures.map((name) => join(FIXTURES_DIR, `${name}.bpmn`)));
+      await camunda.deployFiles(
+        'test fixtures',
+        options.fixtures.map((name) => join(FIXTURES_DIR, `${name}.bpmn`)),
+      );
     }
   } catch (error) {
     await stop();

@@ -84,7 +84,8 @@ export class Camunda extends CamundaRest {
     const ids: string[] = [];
     const walk = (node: Tree) => {
       for (const child of node.childActivityInstances) {
-        if (child.childActivityInstances.length === 0 && child.childTransitionInstances.length === 0) ids.push(child.activityId);
+        if (child.childActivityInstances.length === 0 && child.childTransitionInstances.length === 0)
+          ids.push(child.activityId);
         walk(child);
       }
       for (const transition of node.childTransitionInstances) ids.push(transition.activityId);
@@ -110,17 +111,32 @@ export class Camunda extends CamundaRest {
 
   /** Historic activity instances of one process instance, in start order. */
   activities(processInstanceId: string): Promise<HistoricActivity[]> {
-    return this.expectOk('GET', `/history/activity-instance?processInstanceId=${processInstanceId}&sortBy=startTime&sortOrder=asc`);
+    return this.expectOk(
+      'GET',
+      `/history/activity-instance?processInstanceId=${processInstanceId}&sortBy=startTime&sortOrder=asc`,
+    );
   }
 
-  historicInstances(query: Record<string, string>): Promise<Array<{ id: string; state: string; businessKey: string | null; superProcessInstanceId: string | null; startTime: string }>> {
+  historicInstances(
+    query: Record<string, string>,
+  ): Promise<
+    Array<{
+      id: string;
+      state: string;
+      businessKey: string | null;
+      superProcessInstanceId: string | null;
+      startTime: string;
+    }>
+  > {
     return this.expectOk('GET', `/history/process-instance?${new URLSearchParams(query)}`);
   }
 
   async deleteInstance(processInstanceId: string): Promise<void> {
     const answer = await this.request('DELETE', `/process-instance/${processInstanceId}?skipCustomListeners=true`);
     if (answer.status !== 204 && answer.status !== 404) {
-      throw new Error(`DELETE process instance ${processInstanceId}: HTTP ${answer.status} ${JSON.stringify(answer.body)}`);
+      throw new Error(
+        `DELETE process instance ${processInstanceId}: HTTP ${answer.status} ${JSON.stringify(answer.body)}`,
+      );
     }
   }
 

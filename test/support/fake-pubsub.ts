@@ -90,7 +90,8 @@ export class FakePubsub {
 
   private async publish(request: RecordedRequest): Promise<StubAnswer> {
     const match = PUBLISH_PATH.exec(request.path);
-    if (request.method !== 'POST' || !match) return googleError(404, 'NOT_FOUND', `no such method: ${request.method} ${request.path}`);
+    if (request.method !== 'POST' || !match)
+      return googleError(404, 'NOT_FOUND', `no such method: ${request.method} ${request.path}`);
     if (this.failures.length > 0) return this.failures.shift()!;
     let body: { messages?: Array<{ data?: string; attributes?: Record<string, string>; orderingKey?: string }> };
     try {
@@ -148,7 +149,10 @@ export function replyBody(request: EchoRequest, payload: unknown = request.paylo
     processInstanceId: request.processInstanceId,
     correlationKeys: { requestId: { value: request.requestId, type: 'String' } },
     processVariables: {
-      echoPayload: payload === undefined || payload === null ? { value: null, type: 'Null' } : { value: JSON.stringify(payload), type: 'Json' },
+      echoPayload:
+        payload === undefined || payload === null
+          ? { value: null, type: 'Null' }
+          : { value: JSON.stringify(payload), type: 'Json' },
     },
   };
 }

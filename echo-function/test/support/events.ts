@@ -53,7 +53,11 @@ export interface PubsubMessage {
 let nextMessageId = 1000;
 
 export function pubsubMessage(data: unknown, attributes: Record<string, string> = {}): PubsubMessage {
-  const message: PubsubMessage = { attributes, messageId: String(nextMessageId++), publishTime: new Date().toISOString() };
+  const message: PubsubMessage = {
+    attributes,
+    messageId: String(nextMessageId++),
+    publishTime: new Date().toISOString(),
+  };
   if (data !== undefined) message.data = data;
   return message;
 }

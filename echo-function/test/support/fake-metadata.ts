@@ -35,7 +35,8 @@ export class FakeMetadataServer {
       const url = new URL(req.url ?? '/', 'http://metadata');
       const flavor = req.headers['metadata-flavor'] as string | undefined;
       this.requests.push({ path: url.pathname, audience: url.searchParams.get('audience'), flavor });
-      const reply = (status: number, body: string) => res.writeHead(status, { 'metadata-flavor': 'Google', 'content-type': 'text/plain' }).end(body);
+      const reply = (status: number, body: string) =>
+        res.writeHead(status, { 'metadata-flavor': 'Google', 'content-type': 'text/plain' }).end(body);
       if (flavor !== 'Google') return reply(403, 'missing Metadata-Flavor header');
       if (url.pathname === IDENTITY_PATH && this.identityStatus === 200) {
         return reply(200, fakeIdToken(url.searchParams.get('audience') ?? '', ++this.issued));

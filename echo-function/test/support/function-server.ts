@@ -24,7 +24,11 @@ export class FunctionServer {
   }
 
   async post(request: FunctionRequest): Promise<FunctionResponse> {
-    const response = await fetch(`${this.url}${request.path}`, { method: 'POST', headers: request.headers, body: request.body });
+    const response = await fetch(`${this.url}${request.path}`, {
+      method: 'POST',
+      headers: request.headers,
+      body: request.body,
+    });
     return { status: response.status, body: await response.text() };
   }
 

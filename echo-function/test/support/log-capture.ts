@@ -13,7 +13,8 @@ export class LogCapture {
 
   /** The single entry of the last delivery; fails the test when there is not exactly one. */
   only(): DeliveryLog {
-    if (this.entries.length !== 1) throw new Error(`expected one log entry, got ${this.entries.length}: ${JSON.stringify(this.entries)}`);
+    if (this.entries.length !== 1)
+      throw new Error(`expected one log entry, got ${this.entries.length}: ${JSON.stringify(this.entries)}`);
     return this.entries[0]!;
   }
 }

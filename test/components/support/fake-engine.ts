@@ -42,12 +42,18 @@ export class FakeEngine {
     return instance;
   }
 
-  handle(method: string, pathAndQuery: string, headers: Record<string, string>, body?: string): { status: number; body: string } {
+  handle(
+    method: string,
+    pathAndQuery: string,
+    headers: Record<string, string>,
+    body?: string,
+  ): { status: number; body: string } {
     this.requests.push({ method, path: pathAndQuery, headers, ...(body !== undefined ? { body } : {}) });
     const fault = this.faults.shift();
     if (fault !== undefined) return { status: fault, body: `{"message":"injected ${fault}"}` };
     const bearerHeader = this.requiredBasic ? headers['x-serverless-authorization'] : headers.authorization;
-    if (this.requiredBearer && bearerHeader !== `Bearer ${this.requiredBearer}`) return { status: 403, body: 'Forbidden' };
+    if (this.requiredBearer && bearerHeader !== `Bearer ${this.requiredBearer}`)
+      return { status: 403, body: 'Forbidden' };
     if (this.requiredBasic && headers.authorization !== `Basic ${Buffer.from(this.requiredBasic).toString('base64')}`) {
       return { status: 401, body: '{"type":"AuthenticationException"}' };
     }
@@ -58,21 +64,42 @@ export class FakeEngine {
       const found = [...this.instances.values()].filter(
         (i) => (key === null || i.definitionKey === key) && (businessKey === null || i.businessKey === businessKey),
       );
-      return { status: 200, body: JSON.stringify(found.map((i) => ({ id: i.id, businessKey: i.businessKey, ended: false, suspended: false }))) };
+      return {
+        status: 200,
+        body: JSON.stringify(
+          found.map((i) => ({ id: i.id, businessKey: i.businessKey, ended: false, suspended: false })),
+        ),
+      };
     }
     const start = /^\/engine-rest\/process-definition\/key\/([^/]+)\/start$/.exec(url.pathname);
     if (method === 'POST' && start) {
       const key = decodeURIComponent(start[1] ?? '');
-      if (!this.definitions.has(key)) return { status: 404, body: `{"type":"RestException","message":"No matching process definition with key: ${key}"}` };
+      if (!this.definitions.has(key))
+        return {
+          status: 404,
+          body: `{"type":"RestException","message":"No matching process definition with key: ${key}"}`,
+        };
       const request = JSON.parse(body ?? '{}') as { businessKey?: string; variables?: FakeInstance['variables'] };
-      const instance: FakeInstance = { id: `pi-${++this.sequence}`, definitionKey: key, businessKey: request.businessKey ?? '', variables: request.variables ?? {} };
+      const instance: FakeInstance = {
+        id: `pi-${++this.sequence}`,
+        definitionKey: key,
+        businessKey: request.businessKey ?? '',
+        variables: request.variables ?? {},
+      };
       this.instances.set(instance.id, instance);
-      return { status: 200, body: JSON.stringify({ id: instance.id, businessKey: instance.businessKey, ended: false, links: [] }) };
+      return {
+        status: 200,
+        body: JSON.stringify({ id: instance.id, businessKey: instance.businessKey, ended: false, links: [] }),
+      };
     }
     const remove = /^\/engine-rest\/process-instance\/([^/]+)$/.exec(url.pathname);
     if (method === 'DELETE' && remove) {
       const id = decodeURIComponent(remove[1] ?? '');
-      if (!this.instances.delete(id)) return { status: 404, body: `{"type":"InvalidRequestException","message":"Process instance with id ${id} does not exist"}` };
+      if (!this.instances.delete(id))
+        return {
+          status: 404,
+          body: `{"type":"InvalidRequestException","message":"Process instance with id ${id} does not exist"}`,
+        };
       return { status: 204, body: '' };
     }
     return { status: 404, body: '{"type":"NotFound"}' };

@@ -37,7 +37,9 @@ export function unwrapSecrets(value: unknown, at: string, found: string[]): unkn
       found.push(at);
       return unwrapSecrets(record.value, at, []);
     }
-    return Object.fromEntries(Object.entries(record).map(([k, v]) => [k, unwrapSecrets(v, at ? `${at}.${k}` : k, found)]));
+    return Object.fromEntries(
+      Object.entries(record).map(([k, v]) => [k, unwrapSecrets(v, at ? `${at}.${k}` : k, found)]),
+    );
   }
   return value;
 }
@@ -52,12 +54,19 @@ function str(value: unknown, fallback: string): string {
 }
 
 /** Output properties a real provider would compute, keyed by resource type. */
-export function fakeOutputs(type: string, name: string, inputs: Record<string, any>): { id?: string; outputs: Record<string, unknown> } {
+export function fakeOutputs(
+  type: string,
+  name: string,
+  inputs: Record<string, any>,
+): { id?: string; outputs: Record<string, unknown> } {
   const project = str(inputs.project, PROJECT);
   switch (type) {
     case 'gcp:cloudrunv2/service:Service': {
       const n = str(inputs.name, name);
-      return { id: `projects/${project}/locations/${inputs.location}/services/${n}`, outputs: { name: n, project, uri: `https://${n}-abcdefghij-ew.a.run.app` } };
+      return {
+        id: `projects/${project}/locations/${inputs.location}/services/${n}`,
+        outputs: { name: n, project, uri: `https://${n}-abcdefghij-ew.a.run.app` },
+      };
     }
     case 'gcp:sql/databaseInstance:DatabaseInstance': {
       const n = str(inputs.name, `${name}-a1b2c3d`);
@@ -83,7 +92,10 @@ export function fakeOutputs(type: string, name: string, inputs: Record<string, a
       return { id, outputs: { version: '1', name: id } };
     }
     case 'gcp:artifactregistry/repository:Repository':
-      return { id: `projects/${project}/locations/${inputs.location}/repositories/${inputs.repositoryId}`, outputs: { project } };
+      return {
+        id: `projects/${project}/locations/${inputs.location}/repositories/${inputs.repositoryId}`,
+        outputs: { project },
+      };
     case 'gcp:pubsub/topic:Topic': {
       const n = str(inputs.name, name);
       return { id: `projects/${project}/topics/${n}`, outputs: { name: n, project } };
@@ -119,13 +131,25 @@ export function fakeOutputs(type: string, name: string, inputs: Record<string, a
     case 'gcp:monitoring/dashboard:Dashboard':
       return { id: `projects/${PROJECT_NUMBER}/dashboards/0a1b2c3d-0000-4000-8000-000000000001`, outputs: {} };
     case 'gcp:monitoring/alertPolicy:AlertPolicy':
-      return { id: `projects/${project}/alertPolicies/1234567890`, outputs: { name: `projects/${project}/alertPolicies/1234567890` } };
+      return {
+        id: `projects/${project}/alertPolicies/1234567890`,
+        outputs: { name: `projects/${project}/alertPolicies/1234567890` },
+      };
     case 'gcp:monitoring/notificationChannel:NotificationChannel':
-      return { id: `projects/${project}/notificationChannels/987`, outputs: { name: `projects/${project}/notificationChannels/987` } };
+      return {
+        id: `projects/${project}/notificationChannels/987`,
+        outputs: { name: `projects/${project}/notificationChannels/987` },
+      };
     case 'gcp:cloudscheduler/job:Job':
-      return { id: `projects/${project}/locations/${inputs.region}/jobs/${inputs.name}`, outputs: { name: str(inputs.name, name) } };
+      return {
+        id: `projects/${project}/locations/${inputs.region}/jobs/${inputs.name}`,
+        outputs: { name: str(inputs.name, name) },
+      };
     case 'pulumi-nodejs:dynamic/camunda:LoopStarter':
-      return { id: `${inputs.processDefinitionKey}/${inputs.loopName}`, outputs: { processInstanceId: 'loop-instance-1' } };
+      return {
+        id: `${inputs.processDefinitionKey}/${inputs.loopName}`,
+        outputs: { processInstanceId: 'loop-instance-1' },
+      };
     default:
       return { outputs: {} };
   }
@@ -152,9 +176,20 @@ export class RecordingMocks implements pulumi.runtime.Mocks {
     this.calls.push({ token: args.token, inputs: args.inputs });
     switch (args.token) {
       case 'gcp:organizations/getProject:getProject':
-        return { projectId: args.inputs.projectId ?? PROJECT, number: PROJECT_NUMBER, name: 'Test project', id: `projects/${PROJECT}` };
+        return {
+          projectId: args.inputs.projectId ?? PROJECT,
+          number: PROJECT_NUMBER,
+          name: 'Test project',
+          id: `projects/${PROJECT}`,
+        };
       case 'gcp:organizations/getClientConfig:getClientConfig':
-        return { accessToken: FAKE_ACCESS_TOKEN, project: PROJECT, region: REGION, zone: `${REGION}-b`, id: 'client-config' };
+        return {
+          accessToken: FAKE_ACCESS_TOKEN,
+          project: PROJECT,
+          region: REGION,
+          zone: `${REGION}-b`,
+          id: 'client-config',
+        };
       default:
         throw new Error(`unexpected invoke ${args.token}`);
     }
@@ -214,10 +249,14 @@ export function valueOf<T>(output: pulumi.Output<T> | pulumi.Input<T>): Promise<
 }
 
 /** Configuration map with the two required keys and any project keys given short. */
-export function stackConfig(keys: Record<string, string | number | boolean> = {}, gcp = { project: PROJECT, region: REGION }): Record<string, string> {
+export function stackConfig(
+  keys: Record<string, string | number | boolean> = {},
+  gcp = { project: PROJECT, region: REGION },
+): Record<string, string> {
   const config: Record<string, string> = {};
   if (gcp.project !== undefined) config['gcp:project'] = gcp.project;
   if (gcp.region !== undefined) config['gcp:region'] = gcp.region;
-  for (const [key, value] of Object.entries(keys)) config[key.includes(':') ? key : `camunda-serverless:${key}`] = String(value);
+  for (const [key, value] of Object.entries(keys))
+    config[key.includes(':') ? key : `camunda-serverless:${key}`] = String(value);
   return config;
 }

@@ -68,7 +68,13 @@ function toPolicyResource(r: FakeResource, cache: Map<FakeResource, PolicyResour
     props: unknownChecking(r.props),
     urn: urnOf(r),
     name: r.name ?? 'r',
-    opts: { protect: false, ignoreChanges: [], aliases: [], customTimeouts: { createSeconds: 0, updateSeconds: 0, deleteSeconds: 0 }, additionalSecretOutputs: [] },
+    opts: {
+      protect: false,
+      ignoreChanges: [],
+      aliases: [],
+      customTimeouts: { createSeconds: 0, updateSeconds: 0, deleteSeconds: 0 },
+      additionalSecretOutputs: [],
+    },
     dependencies: [],
     propertyDependencies: {} as Record<string, PolicyResource[]>,
     isType: () => false,
@@ -87,7 +93,13 @@ function resourceArgs(r: FakeResource): ResourceValidationArgs {
     props: unknownChecking(r.props),
     urn: urnOf(r),
     name: r.name ?? 'r',
-    opts: { protect: false, ignoreChanges: [], aliases: [], customTimeouts: { createSeconds: 0, updateSeconds: 0, deleteSeconds: 0 }, additionalSecretOutputs: [] },
+    opts: {
+      protect: false,
+      ignoreChanges: [],
+      aliases: [],
+      customTimeouts: { createSeconds: 0, updateSeconds: 0, deleteSeconds: 0 },
+      additionalSecretOutputs: [],
+    },
     stackTags: new Map(),
     isType: () => false,
     asType: () => undefined,
@@ -99,12 +111,18 @@ function resourceArgs(r: FakeResource): ResourceValidationArgs {
 const isStackPolicy = (p: Policy): p is StackValidationPolicy => 'validateStack' in p;
 
 /** Violations of one policy for one resource (resource policies) or for all (stack policies). */
-export async function check(policy: ResourceValidationPolicy | StackValidationPolicy, resources: FakeResource[]): Promise<string[]> {
+export async function check(
+  policy: ResourceValidationPolicy | StackValidationPolicy,
+  resources: FakeResource[],
+): Promise<string[]> {
   return (await checkAll([policy], resources)).map((v) => v.message);
 }
 
 /** Violations of every policy over every resource. */
-export async function checkAll(policies: (ResourceValidationPolicy | StackValidationPolicy)[], resources: FakeResource[]): Promise<Violation[]> {
+export async function checkAll(
+  policies: (ResourceValidationPolicy | StackValidationPolicy)[],
+  resources: FakeResource[],
+): Promise<Violation[]> {
   const violations: Violation[] = [];
   for (const policy of policies) {
     if (isStackPolicy(policy)) {
@@ -115,13 +133,20 @@ export async function checkAll(policies: (ResourceValidationPolicy | StackValida
         getConfig: <T extends object>() => ({}) as T,
         notApplicable,
       };
-      const report: ReportViolation = (message, urn) => violations.push({ policy: policy.name, resource: urn ?? '(stack)', message });
+      const report: ReportViolation = (message, urn) =>
+        violations.push({ policy: policy.name, resource: urn ?? '(stack)', message });
       await skippingUnknowns(() => policy.validateStack(args, report));
       continue;
     }
-    const validations = policy.validateResource === undefined ? [] : Array.isArray(policy.validateResource) ? policy.validateResource : [policy.validateResource];
+    const validations =
+      policy.validateResource === undefined
+        ? []
+        : Array.isArray(policy.validateResource)
+          ? policy.validateResource
+          : [policy.validateResource];
     for (const resource of resources) {
-      const report: ReportViolation = (message) => violations.push({ policy: policy.name, resource: urnOf(resource), message });
+      const report: ReportViolation = (message) =>
+        violations.push({ policy: policy.name, resource: urnOf(resource), message });
       for (const validate of validations) await skippingUnknowns(() => validate(resourceArgs(resource), report));
     }
   }
