@@ -2,7 +2,7 @@
 # Runs a command in the project's toolchain, installing what it needs first, so that a fresh clone
 # needs nothing but `npm test` or `npm run local`:
 #   1. Node.js >= 22 (the machine's own, or Node.js 24 from the npm registry's `node` package);
-#   2. the npm packages, reinstalled whenever package-lock.json changes;
+#   2. the npm packages, reinstalled whenever package-lock.json changes or node_modules no longer matches it;
 #   3. with --engine, the engine jar (rebuilt by Maven only when its sources or bpmn/ changed).
 # Usage: bash scripts/env.sh [--engine] COMMAND [ARGS...]
 set -euo pipefail
@@ -27,9 +27,12 @@ if [ "$(node_major)" -lt 22 ]; then
   export PATH="$toolchain/node_modules/.bin:$PATH"
 fi
 
-# 2. npm packages, keyed on the lock file so that a pull with new dependencies reinstalls them.
+# 2. npm packages, keyed on the lock file so that a pull with new dependencies reinstalls them, and
+# checked against npm's record of what it installed, so that a half-replaced node_modules (an `npm ci`
+# inside the echo-function workspace does that) is installed again too.
 lock_sum="$(sha256sum "$root/package-lock.json" | cut -d' ' -f1)"
-if [ ! -d "$root/node_modules" ] || [ "$(cat "$state/npm-installed" 2>/dev/null)" != "$lock_sum" ]; then
+if [ ! -d "$root/node_modules" ] || [ "$(cat "$state/npm-installed" 2>/dev/null)" != "$lock_sum" ] \
+  || ! node "$root/scripts/installed-packages.cjs" "$root"; then
   echo "env: installing npm packages (npm ci)" >&2
   (cd "$root" && npm ci --no-audit --no-fund --loglevel=error >&2)
   echo "$lock_sum" >"$state/npm-installed"

@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { startEngine, type RunningEngine } from '../../local/engine';
 import { startMetadataServer, type MetadataServer } from '../../local/metadata-server';
 import { startPostgres, type RunningPostgres } from '../../local/postgres';
-import { Camunda, eventually, sleep, variables } from '../support/camunda';
+import { Camunda, eventually, variables } from '../support/camunda';
 import { echoRequestOf, FakePubsub, sendReply, type EchoRequest } from '../support/fake-pubsub';
 
 const GROWS_WITH_TIME_ONLY = new Set(['act_ru_meter_log']);
@@ -57,20 +57,19 @@ describe('BPMN block EchoLoop on the engine defaults', function () {
     rmSync(dataDir, { recursive: true, force: true });
   });
 
-  /** Row count of every engine table, once two reads 300 ms apart agree (the last async job has run). */
-  const settledRowCounts = async (): Promise<Map<string, number>> => {
+  /**
+   * Row count of every engine table, once the held Echo has published and waits for its reply with no
+   * job due: the loop is at rest, nothing more can run until the reply.
+   */
+  const restingRowCounts = async (echoId: string): Promise<Map<string, number>> => {
+    await eventually(`Echo ${echoId} to wait for its reply with nothing left to run`, async () => {
+      if ((await camunda.currentActivities(echoId)).join() !== 'Activity_AwaitReply,Event_NoReplyYet') return false;
+      return (await camunda.jobs({ executable: 'true' })).every((job) => job.processInstanceId === null);
+    });
     const tables = postgres
       .query("select relname from pg_class where relkind = 'r' and relname like 'act_%' order by relname")
       .split('\n');
-    const read = () => new Map(tables.map((table) => [table, Number(postgres.query(`select count(*) from ${table}`))]));
-    let previous = read();
-    for (let attempt = 0; attempt < 50; attempt++) {
-      await sleep(300);
-      const current = read();
-      if ([...current].every(([table, count]) => previous.get(table) === count)) return current;
-      previous = current;
-    }
-    throw new Error('the engine tables did not settle while the loop waited for a reply');
+    return new Map(tables.map((table) => [table, Number(postgres.query(`select count(*) from ${table}`))]));
   };
 
   it('keeps every engine table at the same row count from iteration 20 to iteration 220', async () => {
@@ -92,7 +91,7 @@ describe('BPMN block EchoLoop on the engine defaults', function () {
         async () => held.get(checkpoint),
         120_000,
       );
-      counts.push(await settledRowCounts());
+      counts.push(await restingRowCounts(request.processInstanceId));
       expect(await sendReply(engine.restUrl, request)).to.equal(204);
     }
 

@@ -58,10 +58,25 @@ describe('BPMN block EchoLoop', function () {
 
   const activeEchos = (loop: string) => camunda.processInstances({ processDefinitionKey: 'Echo', businessKey: loop });
 
+  /** Until every active Echo of the loop has published and waits for its reply: nothing is left to run. */
+  const atRest = (loop: string) =>
+    eventually(`${loop} to wait for a reply with nothing left to run`, async () => {
+      const echos = await activeEchos(loop);
+      if (echos.length === 0) return undefined;
+      for (const echo of echos) {
+        if ((await camunda.currentActivities(echo.id)).join() !== 'Activity_AwaitReply,Event_NoReplyYet')
+          return undefined;
+      }
+      const due = await camunda.jobs({ executable: 'true' });
+      return due.every((job) => job.processInstanceId === null) || undefined;
+    });
+
   it('runs 200 iterations with an automatic replier: exactly one Echo at every sample, no gap, no incident', async function () {
     this.timeout(180_000);
     const LAST = 200;
     const replies: Array<{ request: EchoRequest; status: number }> = [];
+    // Active Echos seen at each publish, by iteration: one sample per iteration however fast the loop turns.
+    const atPublish = new Map<number, number[]>();
     // Faults on the way: publishes that fail before and after reaching Pub/Sub, and duplicate replies.
     const faults: Record<number, (m: PublishedMessage) => void> = {
       17: () => pubsub.failNext({ status: 503, body: 'unavailable' }),
@@ -73,6 +88,8 @@ describe('BPMN block EchoLoop', function () {
       const request = echoRequestOf(message);
       const iteration = request.iteration ?? -1;
       faults[iteration + 1]?.(message);
+      const active = (await activeEchos('loop-200')).length;
+      atPublish.set(iteration, [...(atPublish.get(iteration) ?? []), active]);
       if (iteration > LAST) return; // the loop waits in iteration LAST + 1
       const status = await sendReply(engine.engine.restUrl, request);
       replies.push({ request, status });
@@ -81,22 +98,32 @@ describe('BPMN block EchoLoop', function () {
     };
 
     const loop = await startLoop('loop-200');
+    // And samples in between, wherever they fall: a moment with no Echo or with two fails them.
     const samples: number[] = [];
     let sampling = true;
     const sampler = (async () => {
-      while (sampling) {
+      while (sampling || samples.length < 3) {
         samples.push((await activeEchos('loop-200')).length);
         await sleep(20);
       }
     })();
     try {
       await publishedOf('loop-200', LAST + 1, 150_000);
+      await eventually(`the sample at the publish of iteration ${LAST + 1}`, async () => atPublish.has(LAST + 1));
     } finally {
       sampling = false;
       await sampler;
     }
 
-    expect(samples.length).to.be.greaterThan(50);
+    expect(
+      [...atPublish.keys()].sort((a, b) => a - b),
+      'iterations sampled at their publish',
+    ).to.deep.equal(Array.from({ length: LAST + 1 }, (_, i) => i + 1));
+    expect(
+      [...atPublish].filter(([, counts]) => counts.some((n) => n !== 1)),
+      'publishes that saw other than one active Echo',
+    ).to.deep.equal([]);
+    expect(samples.length, 'samples in between (at least 3 by construction)').to.be.at.least(3);
     expect(
       samples.filter((n) => n !== 1),
       'samples with other than one active Echo',
@@ -206,7 +233,9 @@ describe('BPMN block EchoLoop', function () {
 
     await publishedOf('loop-x', 5);
     await publishedOf('loop-y', 5);
-    await sleep(300);
+    // Unreplied, iteration 5 is where each loop comes to rest: counted once nothing is left to run.
+    await atRest('loop-x');
+    await atRest('loop-y');
     expect((await activeEchos('loop-x')).length).to.equal(1);
     expect((await activeEchos('loop-y')).length).to.equal(1);
     expect(await camunda.count('process-instance', { processDefinitionKey: 'EchoLoop' })).to.equal(2);

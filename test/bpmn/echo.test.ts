@@ -8,7 +8,7 @@ import { expect } from 'chai';
 
 import { startMetadataServer, type MetadataServer } from '../../local/metadata-server';
 import { startTestEngine, type TestEngine } from '../support/bpmn-engine';
-import { eventually, json, sleep, variables, type Camunda } from '../support/camunda';
+import { eventually, json, variables, type Camunda } from '../support/camunda';
 import {
   echoRequestOf,
   FakePubsub,
@@ -19,6 +19,8 @@ import {
 } from '../support/fake-pubsub';
 
 const ISO_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,3})?Z$/;
+/** Times the engine and this process take of the one system clock may differ by rounding to a millisecond. */
+const CLOCK_SLACK_MS = 10;
 
 describe('BPMN block Echo', function () {
   this.timeout(60_000);
@@ -83,6 +85,7 @@ describe('BPMN block Echo', function () {
   };
 
   it('publishes the contract message, and a reply posted through REST completes it', async () => {
+    const startedAt = Date.now();
     const instance = await startEcho({ loop: 'loop-a', iteration: 7 }, 'loop-a');
     const [message] = await publishedFor(instance.id);
 
@@ -105,7 +108,8 @@ describe('BPMN block Echo', function () {
     });
     expect(request.requestId).to.match(/^[0-9a-f-]{36}$/);
     expect(request.sentAt).to.match(ISO_UTC);
-    expect(Math.abs(Date.parse(request.sentAt) - message.at)).to.be.below(10_000);
+    // The time of the publish attempt: after the start, before the stand-in received it (same clock).
+    expect(Date.parse(request.sentAt)).to.be.within(startedAt - CLOCK_SLACK_MS, message.at + CLOCK_SLACK_MS);
     expect(message.attributes).to.deep.equal({ messageName: 'echo', loop: 'loop-a', iteration: '7' });
     expect(message).to.deep.include({
       project: 'test-project',
@@ -207,10 +211,12 @@ describe('BPMN block Echo', function () {
     expect(await sendReply(engine.engine.restUrl, { ...stale, processInstanceId: second.processInstanceId })).to.equal(
       400,
     );
-    await sleep(500);
-    expect(await camunda.isRunning(second.processInstanceId)).to.equal(true);
+    // Looked at once iteration 2 waits with its publish done: a stale reply that had completed it would
+    // have started iteration 3 in the same transaction.
     await waitingForReply(second.processInstanceId);
+    expect(await camunda.isRunning(second.processInstanceId)).to.equal(true);
     expect((await camunda.typedVariables(loop.id)).iteration.value).to.equal(2);
+    expect(pubsub.published.filter((m) => iterationOf(m) === 3)).to.deep.equal([]);
   });
 
   it('retries a failed publish on its cycle with the same request id, and completes', async () => {
@@ -243,9 +249,14 @@ describe('BPMN block Echo', function () {
       'the failed publish job',
       async () => (await camunda.jobs({ processInstanceId: instance.id, withException: 'true' }))[0],
     );
+    const lookedAt = Date.now();
     expect(job.retries).to.equal(999_998);
-    const due = Date.parse(job.dueDate ?? '');
-    expect(due - Date.now()).to.be.within(20_000, 31_000);
+    // Due 30 s after the failure, which came after the stand-in received the attempt and before this look.
+    const [attempt] = pubsub.attempts;
+    expect(Date.parse(job.dueDate ?? '')).to.be.within(
+      attempt.at + 30_000 - CLOCK_SLACK_MS,
+      lookedAt + 30_000 + CLOCK_SLACK_MS,
+    );
     // Run it now instead of in 30 s.
     await camunda.expectOk('POST', `/job/${job.id}/execute`);
     const [message] = await publishedFor(instance.id);
@@ -293,10 +304,15 @@ describe('BPMN block Echo', function () {
     expect(await sendReply(engine.engine.restUrl, requests[0])).to.equal(204);
     await ended(instance.id);
     expect(await sendReply(engine.engine.restUrl, requests[2])).to.equal(400);
-    const publishedAtEnd = pubsub.published.length;
-    await sleep(3_000);
-    expect(pubsub.published.length, 'no publish after the reply').to.equal(publishedAtEnd);
-    expect(await camunda.jobs({ processInstanceId: instance.id })).to.be.empty;
+    const publishesOf = (id: string) => pubsub.published.filter((m) => echoRequestOf(m).processInstanceId === id);
+    const publishedAtEnd = publishesOf(instance.id).length;
+    expect(await camunda.jobs({ processInstanceId: instance.id }), 'no timer left to publish again').to.be.empty;
+    // Watch until a marker Echo, started now with the same republishAfter, has published again twice: its
+    // first re-publish timer fell due after the moment any timer of the ended Echo would have, and its
+    // second re-publish comes 2 s after the job executor ran that first one.
+    const marker = await startEcho({ republishAfter: 'PT2S' });
+    await publishedFor(marker.id, 3);
+    expect(publishesOf(instance.id), 'no publish after the reply').to.have.length(publishedAtEnd);
   });
 
   it('a reply that comes while a re-publish keeps failing ends the Echo: no job, no incident left', async () => {

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { startMetadataServer, type MetadataServer } from '../../local/metadata-server';
 import { startPubsubEmulator, type PubsubEmulator, type ReceivedMessage } from '../../local/pubsub-emulator';
 import { startTestEngine, type TestEngine } from '../support/bpmn-engine';
-import { eventually, json, sleep, variables, type Camunda } from '../support/camunda';
+import { eventually, json, variables, type Camunda } from '../support/camunda';
 
 describe('BPMN blocks PubsubPublish and FetchToken (Pub/Sub emulator)', function () {
   this.timeout(60_000);
@@ -163,7 +163,11 @@ describe('BPMN blocks PubsubPublish and FetchToken (Pub/Sub emulator)', function
         `ERROR .*camundaserverless\\.bpmn\\.PubsubPublish .*topics/${topic}: HTTP 404 NOT_FOUND Topic not found`,
       ),
     );
-    await sleep(1500);
+    // It keeps failing: looked at after one more failed retry, it still waits to publish.
+    await eventually('another rejected retry', async () => {
+      const [job] = await camunda.jobs({ processInstanceId: instance.id, withException: 'true' });
+      return job && job.retries < failed.retries;
+    });
     expect(await camunda.currentActivities(instance.id), 'not published, not completed').to.deep.equal([
       'Activity_Publish',
     ]);

@@ -117,9 +117,7 @@ export class Camunda extends CamundaRest {
     );
   }
 
-  historicInstances(
-    query: Record<string, string>,
-  ): Promise<
+  historicInstances(query: Record<string, string>): Promise<
     Array<{
       id: string;
       state: string;

@@ -1,0 +1,23 @@
+// The unit tier, `npm run test:unit`: the full suite (.mocharc.full.cjs) without the test files that start
+// the engine jar (a JVM), PostgreSQL or the Pub/Sub emulator, so that it needs nothing but Node.js 22+.
+// A new test file is a unit test unless it is listed here; test/tooling/test-tiers.test.ts fails when a
+// unit test starts one of those, or when an entry here matches no test file.
+'use strict';
+
+/** The integration tier: the test files that need a JVM, PostgreSQL or the Pub/Sub emulator. */
+const integration = [
+  'test/bench/smoke.test.ts', // the benchmark on PostgreSQL: engine, emulator
+  'test/bpmn/bounded-database.test.ts', // engine on PostgreSQL
+  'test/bpmn/echo-loop.test.ts', // engine
+  'test/bpmn/echo.test.ts', // engine
+  'test/bpmn/http.test.ts', // engine
+  'test/bpmn/pubsub-publish.test.ts', // engine, emulator
+  'test/chaos/chaos-run.test.ts', // the local stack on PostgreSQL
+  'test/engine/engine.test.ts', // engine, PostgreSQL
+  'test/engine/settings.test.ts', // runs the engine jar
+  'test/local/cli.test.ts', // `npm run local`: the local stack on PostgreSQL
+  'test/local/local-stack.test.ts', // engine, emulator
+  'test/local/postgres.test.ts', // PostgreSQL
+];
+
+module.exports = { ...require('./.mocharc.full.cjs'), ignore: integration };
