@@ -13,6 +13,7 @@
  * when ready; stdout is left to the function's JSON log lines.
  */
 import { getTestServer } from '@google-cloud/functions-framework/testing';
+import { createRequire } from 'node:module';
 
 const source = process.env.FUNCTION_SOURCE;
 const target = process.env.FUNCTION_TARGET ?? 'echo';
@@ -22,8 +23,9 @@ if (!source || !Number.isInteger(port) || port <= 0) {
   process.exit(2);
 }
 
-// A plain require through tsx: the entry point validates its configuration and registers the target.
-require(source);
+// Loaded synchronously, as the framework's loader does, through tsx: the entry point validates its
+// configuration and registers the target before the server is asked for it.
+createRequire(__filename)(source);
 const server = getTestServer(target);
 server.setTimeout(0); // as the framework's CLI: no socket timeout, the handler's own bound applies
 server.listen(port, '127.0.0.1', () => {

@@ -127,40 +127,144 @@ export function findEmulator(): string {
 export async function startPubsubEmulator(options: PubsubEmulatorOptions): Promise<PubsubEmulator> {
   const bin = findEmulator();
   mkdirSync(options.dataDir, { recursive: true });
-  const port = options.port ?? (await freePort());
-  const project = options.project ?? 'local-project';
-  const url = `http://127.0.0.1:${port}`;
-  const logFile = join(options.dataDir, 'emulator.log');
-  let child: Child | undefined;
+  const emulator = new EmulatorProcess(bin, options, options.port ?? (await freePort()));
+  await emulator.start();
+  return emulator;
+}
 
-  const start = async () => {
-    if (child) return;
-    const started = startChild('pubsub-emulator', bin, ['--host=127.0.0.1', `--port=${port}`], {
-      logFile,
+/** A received message as the REST API answers it. */
+interface WireReceivedMessage {
+  ackId: string;
+  deliveryAttempt?: number;
+  message: {
+    messageId: string;
+    data?: string;
+    attributes?: Record<string, string>;
+    orderingKey?: string;
+    publishTime: string;
+  };
+}
+
+/** The emulator's process on one port, and its REST API. */
+class EmulatorProcess implements PubsubEmulator {
+  readonly url: string;
+  readonly hostPort: string;
+  readonly project: string;
+  readonly logFile: string;
+  private child: Child | undefined;
+
+  constructor(
+    private readonly bin: string,
+    private readonly options: PubsubEmulatorOptions,
+    readonly port: number,
+  ) {
+    this.project = options.project ?? 'local-project';
+    this.url = `http://127.0.0.1:${port}`;
+    this.hostPort = `127.0.0.1:${port}`;
+    this.logFile = join(options.dataDir, 'emulator.log');
+  }
+
+  get running(): boolean {
+    return this.child !== undefined;
+  }
+
+  async start(): Promise<void> {
+    if (this.child) return;
+    const started = startChild('pubsub-emulator', this.bin, ['--host=127.0.0.1', `--port=${this.port}`], {
+      logFile: this.logFile,
       env: { ...process.env, JAVA_TOOL_OPTIONS: process.env.JAVA_TOOL_OPTIONS ?? '-Xmx256m' },
     });
-    child = started;
+    this.child = started;
     void started.exited.then(() => {
-      if (child === started) child = undefined;
+      if (this.child === started) this.child = undefined;
     });
     try {
-      await waitForEmulator(url, started, options.readyTimeoutMs ?? 60_000);
+      await waitForEmulator(this.url, started, this.options.readyTimeoutMs ?? 60_000);
     } catch (error) {
       await started.stop(2_000);
       throw error;
     }
-  };
-  const stop = async () => {
-    const running = child;
-    child = undefined;
-    await running?.stop(5_000);
-  };
+  }
 
-  const topicPath = (topic: string) => (topic.startsWith('projects/') ? topic : `projects/${project}/topics/${topic}`);
-  const subscriptionPath = (subscription: string) =>
-    subscription.startsWith('projects/') ? subscription : `projects/${project}/subscriptions/${subscription}`;
-  const rest = async (method: string, path: string, body?: unknown): Promise<unknown> => {
-    const response = await fetch(`${url}/v1/${path}`, {
+  async stop(): Promise<void> {
+    const running = this.child;
+    this.child = undefined;
+    await running?.stop(5_000);
+  }
+
+  topicPath(topic: string): string {
+    return topic.startsWith('projects/') ? topic : `projects/${this.project}/topics/${topic}`;
+  }
+
+  subscriptionPath(subscription: string): string {
+    return subscription.startsWith('projects/')
+      ? subscription
+      : `projects/${this.project}/subscriptions/${subscription}`;
+  }
+
+  async createTopic(topic: string): Promise<void> {
+    await this.rest('PUT', this.topicPath(topic));
+  }
+
+  async deleteTopic(topic: string): Promise<void> {
+    await this.rest('DELETE', this.topicPath(topic));
+  }
+
+  async createPullSubscription(subscription: string, topic: string, settings: SubscriptionOptions = {}): Promise<void> {
+    await this.rest('PUT', this.subscriptionPath(subscription), this.subscriptionBody(topic, settings));
+  }
+
+  async createPushSubscription(
+    subscription: string,
+    topic: string,
+    endpoint: string,
+    settings: SubscriptionOptions = {},
+  ): Promise<void> {
+    await this.rest('PUT', this.subscriptionPath(subscription), this.subscriptionBody(topic, settings, endpoint));
+  }
+
+  async deleteSubscription(subscription: string): Promise<void> {
+    await this.rest('DELETE', this.subscriptionPath(subscription));
+  }
+
+  async setPushEndpoint(subscription: string, endpoint: string | null): Promise<void> {
+    await this.rest('POST', `${this.subscriptionPath(subscription)}:modifyPushConfig`, {
+      pushConfig: endpoint === null ? {} : { pushEndpoint: endpoint },
+    });
+  }
+
+  async publish(topic: string, messages: readonly OutgoingMessage[]): Promise<string[]> {
+    const body = {
+      messages: messages.map((m) => ({
+        data: Buffer.from(typeof m.data === 'string' ? m.data : JSON.stringify(m.data), 'utf8').toString('base64'),
+        ...(m.attributes ? { attributes: m.attributes } : {}),
+        ...(m.orderingKey ? { orderingKey: m.orderingKey } : {}),
+      })),
+    };
+    const answer = (await this.rest('POST', `${this.topicPath(topic)}:publish`, body)) as { messageIds?: string[] };
+    return answer.messageIds ?? [];
+  }
+
+  async pull(subscription: string, settings: { maxMessages?: number; ack?: boolean } = {}): Promise<ReceivedMessage[]> {
+    const answer = (await this.rest('POST', `${this.subscriptionPath(subscription)}:pull`, {
+      maxMessages: settings.maxMessages ?? 100,
+      returnImmediately: true,
+    })) as { receivedMessages?: WireReceivedMessage[] };
+    const received = (answer.receivedMessages ?? []).map(decodeReceived);
+    if (settings.ack !== false)
+      await this.acknowledge(
+        subscription,
+        received.map((r) => r.ackId),
+      );
+    return received;
+  }
+
+  async acknowledge(subscription: string, ackIds: readonly string[]): Promise<void> {
+    if (ackIds.length > 0) await this.rest('POST', `${this.subscriptionPath(subscription)}:acknowledge`, { ackIds });
+  }
+
+  private async rest(method: string, path: string, body?: unknown): Promise<unknown> {
+    const response = await fetch(`${this.url}/v1/${path}`, {
       method,
       headers: body === undefined ? {} : { 'Content-Type': 'application/json' },
       body: body === undefined ? undefined : JSON.stringify(body),
@@ -170,102 +274,36 @@ export async function startPubsubEmulator(options: PubsubEmulatorOptions): Promi
     if (!response.ok)
       throw new Error(`Pub/Sub emulator: ${method} ${path} answered ${response.status}: ${text.slice(0, 300)}`);
     return text ? JSON.parse(text) : {};
-  };
-  const subscriptionBody = (topic: string, settings: SubscriptionOptions, pushEndpoint?: string) => ({
-    topic: topicPath(topic),
-    ackDeadlineSeconds: settings.ackDeadlineSeconds ?? 10,
-    ...(pushEndpoint ? { pushConfig: { pushEndpoint } } : {}),
-    ...(settings.retryPolicy ? { retryPolicy: settings.retryPolicy } : {}),
-    ...(settings.deadLetterPolicy
-      ? {
-          deadLetterPolicy: {
-            deadLetterTopic: topicPath(settings.deadLetterPolicy.deadLetterTopic),
-            maxDeliveryAttempts: settings.deadLetterPolicy.maxDeliveryAttempts ?? 5,
-          },
-        }
-      : {}),
-    ...(settings.enableMessageOrdering ? { enableMessageOrdering: true } : {}),
-  });
+  }
 
-  await start();
+  private subscriptionBody(topic: string, settings: SubscriptionOptions, pushEndpoint?: string) {
+    return {
+      topic: this.topicPath(topic),
+      ackDeadlineSeconds: settings.ackDeadlineSeconds ?? 10,
+      ...(pushEndpoint ? { pushConfig: { pushEndpoint } } : {}),
+      ...(settings.retryPolicy ? { retryPolicy: settings.retryPolicy } : {}),
+      ...(settings.deadLetterPolicy
+        ? {
+            deadLetterPolicy: {
+              deadLetterTopic: this.topicPath(settings.deadLetterPolicy.deadLetterTopic),
+              maxDeliveryAttempts: settings.deadLetterPolicy.maxDeliveryAttempts ?? 5,
+            },
+          }
+        : {}),
+      ...(settings.enableMessageOrdering ? { enableMessageOrdering: true } : {}),
+    };
+  }
+}
+
+function decodeReceived(r: WireReceivedMessage): ReceivedMessage {
   return {
-    url,
-    hostPort: `127.0.0.1:${port}`,
-    port,
-    project,
-    logFile,
-    topicPath,
-    subscriptionPath,
-    async createTopic(topic) {
-      await rest('PUT', topicPath(topic));
-    },
-    async deleteTopic(topic) {
-      await rest('DELETE', topicPath(topic));
-    },
-    async createPullSubscription(subscription, topic, settings = {}) {
-      await rest('PUT', subscriptionPath(subscription), subscriptionBody(topic, settings));
-    },
-    async createPushSubscription(subscription, topic, endpoint, settings = {}) {
-      await rest('PUT', subscriptionPath(subscription), subscriptionBody(topic, settings, endpoint));
-    },
-    async deleteSubscription(subscription) {
-      await rest('DELETE', subscriptionPath(subscription));
-    },
-    async setPushEndpoint(subscription, endpoint) {
-      await rest('POST', `${subscriptionPath(subscription)}:modifyPushConfig`, {
-        pushConfig: endpoint === null ? {} : { pushEndpoint: endpoint },
-      });
-    },
-    async publish(topic, messages) {
-      const body = {
-        messages: messages.map((m) => ({
-          data: Buffer.from(typeof m.data === 'string' ? m.data : JSON.stringify(m.data), 'utf8').toString('base64'),
-          ...(m.attributes ? { attributes: m.attributes } : {}),
-          ...(m.orderingKey ? { orderingKey: m.orderingKey } : {}),
-        })),
-      };
-      const answer = (await rest('POST', `${topicPath(topic)}:publish`, body)) as { messageIds?: string[] };
-      return answer.messageIds ?? [];
-    },
-    async pull(subscription, settings = {}) {
-      const answer = (await rest('POST', `${subscriptionPath(subscription)}:pull`, {
-        maxMessages: settings.maxMessages ?? 100,
-        returnImmediately: true,
-      })) as {
-        receivedMessages?: Array<{
-          ackId: string;
-          deliveryAttempt?: number;
-          message: {
-            messageId: string;
-            data?: string;
-            attributes?: Record<string, string>;
-            orderingKey?: string;
-            publishTime: string;
-          };
-        }>;
-      };
-      const received = (answer.receivedMessages ?? []).map((r) => ({
-        ackId: r.ackId,
-        messageId: r.message.messageId,
-        data: Buffer.from(r.message.data ?? '', 'base64').toString('utf8'),
-        attributes: r.message.attributes ?? {},
-        ...(r.message.orderingKey ? { orderingKey: r.message.orderingKey } : {}),
-        publishTime: r.message.publishTime,
-        ...(r.deliveryAttempt ? { deliveryAttempt: r.deliveryAttempt } : {}),
-      }));
-      if (settings.ack !== false && received.length > 0) {
-        await rest('POST', `${subscriptionPath(subscription)}:acknowledge`, { ackIds: received.map((r) => r.ackId) });
-      }
-      return received;
-    },
-    async acknowledge(subscription, ackIds) {
-      if (ackIds.length > 0) await rest('POST', `${subscriptionPath(subscription)}:acknowledge`, { ackIds });
-    },
-    stop,
-    start,
-    get running() {
-      return child !== undefined;
-    },
+    ackId: r.ackId,
+    messageId: r.message.messageId,
+    data: Buffer.from(r.message.data ?? '', 'base64').toString('utf8'),
+    attributes: r.message.attributes ?? {},
+    ...(r.message.orderingKey ? { orderingKey: r.message.orderingKey } : {}),
+    publishTime: r.message.publishTime,
+    ...(r.deliveryAttempt ? { deliveryAttempt: r.deliveryAttempt } : {}),
   };
 }
 

@@ -1,6 +1,7 @@
 /**
  * The one folder a local run keeps its state in (default .local/run, ignored by git): the engine's H2
- * files, the throwaway PostgreSQL cluster, every log, and the ids of the processes it started.
+ * files, every log, and the ids of the processes it started. (The throwaway PostgreSQL cluster lives
+ * under the system's temp folder, where its server user can reach it; postgres/cluster links to it.)
  *
  * Every child is ended when the run ends, however it ends, except when the run itself is killed with
  * SIGKILL: then nothing in this process gets a chance to run, and its children (each in its own
@@ -26,8 +27,9 @@ interface RecordedChild {
 /**
  * Ends what a killed earlier run left running, then empties the folder (or creates it). Refuses a
  * folder that is neither empty nor marked as a run folder. Returns the names of the leftovers ended.
+ * `beforeWipe` runs once the leftovers are ended, for what the run kept outside the folder.
  */
-export function prepareRunFolder(folder: string): string[] {
+export function prepareRunFolder(folder: string, beforeWipe?: (folder: string) => void): string[] {
   const ended: string[] = [];
   if (existsSync(folder)) {
     const entries = readdirSync(folder);
@@ -35,6 +37,7 @@ export function prepareRunFolder(folder: string): string[] {
       throw new Error(`refusing to wipe ${folder}: it is not empty and not a local run folder (no ${MARKER} in it)`);
     }
     ended.push(...endLeftovers(folder));
+    beforeWipe?.(folder);
     rmSync(folder, { recursive: true, force: true });
   }
   mkdirSync(folder, { recursive: true });

@@ -12,13 +12,15 @@ import { join, resolve } from 'node:path';
 
 import { CamundaRest } from './camunda-rest';
 import { DeliveryStats, type DeliveryLine } from './deliveries';
-import { startEchoFunction, type RunningEchoFunction } from './echo-function';
-import { startEngine, type EngineDatabase, type RunningEngine } from './engine';
+import { startEchoFunction, type EchoFunctionOptions, type RunningEchoFunction } from './echo-function';
+import { startEngine, type EngineDatabase, type EngineOptions, type RunningEngine } from './engine';
 import { startMetadataServer, type MetadataServer } from './metadata-server';
-import { startPostgres, type RunningPostgres } from './postgres';
+import { removeClusterOf, startPostgres, type RunningPostgres } from './postgres';
 import { runningChildren, type Child } from './processes';
-import { startPubsubEmulator, type PubsubEmulator, type RetryPolicy } from './pubsub-emulator';
+import { startPubsubEmulator, type PubsubEmulator } from './pubsub-emulator';
 import { prepareRunFolder, recordChildren } from './run-folder';
+import type { LocalStack, LocalStackLogs, LocalStackOptions, RestartOptions } from './stack-types';
+import { pushHeldMessages } from './held-messages';
 
 export const DEFAULT_RUN_FOLDER = resolve(__dirname, '..', '.local', 'run');
 
@@ -61,337 +63,288 @@ export const LOCAL_SUBSCRIPTION = {
   maxDeliveryAttempts: 10,
 } as const;
 
-export type DatabaseChoice =
-  | { readonly type: 'h2' }
-  /** A throwaway PostgreSQL server in the run folder (local/postgres.ts). */
-  | { readonly type: 'postgres' }
-  /** An existing PostgreSQL database. */
-  | { readonly type: 'postgres'; readonly url: string; readonly user: string; readonly password: string };
+export type { DatabaseChoice, LocalStack, LocalStackLogs, LocalStackOptions, RestartOptions } from './stack-types';
 
-export interface LocalStackOptions {
-  /** The run folder: wiped at start (leftover processes of a killed run in it are ended first). */
-  readonly runFolder?: string;
-  readonly database?: DatabaseChoice;
-  readonly project?: string;
-  readonly topic?: string;
-  /** The push subscription's retry policy instead of LOCAL_SUBSCRIPTION's. */
-  readonly retryPolicy?: RetryPolicy;
-  /** Engine settings over LOCAL_ENGINE_SETTINGS. */
-  readonly engineSettings?: Readonly<Record<string, string>>;
-  /** Progress messages while starting and stopping ("starting the engine"). */
-  readonly onStatus?: (message: string) => void;
-  /**
-   * Puts something between two parts, such as the chaos run's fault proxies: each hook gets the real
-   * base URL of the part being called and returns the base URL the caller should use instead.
-   */
-  readonly between?: {
-    /** The engine's publishes: the emulator's REST URL (the engine's PUBSUB_URL). */
-    readonly engineAndPubsub?: (emulatorUrl: string) => string | Promise<string>;
-    /** The emulator's pushes: the function's base URL (the push endpoint's host). */
-    readonly pubsubAndFunction?: (functionUrl: string) => string | Promise<string>;
-    /** The function's replies: the engine's base URL (the function's ENGINE_URL). */
-    readonly functionAndEngine?: (engineUrl: string) => string | Promise<string>;
-  };
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Starts the stack; on any failure it stops every part it started and rethrows. */
+export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
+  const stack = new RunningLocalStack(options);
+  await stack.start();
+  return stack;
 }
 
-export interface RestartOptions {
-  /** SIGKILL, as a crash (default), or SIGTERM, as a redeploy. */
-  readonly signal?: 'SIGKILL' | 'SIGTERM';
-  /** How long it stays down before it starts again. */
-  readonly downMs?: number;
+/** Something started that stop() must end, the last started first. */
+interface Part {
+  stop(): Promise<void>;
 }
 
-export interface LocalStackLogs {
-  readonly engine: string;
-  readonly function: string;
-  readonly emulator: string;
-  readonly postgres?: string;
-  /** Dead-lettered messages, one JSON line each, to replay by hand. */
-  readonly deadLetters: string;
-}
-
-export interface LocalStack {
+/**
+ * The stack's parts and what can be done with them. start() brings them up in order (emulator and
+ * metadata endpoint, database, engine, function, topics); every part is tracked as it starts, so a
+ * failure at any step, and stop(), end exactly what runs.
+ */
+class RunningLocalStack implements LocalStack {
   readonly runFolder: string;
-  readonly logs: LocalStackLogs;
   readonly project: string;
   readonly topic: string;
   readonly subscription: string;
   readonly deadLetterTopic: string;
-  readonly database: 'h2' | 'postgres';
-  readonly metadata: MetadataServer;
-  readonly emulator: PubsubEmulator;
-  readonly postgres?: RunningPostgres;
+  readonly deliveries = new DeliveryStats();
+  leftoversEnded: readonly string[] = [];
+  metadata!: MetadataServer;
+  emulator!: PubsubEmulator;
+  postgres?: RunningPostgres;
+  rest!: CamundaRest;
+  logs!: LocalStackLogs;
+
+  private readonly status: (message: string) => void;
+  private readonly deadLetterSubscription: string;
+  private readonly started: Part[] = [];
+  private readonly deliveryListeners = new Set<(line: DeliveryLine) => void>();
+  private childrenBefore = new Set<Child>();
+  private engineDatabase!: EngineDatabase;
+  private engineOptions!: EngineOptions;
+  private functionOptions!: EchoFunctionOptions;
+  private runningEngine!: RunningEngine;
+  private runningFunction!: RunningEchoFunction;
+  private pushEndpoint!: string;
+  private stopping: Promise<void> | undefined;
+
+  constructor(private readonly options: LocalStackOptions) {
+    this.status = options.onStatus ?? (() => undefined);
+    this.runFolder = options.runFolder ?? DEFAULT_RUN_FOLDER;
+    this.project = options.project ?? 'local-project';
+    this.topic = options.topic ?? 'echo-requests';
+    this.subscription = `${this.topic}-push`;
+    this.deadLetterTopic = `${this.topic}-dead-letter`;
+    this.deadLetterSubscription = `${this.deadLetterTopic}-pull`;
+  }
+
+  get database(): 'h2' | 'postgres' {
+    return this.engineDatabase.type;
+  }
+
   /** The engine now running (restartEngine replaces it). */
-  readonly engine: RunningEngine;
+  get engine(): RunningEngine {
+    return this.runningEngine;
+  }
+
   /** The function now running (restartFunction replaces it). */
-  readonly echoFunction: RunningEchoFunction;
-  readonly rest: CamundaRest;
-  /** Every delivery of the function since it started. */
-  readonly deliveries: DeliveryStats;
-  /** Calls `listener` with every delivery line from now on, across function restarts; returns a function that unsubscribes. */
-  onDelivery(listener: (line: DeliveryLine) => void): () => void;
-  /** Names of leftover processes of a killed earlier run that were ended at start. */
-  readonly leftoversEnded: readonly string[];
-  /** Starts one EchoLoop per name (stopping a running loop of that name first); returns name -> instance id. */
-  startLoops(names: readonly string[]): Promise<Map<string, string>>;
-  /** Stops loops through the message StopEchoLoop; a loop that is not running is skipped. */
-  stopLoops(names: readonly string[]): Promise<void>;
-  /** Pulls dead-lettered messages into logs.deadLetters and returns how many there were. */
-  drainDeadLetters(): Promise<number>;
-  /**
-   * Takes every message the push subscription still holds (turning it into a pull subscription for
-   * that) and pushes each to the function once, as a redelivery would, acknowledging only those the
-   * function took; then points the subscription at the function again. Returns their message ids. For
-   * messages the emulator stopped redelivering.
-   */
-  pushHeldMessages(): Promise<string[]>;
-  /** Ends the engine (SIGKILL by default) and starts it again on the same port and database. */
-  restartEngine(options?: RestartOptions): Promise<void>;
-  /** Ends the function (SIGKILL by default) and starts it again on the same port. */
-  restartFunction(options?: RestartOptions): Promise<void>;
-  /** Ends every process of the stack; safe to call more than once. */
-  stop(): Promise<void>;
-}
+  get echoFunction(): RunningEchoFunction {
+    return this.runningFunction;
+  }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
-  const status = options.onStatus ?? (() => undefined);
-  const runFolder = options.runFolder ?? DEFAULT_RUN_FOLDER;
-  const project = options.project ?? 'local-project';
-  const topic = options.topic ?? 'echo-requests';
-  const subscription = `${topic}-push`;
-  const deadLetterTopic = `${topic}-dead-letter`;
-  const deadLetterSubscription = `${deadLetterTopic}-pull`;
-
-  const leftoversEnded = prepareRunFolder(runFolder);
-  if (leftoversEnded.length > 0) status(`ended leftovers of a killed earlier run: ${leftoversEnded.join(', ')}`);
-  const childrenBefore = new Set(runningChildren());
-  const ourChildren = (): Child[] => runningChildren().filter((child) => !childrenBefore.has(child));
-  const remember = () => recordChildren(runFolder, ourChildren());
-
-  const started: { stop(): Promise<void> }[] = [];
-  const stopStarted = async () => {
-    for (const part of started.splice(0).reverse()) {
-      await part.stop().catch(() => undefined);
+  async start(): Promise<void> {
+    this.prepareRunFolder();
+    try {
+      await this.startEmulatorAndMetadata();
+      this.engineDatabase = await this.startDatabase();
+      await this.startEngine();
+      await this.startFunction();
+      await this.createTopics();
+    } catch (error) {
+      await this.stopStarted();
+      throw error;
     }
-  };
+    this.rest = new CamundaRest(this.engine.restUrl);
+    this.logs = {
+      engine: this.engine.logFile,
+      function: this.echoFunction.logFile,
+      emulator: this.emulator.logFile,
+      ...(this.postgres ? { postgres: this.postgres.logFile } : {}),
+      deadLetters: join(this.runFolder, 'dead-letters.jsonl'),
+    };
+  }
 
-  try {
-    status('starting the Pub/Sub emulator and the metadata endpoint');
-    const [emulator, metadata] = await Promise.all([
-      startPubsubEmulator({ dataDir: join(runFolder, 'emulator'), project }).then((e) => {
-        started.push(e);
-        remember();
-        return e;
-      }),
-      startMetadataServer().then((m) => {
-        started.push({ stop: () => m.close() });
-        return m;
-      }),
-    ]);
+  onDelivery(listener: (line: DeliveryLine) => void): () => void {
+    this.deliveryListeners.add(listener);
+    return () => this.deliveryListeners.delete(listener);
+  }
 
-    let postgres: RunningPostgres | undefined;
-    let database: EngineDatabase;
-    const choice = options.database ?? { type: 'h2' };
-    if (choice.type === 'h2') {
-      database = { type: 'h2', file: join(runFolder, 'engine', 'h2', 'engine') };
-    } else if ('url' in choice) {
-      database = { type: 'postgres', url: choice.url, user: choice.user, password: choice.password };
-    } else {
-      status('starting a throwaway PostgreSQL server');
-      const server = await startPostgres({ dataDir: join(runFolder, 'postgres') });
-      postgres = server;
-      started.push({ stop: () => server.stop() });
-      remember();
-      database = { type: 'postgres', url: server.jdbcUrl, user: server.user, password: server.password };
+  async startLoops(names: readonly string[]): Promise<Map<string, string>> {
+    // An existing database may hold loops of these names from an earlier run: their requests died
+    // with that run's emulator, so they would never turn again. Stop them and start afresh.
+    if (this.database === 'postgres' && !this.postgres) await this.stopLoops(names);
+    const ids = new Map<string, string>();
+    for (const name of names) {
+      const instance = await this.rest.startProcess('EchoLoop', {
+        businessKey: name,
+        variables: {
+          project: { value: this.project, type: 'String' },
+          topic: { value: this.topic, type: 'String' },
+        },
+      });
+      ids.set(name, instance.id);
     }
+    return ids;
+  }
 
-    status(`starting the engine (${database.type === 'h2' ? 'H2' : 'PostgreSQL'})`);
-    const pubsubUrl = (await options.between?.engineAndPubsub?.(emulator.url)) ?? emulator.url;
-    const engineOptions = {
-      dataDir: join(runFolder, 'engine'),
-      database,
+  async stopLoops(names: readonly string[]): Promise<void> {
+    for (const name of names) {
+      // A stop that meets the loop mid-step fails on optimistic locking (500): try again until no
+      // EchoLoop of that name runs. 400 means nothing waited for the message at that moment.
+      for (let attempt = 0; attempt < 20; attempt += 1) {
+        const answer = await this.rest.correlate({ messageName: 'StopEchoLoop', businessKey: name });
+        if (answer.status === 204) break;
+        const running = await this.rest.count('process-instance', {
+          processDefinitionKey: 'EchoLoop',
+          businessKey: name,
+        });
+        if (running === 0) break;
+        await sleep(100);
+      }
+    }
+  }
+
+  async drainDeadLetters(): Promise<number> {
+    const received = await this.emulator.pull(this.deadLetterSubscription);
+    for (const message of received) {
+      appendFileSync(this.logs.deadLetters, `${JSON.stringify(message)}\n`);
+    }
+    return received.length;
+  }
+
+  pushHeldMessages(): Promise<string[]> {
+    // Straight to the function, past anything put between Pub/Sub and it.
+    const functionEndpoint = this.echoFunction.pushEndpoint(this.emulator.topicPath(this.topic));
+    return pushHeldMessages(this.emulator, this.subscription, functionEndpoint, this.pushEndpoint);
+  }
+
+  async restartEngine(restart: RestartOptions = {}): Promise<void> {
+    const { port } = this.engine;
+    await (restart.signal === 'SIGTERM' ? this.engine.stop() : this.engine.child.kill());
+    await sleep(restart.downMs ?? 0);
+    // The same port: the function (and anything else) keeps its engine URL across the restart.
+    this.runningEngine = await startEngine({ ...this.engineOptions, port });
+    this.rememberChildren();
+  }
+
+  async restartFunction(restart: RestartOptions = {}): Promise<void> {
+    const { port } = this.echoFunction;
+    await (restart.signal === 'SIGTERM' ? this.echoFunction.stop() : this.echoFunction.child.kill());
+    await sleep(restart.downMs ?? 0);
+    // The same port: the push subscription keeps its endpoint across the restart.
+    this.runningFunction = await startEchoFunction({ ...this.functionOptions, port });
+    this.listenTo(this.runningFunction);
+    this.rememberChildren();
+  }
+
+  stop(): Promise<void> {
+    this.stopping ??= (async () => {
+      this.status('stopping the stack');
+      await this.stopStarted();
+    })();
+    return this.stopping;
+  }
+
+  /** Ends a killed earlier run's leftovers (and its PostgreSQL cluster), then wipes the run folder. */
+  private prepareRunFolder(): void {
+    this.leftoversEnded = prepareRunFolder(this.runFolder, (folder) => removeClusterOf(join(folder, 'postgres')));
+    if (this.leftoversEnded.length > 0)
+      this.status(`ended leftovers of a killed earlier run: ${this.leftoversEnded.join(', ')}`);
+    this.childrenBefore = new Set(runningChildren());
+  }
+
+  private async startEmulatorAndMetadata(): Promise<void> {
+    this.status('starting the Pub/Sub emulator and the metadata endpoint');
+    const emulator = startPubsubEmulator({ dataDir: join(this.runFolder, 'emulator'), project: this.project }).then(
+      (started) => {
+        this.emulator = started;
+        this.track(started);
+      },
+    );
+    const metadata = startMetadataServer().then((started) => {
+      this.metadata = started;
+      this.track({ stop: () => started.close() });
+    });
+    // Both settled before a failure is thrown: the clean-up must find the other one tracked.
+    const failed = (await Promise.allSettled([emulator, metadata])).find((result) => result.status === 'rejected');
+    if (failed) throw failed.reason;
+  }
+
+  private async startDatabase(): Promise<EngineDatabase> {
+    const choice = this.options.database ?? { type: 'h2' };
+    if (choice.type === 'h2') return { type: 'h2', file: join(this.runFolder, 'engine', 'h2', 'engine') };
+    if ('url' in choice) return { type: 'postgres', url: choice.url, user: choice.user, password: choice.password };
+    this.status('starting a throwaway PostgreSQL server');
+    const server = await startPostgres({ dataDir: join(this.runFolder, 'postgres') });
+    this.postgres = server;
+    // The cluster lives under the temp folder: removed when the stack stops; the log stays.
+    this.track({ stop: () => server.destroy({ keepLog: true }) });
+    return { type: 'postgres', url: server.jdbcUrl, user: server.user, password: server.password };
+  }
+
+  private async startEngine(): Promise<void> {
+    this.status(`starting the engine (${this.database === 'h2' ? 'H2' : 'PostgreSQL'})`);
+    const pubsubUrl = (await this.options.between?.engineAndPubsub?.(this.emulator.url)) ?? this.emulator.url;
+    this.engineOptions = {
+      dataDir: join(this.runFolder, 'engine'),
+      database: this.engineDatabase,
       settings: {
         ...LOCAL_ENGINE_SETTINGS,
-        METADATA_URL: metadata.url,
+        METADATA_URL: this.metadata.url,
         PUBSUB_URL: pubsubUrl,
-        ...options.engineSettings,
+        ...this.options.engineSettings,
       },
     };
-    let engine = await startEngine(engineOptions);
-    // Through a wrapper: a restart replaces the engine, and stop() must reach the one running then.
-    started.push({ stop: () => engine.stop() });
-    remember();
+    this.runningEngine = await startEngine(this.engineOptions);
+    // Through the getter: a restart replaces the engine, and stop() must reach the one running then.
+    this.track({ stop: () => this.engine.stop() });
+  }
 
-    status('starting the echo function');
-    const engineUrlForFunction = (await options.between?.functionAndEngine?.(engine.url)) ?? engine.url;
-    const functionOptions = { engineUrl: engineUrlForFunction, logFile: join(runFolder, 'function.log') };
-    let echoFunction = await startEchoFunction(functionOptions);
-    started.push({ stop: () => echoFunction.stop() });
-    remember();
-    const deliveries = new DeliveryStats();
-    const deliveryListeners = new Set<(line: DeliveryLine) => void>();
-    const listen = (running: RunningEchoFunction) =>
-      running.onDelivery((line) => {
-        deliveries.record(line);
-        for (const listener of deliveryListeners) listener(line);
-      });
-    listen(echoFunction);
-    const pushBaseUrl = (await options.between?.pubsubAndFunction?.(echoFunction.url)) ?? echoFunction.url;
+  private async startFunction(): Promise<void> {
+    this.status('starting the echo function');
+    const engineUrl = (await this.options.between?.functionAndEngine?.(this.engine.url)) ?? this.engine.url;
+    this.functionOptions = { engineUrl, logFile: join(this.runFolder, 'function.log') };
+    this.runningFunction = await startEchoFunction(this.functionOptions);
+    this.track({ stop: () => this.echoFunction.stop() });
+    this.listenTo(this.runningFunction);
+  }
 
-    status(`creating topic ${topic}, push subscription ${subscription} and dead-letter topic ${deadLetterTopic}`);
+  /** The topic, its push subscription to the function, and the dead-letter topic with a pull subscription. */
+  private async createTopics(): Promise<void> {
+    const { emulator, topic, subscription, deadLetterTopic } = this;
+    const pushBaseUrl =
+      (await this.options.between?.pubsubAndFunction?.(this.echoFunction.url)) ?? this.echoFunction.url;
+    this.status(`creating topic ${topic}, push subscription ${subscription} and dead-letter topic ${deadLetterTopic}`);
     await emulator.createTopic(topic);
     await emulator.createTopic(deadLetterTopic);
     // Without a subscription a topic drops what it gets: this one keeps dead letters until drained.
-    await emulator.createPullSubscription(deadLetterSubscription, deadLetterTopic);
-    const pushEndpoint = `${pushBaseUrl}/${emulator.topicPath(topic)}`;
-    await emulator.createPushSubscription(subscription, topic, pushEndpoint, {
+    await emulator.createPullSubscription(this.deadLetterSubscription, deadLetterTopic);
+    this.pushEndpoint = `${pushBaseUrl}/${emulator.topicPath(topic)}`;
+    await emulator.createPushSubscription(subscription, topic, this.pushEndpoint, {
       ackDeadlineSeconds: LOCAL_SUBSCRIPTION.ackDeadlineSeconds,
-      retryPolicy: options.retryPolicy ?? LOCAL_SUBSCRIPTION.retryPolicy,
+      retryPolicy: this.options.retryPolicy ?? LOCAL_SUBSCRIPTION.retryPolicy,
       deadLetterPolicy: { deadLetterTopic, maxDeliveryAttempts: LOCAL_SUBSCRIPTION.maxDeliveryAttempts },
     });
+  }
 
-    const rest = new CamundaRest(engine.restUrl);
-    const logs: LocalStackLogs = {
-      engine: engine.logFile,
-      function: echoFunction.logFile,
-      emulator: emulator.logFile,
-      ...(postgres ? { postgres: join(postgres.dataDir, 'postgres.log') } : {}),
-      deadLetters: join(runFolder, 'dead-letters.jsonl'),
-    };
+  private listenTo(running: RunningEchoFunction): void {
+    running.onDelivery((line) => {
+      this.deliveries.record(line);
+      for (const listener of this.deliveryListeners) listener(line);
+    });
+  }
 
-    const stopLoops = async (names: readonly string[]) => {
-      for (const name of names) {
-        // A stop that meets the loop mid-step fails on optimistic locking (500): try again until no
-        // EchoLoop of that name runs. 400 means nothing waited for the message at that moment.
-        for (let attempt = 0; attempt < 20; attempt += 1) {
-          const answer = await rest.correlate({ messageName: 'StopEchoLoop', businessKey: name });
-          if (answer.status === 204) break;
-          if ((await rest.count('process-instance', { processDefinitionKey: 'EchoLoop', businessKey: name })) === 0)
-            break;
-          await new Promise((r) => setTimeout(r, 100));
-        }
-      }
-    };
+  /** Tracks a part for stop() and writes the stack's process ids down (run-folder.ts). */
+  private track(part: Part): void {
+    this.started.push(part);
+    this.rememberChildren();
+  }
 
-    let stopping: Promise<void> | undefined;
-    return {
-      runFolder,
-      logs,
-      project,
-      topic,
-      subscription,
-      deadLetterTopic,
-      database: database.type,
-      metadata,
-      emulator,
-      ...(postgres ? { postgres } : {}),
-      get engine() {
-        return engine;
-      },
-      get echoFunction() {
-        return echoFunction;
-      },
-      rest,
-      deliveries,
-      onDelivery(listener) {
-        deliveryListeners.add(listener);
-        return () => deliveryListeners.delete(listener);
-      },
-      leftoversEnded,
-      async startLoops(names) {
-        // An existing database may hold loops of these names from an earlier run: their requests died
-        // with that run's emulator, so they would never turn again. Stop them and start afresh.
-        if (database.type === 'postgres' && !postgres) await stopLoops(names);
-        const ids = new Map<string, string>();
-        for (const name of names) {
-          const instance = await rest.startProcess('EchoLoop', {
-            businessKey: name,
-            variables: { project: { value: project, type: 'String' }, topic: { value: topic, type: 'String' } },
-          });
-          ids.set(name, instance.id);
-        }
-        return ids;
-      },
-      stopLoops,
-      async drainDeadLetters() {
-        const received = await emulator.pull(deadLetterSubscription);
-        for (const message of received) {
-          appendFileSync(logs.deadLetters, `${JSON.stringify(message)}\n`);
-        }
-        return received.length;
-      },
-      async pushHeldMessages() {
-        // Straight to the function, past anything put between Pub/Sub and it.
-        const functionEndpoint = echoFunction.pushEndpoint(emulator.topicPath(topic));
-        const ids: string[] = [];
-        await emulator.setPushEndpoint(subscription, null);
-        try {
-          for (;;) {
-            // Acked only once the function took it, as a push would be: a refused one stays with the
-            // subscription (until its ack deadline) and is pushed again after the endpoint is restored.
-            const held = (await emulator.pull(subscription, { maxMessages: 500, ack: false })).filter(
-              (message) => !ids.includes(message.messageId),
-            );
-            if (held.length === 0) break;
-            const taken: string[] = [];
-            for (const message of held) {
-              ids.push(message.messageId);
-              const push = {
-                message: {
-                  data: Buffer.from(message.data, 'utf8').toString('base64'),
-                  attributes: message.attributes,
-                  messageId: message.messageId,
-                  publishTime: message.publishTime,
-                },
-                subscription: emulator.subscriptionPath(subscription),
-              };
-              const answer = await fetch(functionEndpoint, {
-                method: 'POST',
-                headers: { 'content-type': 'application/json' },
-                body: JSON.stringify(push),
-                signal: AbortSignal.timeout(30_000),
-              });
-              if (answer.ok) taken.push(message.ackId);
-            }
-            await emulator.acknowledge(subscription, taken);
-          }
-        } finally {
-          await emulator.setPushEndpoint(subscription, pushEndpoint);
-        }
-        return ids;
-      },
-      async restartEngine(restart = {}) {
-        const { port } = engine;
-        await (restart.signal === 'SIGTERM' ? engine.stop() : engine.child.kill());
-        await sleep(restart.downMs ?? 0);
-        // The same port: the function (and anything else) keeps its engine URL across the restart.
-        engine = await startEngine({ ...engineOptions, port });
-        remember();
-      },
-      async restartFunction(restart = {}) {
-        const { port } = echoFunction;
-        await (restart.signal === 'SIGTERM' ? echoFunction.stop() : echoFunction.child.kill());
-        await sleep(restart.downMs ?? 0);
-        // The same port: the push subscription keeps its endpoint across the restart.
-        echoFunction = await startEchoFunction({ ...functionOptions, port });
-        listen(echoFunction);
-        remember();
-      },
-      stop() {
-        // The function first (no more replies), then the engine (it finishes what it holds), then the rest.
-        stopping ??= (async () => {
-          status('stopping the stack');
-          await stopStarted();
-          recordChildren(runFolder, ourChildren());
-        })();
-        return stopping;
-      },
-    };
-  } catch (error) {
-    await stopStarted();
-    recordChildren(runFolder, ourChildren());
-    throw error;
+  private rememberChildren(): void {
+    recordChildren(
+      this.runFolder,
+      runningChildren().filter((child) => !this.childrenBefore.has(child)),
+    );
+  }
+
+  /** The function first (no more replies), then the engine (it finishes what it holds), then the rest. */
+  private async stopStarted(): Promise<void> {
+    for (const part of this.started.splice(0).reverse()) {
+      await part.stop().catch(() => undefined);
+    }
+    this.rememberChildren();
   }
 }

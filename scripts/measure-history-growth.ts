@@ -99,84 +99,13 @@ async function main(): Promise<void> {
       database,
       settings: { REST_AUTH: 'none', METADATA_URL: metadata.url, PUBSUB_URL: pubsub.url, ...options.settings },
     });
-    const camunda = new Camunda(engine.restUrl);
     try {
-      const settingsText =
-        Object.entries(options.settings)
-          .map(([k, v]) => `${k}=${v}`)
-          .join(' ') || '(engine defaults)';
-      console.log(
-        `database ${options.db}; settings ${settingsText}${options.cleanup ? '; history cleanup run at each checkpoint' : ''}`,
-      );
-
-      // The automatic replier: every published echo request is answered at once.
-      let iteration = 0;
-      pubsub.afterAnswer = async (message) => {
-        const request = echoRequestOf(message);
-        iteration = Math.max(iteration, (request.iteration ?? 1) - 1);
-        await sendReply(engine.restUrl, request);
-        pubsub.published.length = 0; // keep the stand-in's own memory flat
-        pubsub.stub.requests.length = 0;
-      };
-
-      const measure = async (label: string, elapsedMs: number) => {
-        const row: Record<string, string | number> = { iterations: label, 'elapsed s': Math.round(elapsedMs / 1000) };
-        if (postgres) {
-          row['database MB'] = mb(Number(postgres.query("select pg_database_size('camunda')")));
-          row['engine tables MB'] = mb(
-            Number(
-              postgres.query(
-                "select coalesce(sum(pg_total_relation_size(c.oid)), 0) from pg_class c where c.relkind = 'r' and c.relname like 'act_%'",
-              ),
-            ),
-          );
-          for (const table of TABLES) row[table] = Number(postgres.query(`select count(*) from ${table}`));
-          row['act_hi_* rows without removal time'] = Number(
-            postgres.query(
-              'select (select count(*) from act_hi_procinst where removal_time_ is null) + (select count(*) from act_hi_actinst where removal_time_ is null)',
-            ),
-          );
-        } else {
-          row['database MB'] = mb(statSync(`${(database as { file: string }).file}.mv.db`).size);
-          row['act_hi_procinst'] = await camunda.count('history/process-instance');
-          row['act_hi_actinst'] = await camunda.count('history/activity-instance');
-          row['act_ru_execution'] = await camunda.count('execution');
-          row['act_ru_variable'] = await camunda.count('variable-instance');
-          row['act_ru_job'] = await camunda.count('job');
-        }
-        row['incidents'] = await camunda.count('incident');
-        console.log(JSON.stringify(row));
-        return row;
-      };
-
-      const rows = [await measure('0 (engine started)', 0)];
-      const started = Date.now();
-      await camunda.start(
-        'EchoLoop',
-        { project: { value: 'local-project', type: 'String' }, topic: { value: 'echo-requests', type: 'String' } },
-        'measure',
-      );
-      let lastReport = Date.now();
-      for (const checkpoint of options.checkpoints) {
-        while (iteration < checkpoint) {
-          await sleep(200);
-          if (Date.now() - lastReport > 30_000) {
-            lastReport = Date.now();
-            const rate = iteration / ((Date.now() - started) / 1000);
-            console.error(`... ${iteration} iterations, ${rate.toFixed(1)} per second`);
-          }
-        }
-        const elapsed = Date.now() - started;
-        if (options.cleanup) await runHistoryCleanup(camunda);
-        rows.push(await measure(String(checkpoint), elapsed));
-      }
-      // A stop can collide with the loop's own transaction (500, optimistic locking): try again.
-      let stop = await camunda.correlate({ messageName: 'StopEchoLoop', businessKey: 'measure' });
-      for (let attempt = 1; stop.status === 500 && attempt < 20; attempt++) {
-        await sleep(100);
-        stop = await camunda.correlate({ messageName: 'StopEchoLoop', businessKey: 'measure' });
-      }
-      if (stop.status !== 204) console.error(`stopping the loop answered ${stop.status}: ${JSON.stringify(stop.body)}`);
+      console.log(describeRun(options));
+      const iterations = replyToEveryPublish(pubsub, engine.restUrl);
+      const camunda = new Camunda(engine.restUrl);
+      const measure = (label: string, elapsedMs: number) => measureRow(label, elapsedMs, camunda, database, postgres);
+      const rows = await runThroughCheckpoints(options, camunda, iterations, measure);
+      await stopLoop(camunda);
       printTable(rows);
     } finally {
       await engine.stop();
@@ -187,6 +116,107 @@ async function main(): Promise<void> {
     await metadata.close();
     rmSync(workDir, { recursive: true, force: true });
   }
+}
+
+function describeRun(options: Options): string {
+  const settingsText =
+    Object.entries(options.settings)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(' ') || '(engine defaults)';
+  return `database ${options.db}; settings ${settingsText}${options.cleanup ? '; history cleanup run at each checkpoint' : ''}`;
+}
+
+/** The automatic replier: every published echo request is answered at once. Returns the iterations so far. */
+function replyToEveryPublish(pubsub: FakePubsub, engineRestUrl: string): () => number {
+  let iteration = 0;
+  pubsub.afterAnswer = async (message) => {
+    const request = echoRequestOf(message);
+    iteration = Math.max(iteration, (request.iteration ?? 1) - 1);
+    await sendReply(engineRestUrl, request);
+    pubsub.published.length = 0; // keep the stand-in's own memory flat
+    pubsub.stub.requests.length = 0;
+  };
+  return () => iteration;
+}
+
+type Row = Record<string, string | number>;
+
+/** Starts the loop and measures once at the start and at each checkpoint. */
+async function runThroughCheckpoints(
+  options: Options,
+  camunda: Camunda,
+  iterations: () => number,
+  measure: (label: string, elapsedMs: number) => Promise<Row>,
+): Promise<Row[]> {
+  const rows = [await measure('0 (engine started)', 0)];
+  const started = Date.now();
+  await camunda.start(
+    'EchoLoop',
+    { project: { value: 'local-project', type: 'String' }, topic: { value: 'echo-requests', type: 'String' } },
+    'measure',
+  );
+  let lastReport = Date.now();
+  for (const checkpoint of options.checkpoints) {
+    while (iterations() < checkpoint) {
+      await sleep(200);
+      if (Date.now() - lastReport > 30_000) {
+        lastReport = Date.now();
+        const rate = iterations() / ((Date.now() - started) / 1000);
+        console.error(`... ${iterations()} iterations, ${rate.toFixed(1)} per second`);
+      }
+    }
+    const elapsed = Date.now() - started;
+    if (options.cleanup) await runHistoryCleanup(camunda);
+    rows.push(await measure(String(checkpoint), elapsed));
+  }
+  return rows;
+}
+
+/** The database size and row counts now, printed as one JSON line. */
+async function measureRow(
+  label: string,
+  elapsedMs: number,
+  camunda: Camunda,
+  database: EngineDatabase,
+  postgres: RunningPostgres | undefined,
+): Promise<Row> {
+  const row: Row = { iterations: label, 'elapsed s': Math.round(elapsedMs / 1000) };
+  if (postgres) {
+    row['database MB'] = mb(Number(postgres.query("select pg_database_size('camunda')")));
+    row['engine tables MB'] = mb(
+      Number(
+        postgres.query(
+          "select coalesce(sum(pg_total_relation_size(c.oid)), 0) from pg_class c where c.relkind = 'r' and c.relname like 'act_%'",
+        ),
+      ),
+    );
+    for (const table of TABLES) row[table] = Number(postgres.query(`select count(*) from ${table}`));
+    row['act_hi_* rows without removal time'] = Number(
+      postgres.query(
+        'select (select count(*) from act_hi_procinst where removal_time_ is null) + (select count(*) from act_hi_actinst where removal_time_ is null)',
+      ),
+    );
+  } else {
+    row['database MB'] = mb(statSync(`${(database as { file: string }).file}.mv.db`).size);
+    row['act_hi_procinst'] = await camunda.count('history/process-instance');
+    row['act_hi_actinst'] = await camunda.count('history/activity-instance');
+    row['act_ru_execution'] = await camunda.count('execution');
+    row['act_ru_variable'] = await camunda.count('variable-instance');
+    row['act_ru_job'] = await camunda.count('job');
+  }
+  row['incidents'] = await camunda.count('incident');
+  console.log(JSON.stringify(row));
+  return row;
+}
+
+/** A stop can collide with the loop's own transaction (500, optimistic locking): try again. */
+async function stopLoop(camunda: Camunda): Promise<void> {
+  let stop = await camunda.correlate({ messageName: 'StopEchoLoop', businessKey: 'measure' });
+  for (let attempt = 1; stop.status === 500 && attempt < 20; attempt++) {
+    await sleep(100);
+    stop = await camunda.correlate({ messageName: 'StopEchoLoop', businessKey: 'measure' });
+  }
+  if (stop.status !== 204) console.error(`stopping the loop answered ${stop.status}: ${JSON.stringify(stop.body)}`);
 }
 
 /** Triggers history cleanup now and waits until it has run (its job is rescheduled when done). */
@@ -204,7 +234,7 @@ function mb(bytes: number): number {
   return Math.round((bytes / 1024 / 1024) * 10) / 10;
 }
 
-function printTable(rows: Array<Record<string, string | number>>): void {
+function printTable(rows: Row[]): void {
   const columns = Object.keys(rows[rows.length - 1]);
   console.log(`\n| ${columns.join(' | ')} |`);
   console.log(`| ${columns.map(() => '---').join(' | ')} |`);

@@ -213,7 +213,7 @@ describe('chaos accounting', () => {
 
 describe('chaos recovery tracking', () => {
   it('times a fault until every loop it affects had a reply accepted, counting from the part coming back', () => {
-    let now = 1_000;
+    const now = 1_000;
     const tracker = new RecoveryTracker(() => now);
     tracker.hit({ index: 1, faultClass: 'engine-kill', gapMs: 0, at: 1_000, loops: ['a', 'b'] }, 60_000, 5_000);
     tracker.delivered('a', 2_000); // before the engine was back: no recovery
