@@ -10,8 +10,18 @@ export {
   type CamundaServerlessArgs,
   type EngineBasicAuth,
   type EngineEndpoint,
+  type ProviderConfig,
+  resolveCamundaServerlessArgs,
+  type ResolvedCamundaServerlessArgs,
 } from './camunda-serverless';
-export { ECHO_DEFAULTS, EchoLoop, type EchoLoopArgs, LoopStarter } from './echo-loop';
+export {
+  ECHO_DEFAULTS,
+  EchoLoop,
+  type EchoLoopArgs,
+  LoopStarter,
+  resolveEchoLoopArgs,
+  type ResolvedEchoLoopArgs,
+} from './echo-loop';
 export {
   cancelLoop,
   defaultLoopStarterDeps,
@@ -22,3 +32,4 @@ export {
   type LoopStarterState,
 } from './loop-starter';
 export { ConfigurationError } from './validation';
+export { REGION, SECRET_NAME } from './name-rules';

@@ -76,7 +76,10 @@ export function defaultLoopStarterDeps(): LoopStarterDeps {
   return {
     fetch: (url, init) => fetch(url, init),
     idToken: async (audience) => {
-      const { GoogleAuth } = require('google-auth-library');
+      // Required here, not imported: the module must load without the library, and Pulumi serializes
+      // this function into the dynamic provider, which needs a plain require().
+      // eslint-disable-next-line @typescript-eslint/no-require-imports -- lazy, see above
+      const { GoogleAuth } = require('google-auth-library') as typeof import('google-auth-library');
       let reason: string;
       try {
         const client = await new GoogleAuth().getIdTokenClient(audience);
@@ -88,7 +91,8 @@ export function defaultLoopStarterDeps(): LoopStarterDeps {
       }
       // User credentials cannot always mint a token for an audience; Cloud Run accepts gcloud's.
       try {
-        const { execFileSync } = require('node:child_process');
+        // eslint-disable-next-line @typescript-eslint/no-require-imports -- serialized with this function, see above
+        const { execFileSync } = require('node:child_process') as typeof import('node:child_process');
         const out = String(
           execFileSync('gcloud', ['auth', 'print-identity-token'], {
             encoding: 'utf8',

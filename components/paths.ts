@@ -22,7 +22,7 @@ export function defaultEngineBuildContext(): string {
     findUp(__dirname, path.join('docker', 'camunda'));
   if (!root) {
     throw new Error(
-      `CamundaServerless: cannot find docker/camunda above ${__dirname}; pass buildContext, or image (a ready image by digest)`,
+      `CamundaServerless: cannot find docker/camunda above ${__dirname}; pass build.context, or image (a ready image by digest)`,
     );
   }
   return root;

@@ -17,6 +17,8 @@ import {
   MEMORY,
   PROJECT_ID,
   REGION,
+  REGION_RULE,
+  regionProblem,
   SAFE_NAME,
   sanitizePrefix,
   wakeSchedule,
@@ -322,7 +324,7 @@ const schema = z
     jobLockTimeMs: integer(0, 0, 86_400_000, ' (0 for the engine default)'),
     jobMaxWaitMs: integer(0, 0, 86_400_000, ' (0 for the engine default)'),
     wakeIntervalMinutes: integer(10, 0, 1440, ' (0 switches the wake-up job off)'),
-    schedulerRegion: optionalText((v) => REGION.test(v), 'must be a GCP region such as europe-west1, or empty'),
+    schedulerRegion: optionalText((v) => REGION.test(v), `${REGION_RULE}, or empty`),
     echoLoop: boolean(true),
     loopName: text('echo').refine(
       (v) => SAFE_NAME.test(v),
@@ -387,10 +389,9 @@ export function readStackConfig(
   if (project === '') problems.push('  - gcp:project: is not set: pulumi config set gcp:project <your-project-id>');
   else if (!PROJECT_ID.test(project))
     problems.push(`  - gcp:project: '${project}' is not a GCP project id (6 to 30 lowercase letters, digits, hyphens)`);
-  if (region === '')
-    problems.push('  - gcp:region: is not set: pulumi config set gcp:region europe-west1 (or another region)');
-  else if (!REGION.test(region))
-    problems.push(`  - gcp:region: '${region}' is not a GCP region: use a name such as europe-west1 or us-central1`);
+  const regionIssue =
+    region === '' ? 'is not set: pulumi config set gcp:region europe-west1 (or another region)' : regionProblem(region);
+  if (regionIssue !== undefined) problems.push(`  - gcp:region: ${regionIssue}`);
 
   const raw = Object.fromEntries(STACK_CONFIG_KEYS.map(({ key }) => [key, get(key)]));
   const parsed = schema.safeParse(raw);

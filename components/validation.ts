@@ -11,8 +11,8 @@ export class ConfigurationError extends Error {
   }
 }
 
-/** GCP region names: `europe-west1`, `us-central1`, `northamerica-northeast2`, `me-central2`. */
-export const REGION = /^[a-z]+(?:-[a-z]+)+\d{1,2}$/;
+// The rules the policy pack shares live in name-rules.ts (free of dependencies); here for one import.
+export { isSecretName, REGION, REGION_RULE, regionProblem, SECRET_NAME } from './name-rules';
 
 /** Project ids: 6 to 30 lowercase letters, digits and hyphens (optionally domain-scoped). */
 export const PROJECT_ID = /^(?:[a-z0-9.-]+:)?[a-z][a-z0-9-]{4,28}[a-z0-9]$/;
@@ -114,14 +114,27 @@ export function wakeSchedule(minutes: number): string | undefined {
   );
 }
 
+/** Zod issues as `key: message`, each naming the key (prefixed with `keyPrefix`). */
+export function describeIssues(issues: readonly z.core.$ZodIssue[], keyPrefix: string): string[] {
+  return issues.map((issue) => {
+    const key = issue.path.length > 0 ? `${keyPrefix}${issue.path.join('.')}` : keyPrefix.replace(/[:.]$/, '');
+    return `${key}: ${issue.message}`;
+  });
+}
+
+/** Formats problems as one indented line each, the way every ConfigurationError lists them. */
+export function formatProblems(problems: readonly string[]): string {
+  return problems.map((problem) => `  - ${problem}`).join('\n');
+}
+
 /** Formats zod issues as one line per problem, each naming the key (prefixed with `keyPrefix`). */
 export function formatIssues(issues: readonly z.core.$ZodIssue[], keyPrefix: string): string {
-  return issues
-    .map((issue) => {
-      const key = issue.path.length > 0 ? `${keyPrefix}${issue.path.join('.')}` : keyPrefix.replace(/[:.]$/, '');
-      return `  - ${key}: ${issue.message}`;
-    })
-    .join('\n');
+  return formatProblems(describeIssues(issues, keyPrefix));
+}
+
+/** Throws a ConfigurationError listing every problem, when there is any. */
+export function throwIfProblems(context: string, problems: readonly string[]): void {
+  if (problems.length > 0) throw new ConfigurationError(`${context}:\n${formatProblems(problems)}`);
 }
 
 /** Throws a ConfigurationError listing every problem when `schema` rejects `value`. */

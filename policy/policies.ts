@@ -10,12 +10,15 @@ import type {
   StackValidationArgs,
   StackValidationPolicy,
 } from '@pulumi/policy';
+// The components refuse the same names (CamundaServerless `environment`): one rule for both. The file
+// has no dependencies, so the pack loads it from policy/ like its own.
+import { SECRET_NAME } from '../components/name-rules';
 
 /** The label a Cloud Run service or function must carry to be allowed a public invoker. */
 export const PUBLIC_OPT_IN = { key: 'public-invoker', value: 'opted-in' } as const;
 
-/** Environment variable and output names that hold secrets. */
-export const SECRET_NAME = /PASSWORD|PASSWD|SECRET|TOKEN|PRIVATE_KEY|API_?KEY|CREDENTIAL/i;
+/** Environment variable and output names that hold secrets (the rule the components apply too). */
+export { SECRET_NAME };
 
 const PUBLIC_MEMBERS = new Set(['allUsers', 'allAuthenticatedUsers']);
 const PRIMITIVE_ROLES = new Set(['roles/owner', 'roles/editor']);

@@ -11,6 +11,7 @@ import {
   FAKE_DIGEST,
   FAKE_PASSWORD,
   PROJECT,
+  type Props,
   REGION,
   type ProgramRun,
   type RecordedResource,
@@ -74,9 +75,9 @@ const service = (run: ProgramRun): RecordedResource => {
   if (!found) throw new Error('no Cloud Run service');
   return found;
 };
-const container = (run: ProgramRun): Record<string, any> => service(run).inputs.template.containers[0];
-const env = (run: ProgramRun, name: string): Record<string, any> | undefined =>
-  (container(run).envs as Record<string, any>[]).find((e) => e.name === name);
+const container = (run: ProgramRun): Props => service(run).inputs.template.containers[0];
+const env = (run: ProgramRun, name: string): Props | undefined =>
+  (container(run).envs as Props[]).find((e) => e.name === name);
 const typeCounts = (run: ProgramRun): Record<string, number> => {
   const counts: Record<string, number> = {};
   for (const r of run.mocks.resources.filter((r) => r.custom)) counts[r.type] = (counts[r.type] ?? 0) + 1;

@@ -12,6 +12,7 @@ import { functionSource } from '../../components/source-archive';
 import { expect } from 'chai';
 import {
   PROJECT,
+  type Props,
   PROJECT_NUMBER,
   REGION,
   type ProgramRun,
@@ -358,7 +359,7 @@ describe('EchoLoop: monitoring', () => {
         tiles: {
           widget: {
             title: string;
-            xyChart: { dataSets: { timeSeriesQuery: { timeSeriesFilter: Record<string, any> } }[] };
+            xyChart: { dataSets: { timeSeriesQuery: { timeSeriesFilter: Props } }[] };
           };
         }[];
       };

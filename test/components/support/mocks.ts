@@ -13,13 +13,20 @@ export const FAKE_PASSWORD = 'MockGeneratedPassword0123456789AB';
 export const FAKE_ACCESS_TOKEN = 'ya29.mock-access-token-0123456789abcdefghijklmnop';
 export const FAKE_DIGEST = `sha256:${'ab'.repeat(32)}`;
 
+/**
+ * Resource properties as the tests read them: by any path, without a cast at every step. Loose on
+ * purpose (the assertions check the shapes); the test support's only `any`.
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- see above
+export type Props = Record<string, any>;
+
 export interface RecordedResource {
   readonly type: string;
   readonly name: string;
   /** Inputs as the provider would receive them. */
-  readonly inputs: Record<string, any>;
+  readonly inputs: Props;
   /** Inputs plus the fake provider outputs (what the state would hold). */
-  readonly state: Record<string, any>;
+  readonly state: Props;
   readonly custom: boolean;
   /** Input paths (`a.b.0.c`) that arrived as Pulumi secrets. */
   readonly secretPaths: readonly string[];
@@ -46,7 +53,7 @@ export function unwrapSecrets(value: unknown, at: string, found: string[]): unkn
 
 export interface RecordedCall {
   readonly token: string;
-  readonly inputs: Record<string, any>;
+  readonly inputs: Props;
 }
 
 function str(value: unknown, fallback: string): string {
@@ -57,7 +64,7 @@ function str(value: unknown, fallback: string): string {
 export function fakeOutputs(
   type: string,
   name: string,
-  inputs: Record<string, any>,
+  inputs: Props,
 ): { id?: string; outputs: Record<string, unknown> } {
   const project = str(inputs.project, PROJECT);
   switch (type) {
@@ -161,9 +168,9 @@ export class RecordingMocks implements pulumi.runtime.Mocks {
 
   constructor(readonly preview: boolean) {}
 
-  newResource(args: pulumi.runtime.MockResourceArgs): { id: string | undefined; state: Record<string, any> } {
+  newResource(args: pulumi.runtime.MockResourceArgs): { id: string | undefined; state: Props } {
     const secretPaths: string[] = [];
-    const inputs = unwrapSecrets(args.inputs, '', secretPaths) as Record<string, any>;
+    const inputs = unwrapSecrets(args.inputs, '', secretPaths) as Props;
     // In a preview of a new stack, provider-computed outputs are unknown: return inputs only.
     const fake = this.preview ? { outputs: {} } : fakeOutputs(args.type, args.name, inputs);
     const state = { ...inputs, ...fake.outputs };
@@ -172,7 +179,7 @@ export class RecordingMocks implements pulumi.runtime.Mocks {
     return { id, state };
   }
 
-  call(args: pulumi.runtime.MockCallArgs): Record<string, any> {
+  call(args: pulumi.runtime.MockCallArgs): Props {
     this.calls.push({ token: args.token, inputs: args.inputs });
     switch (args.token) {
       case 'gcp:organizations/getProject:getProject':
@@ -211,7 +218,7 @@ export class RecordingMocks implements pulumi.runtime.Mocks {
 export interface ProgramRun {
   readonly mocks: RecordingMocks;
   /** The stack outputs (what the program returned), resolved. */
-  readonly outputs: Record<string, any>;
+  readonly outputs: Props;
   /** URNs of every registered resource (they encode the parent chain). */
   readonly urns: readonly string[];
 }
@@ -239,7 +246,7 @@ export async function runProgram(program: () => unknown, options: RunOptions = {
     // Waits for every outstanding registration, so the record is complete and the next run clean.
     await pulumi.runtime.disconnect();
   }
-  return { mocks, outputs: (outputs ?? {}) as Record<string, any>, urns: [...monitor.resources.keys()] };
+  return { mocks, outputs: (outputs ?? {}) as Props, urns: [...monitor.resources.keys()] };
 }
 
 /** The value of an Output (undefined when unknown, as in a preview). */

@@ -1,0 +1,110 @@
+// Step 3 of EchoLoop: the identities of the data path and their only permissions. The function may
+// invoke the engine (and read its basic-auth password); the push account may invoke the function;
+// the builder builds it.
+
+import * as gcp from '@pulumi/gcp';
+import * as pulumi from '@pulumi/pulumi';
+import type { EchoProject } from './project';
+import type { ResolvedEchoLoopArgs } from './resolve-args';
+
+export interface EchoIdentities {
+  readonly functionAccount: gcp.serviceaccount.Account;
+  readonly pushAccount: gcp.serviceaccount.Account;
+  /** `serviceAccount:<push account>`, for the function's invoker grant. */
+  readonly pushMember: pulumi.Output<string>;
+  /** Lets Pub/Sub mint the push account's OIDC tokens. */
+  readonly pushTokenCreator: gcp.serviceaccount.IAMMember;
+  /** The function's run.invoker on the engine service. */
+  readonly engineInvoker: gcp.cloudrunv2.ServiceIamMember;
+  /** Who builds the function (`projects/<p>/serviceAccounts/<email>`). */
+  readonly buildAccount: pulumi.Input<string>;
+  /** What the function needs before it is created: APIs and the grants above. */
+  readonly functionDeps: readonly pulumi.Resource[];
+}
+
+/** The function's grants on the engine: run.invoker, and the basic-auth password when there is one. */
+function engineGrants(component: pulumi.ComponentResource, args: ResolvedEchoLoopArgs, member: pulumi.Output<string>) {
+  const { name, engine } = args;
+  const parent = { parent: component };
+  const engineInvoker = new gcp.cloudrunv2.ServiceIamMember(
+    `${name}-engine-invoker`,
+    { project: engine.project, location: engine.location, name: engine.serviceName, role: 'roles/run.invoker', member },
+    parent,
+  );
+  const passwordAccess = engine.basicAuth
+    ? [
+        new gcp.secretmanager.SecretIamMember(
+          `${name}-engine-password-access`,
+          {
+            project: engine.project,
+            secretId: engine.basicAuth.passwordSecretId,
+            role: 'roles/secretmanager.secretAccessor',
+            member,
+          },
+          parent,
+        ),
+      ]
+    : [];
+  return { engineInvoker, passwordAccess };
+}
+
+/** The given build account, or a dedicated one: new projects often leave the default one without rights. */
+function buildIdentity(component: pulumi.ComponentResource, args: ResolvedEchoLoopArgs, { afterApis }: EchoProject) {
+  if (args.buildServiceAccount !== undefined) return { buildAccount: args.buildServiceAccount, grants: [] };
+  const { name, prefix, project, loopName } = args;
+  const builder = new gcp.serviceaccount.Account(
+    `${name}-build-sa`,
+    { project, accountId: `${prefix}-build`, displayName: `Builds the echo function of loop ${loopName}` },
+    afterApis,
+  );
+  const role = new gcp.projects.IAMMember(
+    `${name}-build-role`,
+    { project, role: 'roles/cloudbuild.builds.builder', member: pulumi.interpolate`serviceAccount:${builder.email}` },
+    { parent: component },
+  );
+  return { buildAccount: builder.name, grants: [role] };
+}
+
+export function declareEchoIdentities(
+  component: pulumi.ComponentResource,
+  args: ResolvedEchoLoopArgs,
+  project: EchoProject,
+): EchoIdentities {
+  const { name, prefix, loopName } = args;
+  const functionAccount = new gcp.serviceaccount.Account(
+    `${name}-function-sa`,
+    {
+      project: args.project,
+      accountId: `${prefix}-fn`,
+      displayName: `Echo function of loop ${loopName} (camunda-serverless)`,
+    },
+    project.afterApis,
+  );
+  const pushAccount = new gcp.serviceaccount.Account(
+    `${name}-push-sa`,
+    {
+      project: args.project,
+      accountId: `${prefix}-push`,
+      displayName: `Pub/Sub push to the echo function of loop ${loopName}`,
+    },
+    project.afterApis,
+  );
+  // Older projects need this for Pub/Sub to mint the push OIDC token; scoped to this account only.
+  const pushTokenCreator = new gcp.serviceaccount.IAMMember(
+    `${name}-push-token-creator`,
+    { serviceAccountId: pushAccount.name, role: 'roles/iam.serviceAccountTokenCreator', member: project.pubsubAgent },
+    { parent: component },
+  );
+  const functionMember = pulumi.interpolate`serviceAccount:${functionAccount.email}`;
+  const { engineInvoker, passwordAccess } = engineGrants(component, args, functionMember);
+  const build = buildIdentity(component, args, project);
+  return {
+    functionAccount,
+    pushAccount,
+    pushMember: pulumi.interpolate`serviceAccount:${pushAccount.email}`,
+    pushTokenCreator,
+    engineInvoker,
+    buildAccount: build.buildAccount,
+    functionDeps: [...project.apis, engineInvoker, ...passwordAccess, ...build.grants],
+  };
+}

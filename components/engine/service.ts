@@ -1,0 +1,156 @@
+// Step 6 of CamundaServerless: the Cloud Run service on the image digest, with always-on CPU (the job
+// executor works between requests), a startup probe on /ready, the Cloud SQL connection, secrets as
+// references; and the allUsers invoker only when the engine is public.
+
+import * as gcp from '@pulumi/gcp';
+import type * as pulumi from '@pulumi/pulumi';
+import { INGRESS } from '../validation';
+import type { EngineApis } from './apis';
+import { CAMUNDA_DEFAULTS } from './args';
+import type { EngineAdmin } from './basic-auth';
+import type { EngineDatabase } from './database';
+import type { EngineIdentity } from './identity';
+import type { EngineImage } from './image';
+import type { CheckedEngineSettings, ResolvedCamundaServerlessArgs } from './resolve-args';
+import type { EngineSettingValues } from './settings-schema';
+
+type ContainerEnv = pulumi.Input<gcp.types.input.cloudrunv2.ServiceTemplateContainerEnv>;
+
+export interface EngineService {
+  readonly service: gcp.cloudrunv2.Service;
+}
+
+/** Engine settings that become environment variables only when given (else the engine's own apply). */
+const OPTIONAL_ENV: readonly [string, keyof ResolvedCamundaServerlessArgs['engine'], keyof EngineSettingValues][] = [
+  ['REPUBLISH_AFTER', 'republishAfter', 'republishAfter'],
+  ['JOB_RETRY_TIME_CYCLE', 'jobRetryTimeCycle', 'jobRetryTimeCycle'],
+  ['HISTORY_LEVEL', 'historyLevel', 'historyLevel'],
+  ['HISTORY_TIME_TO_LIVE', 'historyTimeToLive', 'historyTimeToLive'],
+  ['HISTORY_CLEANUP_WINDOW', 'historyCleanupWindow', 'historyCleanupWindow'],
+  ['JOB_LOCK_TIME_MS', 'jobLockTimeMs', 'jobLockTimeMs'],
+  ['JOB_MAX_WAIT_MS', 'jobMaxWaitMs', 'jobMaxWaitMs'],
+];
+
+/** The container's environment: database, authentication, engine settings, then `environment`. */
+export function engineEnvironment(
+  args: ResolvedCamundaServerlessArgs,
+  settings: CheckedEngineSettings,
+  db: EngineDatabase,
+  admin: EngineAdmin | undefined,
+): ContainerEnv[] {
+  const secretRef = (secret: EngineDatabase['passwordSecret']) => ({
+    secretKeyRef: { secret: secret.secretId, version: secret.version },
+  });
+  const env: ContainerEnv[] = [
+    { name: 'DB_TYPE', value: 'postgres' },
+    { name: 'CLOUD_SQL_INSTANCE', value: db.instance.connectionName },
+    { name: 'DB_NAME', value: db.database.name },
+    { name: 'DB_USER', value: db.user.name },
+    { name: 'DB_PASSWORD', valueSource: secretRef(db.passwordSecret) },
+    { name: 'DB_IAM_AUTH', value: 'false' },
+    { name: 'DB_POOL_SIZE', value: settings.get('databasePoolSize', CAMUNDA_DEFAULTS.databasePoolSize).apply(String) },
+    { name: 'REST_AUTH', value: args.restAuthentication },
+    {
+      name: 'PUBLISH_RETRY_TIME_CYCLE',
+      value: settings.get('publishRetryTimeCycle', CAMUNDA_DEFAULTS.publishRetryTimeCycle),
+    },
+  ];
+  if (args.javaToolOptions !== undefined) env.push({ name: 'JAVA_TOOL_OPTIONS', value: args.javaToolOptions });
+  if (admin) {
+    env.push({ name: 'ADMIN_USER', value: args.adminUser });
+    env.push({ name: 'ADMIN_PASSWORD', valueSource: secretRef(admin.secret) });
+  }
+  for (const [envName, given, key] of OPTIONAL_ENV) {
+    if (args.engine[given] !== undefined) env.push({ name: envName, value: settings.all.apply((s) => String(s[key])) });
+  }
+  for (const [envName, value] of Object.entries(args.environment)) env.push({ name: envName, value });
+  return env;
+}
+
+/** The container: resources, probe and the Cloud SQL mount. */
+function engineContainer(
+  settings: CheckedEngineSettings,
+  image: EngineImage,
+  envs: ContainerEnv[],
+): gcp.types.input.cloudrunv2.ServiceTemplateContainer {
+  const { containerPort, readinessPath } = CAMUNDA_DEFAULTS;
+  return {
+    name: 'engine',
+    image: image.digest,
+    ports: { containerPort },
+    envs,
+    resources: {
+      limits: {
+        cpu: settings.get('cpu', CAMUNDA_DEFAULTS.cpu),
+        memory: settings.get('memory', CAMUNDA_DEFAULTS.memory),
+      },
+      // Always-on CPU: the job executor runs between requests (request-based CPU starves it).
+      cpuIdle: false,
+      startupCpuBoost: true,
+    },
+    // Up to 4 minutes for the JVM, the schema check and the BPMN deployment.
+    startupProbe: {
+      httpGet: { path: readinessPath, port: containerPort },
+      initialDelaySeconds: 0,
+      periodSeconds: 5,
+      timeoutSeconds: 3,
+      failureThreshold: 48,
+    },
+    volumeMounts: [{ name: 'cloudsql', mountPath: '/cloudsql' }],
+  };
+}
+
+export function declareEngineService(
+  component: pulumi.ComponentResource,
+  args: ResolvedCamundaServerlessArgs,
+  settings: CheckedEngineSettings,
+  steps: {
+    apis: EngineApis;
+    identity: EngineIdentity;
+    db: EngineDatabase;
+    admin: EngineAdmin | undefined;
+    image: EngineImage;
+  },
+): EngineService {
+  const { name, project, region } = args;
+  const { apis, identity, db, admin, image } = steps;
+  const labels: Record<string, string> = { ...args.labels };
+  // The policy pack allows an allUsers invoker only on services that carry this label.
+  if (args.public) labels['public-invoker'] = 'opted-in';
+  const secretAccess = [db.passwordSecret.access, ...(admin ? [admin.secret.access] : [])];
+  const service = new gcp.cloudrunv2.Service(
+    `${name}-service`,
+    {
+      project,
+      location: region,
+      name: `${args.prefix}-engine`,
+      description: 'Camunda 7 process engine (camunda-serverless)',
+      ingress: INGRESS[args.ingress],
+      deletionProtection: args.deletionProtection,
+      invokerIamDisabled: false,
+      labels,
+      template: {
+        serviceAccount: identity.serviceAccount.email,
+        executionEnvironment: 'EXECUTION_ENVIRONMENT_GEN2',
+        timeout: settings.get('requestTimeoutSeconds', CAMUNDA_DEFAULTS.requestTimeoutSeconds).apply((v) => `${v}s`),
+        maxInstanceRequestConcurrency: settings.get('concurrency', CAMUNDA_DEFAULTS.concurrency),
+        scaling: {
+          minInstanceCount: settings.get('minInstances', CAMUNDA_DEFAULTS.minInstances),
+          maxInstanceCount: settings.get('maxInstances', CAMUNDA_DEFAULTS.maxInstances),
+        },
+        volumes: [{ name: 'cloudsql', cloudSqlInstance: { instances: [db.instance.connectionName] } }],
+        containers: [engineContainer(settings, image, engineEnvironment(args, settings, db, admin))],
+      },
+    },
+    // The first revision must be able to read its secrets and reach the database.
+    { parent: component, dependsOn: [...apis.apis, identity.sqlClient, ...secretAccess, db.user, db.database] },
+  );
+  if (args.public) {
+    new gcp.cloudrunv2.ServiceIamMember(
+      `${name}-public-invoker`,
+      { project, location: region, name: service.name, role: 'roles/run.invoker', member: 'allUsers' },
+      { parent: component },
+    );
+  }
+  return { service };
+}
