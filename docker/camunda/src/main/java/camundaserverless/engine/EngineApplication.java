@@ -2,6 +2,7 @@ package camundaserverless.engine;
 
 import java.sql.SQLException;
 
+import org.camunda.bpm.spring.boot.starter.annotation.EnableProcessApplication;
 import org.springframework.boot.SpringApplication;
 import org.springframework.boot.autoconfigure.SpringBootApplication;
 import org.springframework.context.annotation.Bean;
@@ -10,13 +11,20 @@ import org.springframework.context.annotation.Bean;
  * The camunda-serverless engine: Camunda 7 with its REST API, Connect, Spin and Groovy, on H2 or
  * PostgreSQL. Settings come from environment variables (see {@link EngineSettings}); a bad one stops
  * start-up with a single line that names it, before any framework output.
+ *
+ * <p>It is a process application: the starter deploys the process archive of META-INF/processes.xml
+ * (the BPMN files of bpmn/, changed files only) when the Spring context is refreshed.
  */
 @SpringBootApplication
+@EnableProcessApplication(EngineApplication.PROCESS_APPLICATION_NAME)
 public class EngineApplication {
 
   /** Exit codes a supervisor can tell apart: 2 for a bad setting, 3 for an unreachable database. */
   static final int EXIT_INVALID_SETTING = 2;
   static final int EXIT_DATABASE_UNREACHABLE = 3;
+
+  /** The process application's name; META-INF/processes.xml names its deployment the same. */
+  static final String PROCESS_APPLICATION_NAME = "camunda-serverless";
 
   private final EngineSettings settings;
 

@@ -15,8 +15,8 @@ import org.camunda.bpm.engine.impl.calendar.DurationHelper;
 /**
  * Everything the engine can be told, read from environment variables only (Cloud Run, a laptop and the
  * tests configure it the same way). Each setting is validated here, before Spring starts, so that a bad
- * value stops start-up with one line naming the variable and the fix. docker/camunda/README.md lists
- * every variable with its default; keep the two in step.
+ * value stops start-up with one line naming the variable and the fix. docker/camunda/engine-settings.json
+ * catalogues every variable with its default and rule; EngineSettingsCatalogueTest holds this class to it.
  */
 public final class EngineSettings {
 
@@ -38,6 +38,8 @@ public final class EngineSettings {
   private static final Set<String> REMOVAL_TIME_STRATEGIES = Set.of("start", "end");
 
   private final Map<String, String> env;
+  /** Each variable read, with the text it was read as: its value, or its default (null: none). */
+  private final Map<String, String> read = new LinkedHashMap<>();
 
   // Server
   final int port;
@@ -148,6 +150,14 @@ public final class EngineSettings {
     return new EngineSettings(env);
   }
 
+  /**
+   * The variables these settings were read from, each with the text it was read as: its value, or its
+   * default (null when it has none). Lets a test compare the defaults with the catalogue.
+   */
+  Map<String, String> variablesRead() {
+    return java.util.Collections.unmodifiableMap(read);
+  }
+
   /** The Spring Boot and Camunda properties these settings stand for. */
   public Map<String, Object> toSpringProperties() {
     Map<String, Object> p = new LinkedHashMap<>();
@@ -231,18 +241,23 @@ public final class EngineSettings {
   // --- readers: each names its variable in the error ---
 
   private String optional(String name) {
-    String value = env.get(name);
-    return value == null || value.isBlank() ? null : value.trim();
+    return raw(name, null);
   }
 
   private String text(String name, String fallback) {
-    String value = optional(name);
-    return value == null ? fallback : value;
+    return raw(name, fallback);
+  }
+
+  /** The variable's trimmed value, or the fallback when it is unset or blank; remembered in {@link #read}. */
+  private String raw(String name, String fallback) {
+    String value = env.get(name);
+    String resolved = value == null || value.isBlank() ? fallback : value.trim();
+    read.put(name, resolved);
+    return resolved;
   }
 
   private int integer(String name, int fallback, int min, int max) {
-    String value = optional(name);
-    if (value == null) return fallback;
+    String value = raw(name, String.valueOf(fallback));
     try {
       int parsed = Integer.parseInt(value);
       if (parsed < min || parsed > max) throw new NumberFormatException();
@@ -254,8 +269,7 @@ public final class EngineSettings {
   }
 
   private boolean bool(String name, boolean fallback) {
-    String value = optional(name);
-    if (value == null) return fallback;
+    String value = raw(name, String.valueOf(fallback));
     return switch (value.toLowerCase(Locale.ROOT)) {
       case "true" -> true;
       case "false" -> false;
@@ -288,14 +302,21 @@ public final class EngineSettings {
         "is not an ISO-8601 duration: set it to one such as P1D or PT12H");
   }
 
-  /** Camunda's own parser decides, so whatever passes here is what the engine accepts. */
+  /**
+   * Camunda's own parser decides, so whatever passes here is what the engine accepts: one cycle, or a
+   * comma-separated list of durations, each of which Camunda parses when a job fails (ParseUtil splits
+   * the list without checking its parts).
+   */
   private String retryTimeCycle(String name, String fallback) {
     return parsed(name, fallback, value -> {
-      try {
-        return new DurationHelper(value);
-      } catch (Exception e) {
-        throw new IllegalArgumentException(e);
+      for (String interval : value.split(",", -1)) {
+        try {
+          new DurationHelper(interval);
+        } catch (Exception e) {
+          throw new IllegalArgumentException(e);
+        }
       }
+      return value;
     }, "is not a retry time cycle: set it to R<count>/<ISO-8601 duration>, e.g. R999999/PT30S, or a comma-separated list of durations");
   }
 

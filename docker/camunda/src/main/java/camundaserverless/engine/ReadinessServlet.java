@@ -9,6 +9,8 @@ import javax.sql.DataSource;
 
 import org.camunda.bpm.engine.ProcessEngine;
 import org.camunda.bpm.engine.impl.cfg.ProcessEngineConfigurationImpl;
+import org.springframework.boot.availability.ApplicationAvailability;
+import org.springframework.boot.availability.ReadinessState;
 import org.springframework.boot.web.servlet.ServletRegistrationBean;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -18,8 +20,9 @@ import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 
 /**
- * GET /ready: 200 once the BPMN files are deployed, the job executor runs and the database answers;
- * 503 with the reason otherwise. Cheap enough for a startup probe and a wake-up schedule: one pooled
+ * GET /ready: 200 once the BPMN files are deployed, start-up has finished (Spring Boot's readiness
+ * state, which follows the application runners such as {@link AdminUserSynchronizer}), the job executor
+ * runs and the database answers; 503 with the reason otherwise. Cheap enough for a startup probe and a wake-up schedule: one pooled
  * connection check. A plain servlet, because the REST starter brings Jersey but no Spring MVC.
  */
 class ReadinessServlet extends HttpServlet {
@@ -29,12 +32,15 @@ class ReadinessServlet extends HttpServlet {
 
   private final transient ProcessEngine processEngine;
   private final transient DataSource dataSource;
-  private final transient BpmnDeployment deployment;
+  private final transient DeploymentReadiness deployment;
+  private final transient ApplicationAvailability availability;
 
-  ReadinessServlet(ProcessEngine processEngine, DataSource dataSource, BpmnDeployment deployment) {
+  ReadinessServlet(ProcessEngine processEngine, DataSource dataSource, DeploymentReadiness deployment,
+      ApplicationAvailability availability) {
     this.processEngine = processEngine;
     this.dataSource = dataSource;
     this.deployment = deployment;
+    this.availability = availability;
   }
 
   @Override
@@ -52,6 +58,9 @@ class ReadinessServlet extends HttpServlet {
   private String problem() {
     if (!deployment.isDeployed()) {
       return "the BPMN files are not deployed yet";
+    }
+    if (availability.getReadinessState() != ReadinessState.ACCEPTING_TRAFFIC) {
+      return "the engine is still starting";
     }
     var configuration = (ProcessEngineConfigurationImpl) processEngine.getProcessEngineConfiguration();
     if (!configuration.getJobExecutor().isActive()) {
@@ -79,8 +88,9 @@ class ReadinessServlet extends HttpServlet {
   static class Registration {
     @Bean
     ServletRegistrationBean<ReadinessServlet> readinessServlet(ProcessEngine processEngine, DataSource dataSource,
-        BpmnDeployment deployment) {
-      return new ServletRegistrationBean<>(new ReadinessServlet(processEngine, dataSource, deployment), PATH);
+        DeploymentReadiness deployment, ApplicationAvailability availability) {
+      return new ServletRegistrationBean<>(
+          new ReadinessServlet(processEngine, dataSource, deployment, availability), PATH);
     }
   }
 }

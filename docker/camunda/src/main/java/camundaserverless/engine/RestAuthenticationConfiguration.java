@@ -1,7 +1,6 @@
 package camundaserverless.engine;
 
 import org.camunda.bpm.engine.IdentityService;
-import org.camunda.bpm.engine.identity.User;
 import org.camunda.bpm.engine.rest.security.auth.ProcessEngineAuthenticationFilter;
 import org.camunda.bpm.engine.rest.security.auth.impl.HttpBasicAuthenticationProvider;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
@@ -12,7 +11,8 @@ import org.springframework.context.annotation.Configuration;
 /**
  * REST_AUTH=basic: HTTP basic authentication on /engine-rest, checked against Camunda's own users. The
  * admin user is created from ADMIN_USER and ADMIN_PASSWORD, and its password follows ADMIN_PASSWORD on
- * every start, so rotating the secret and restarting is all a password change takes.
+ * every start ({@link AdminUserSynchronizer}), so rotating the secret and restarting is all a password
+ * change takes.
  */
 @Configuration
 @ConditionalOnProperty(name = EngineSettings.REST_AUTH_PROPERTY, havingValue = "basic")
@@ -30,20 +30,5 @@ class RestAuthenticationConfiguration {
   @Bean
   AdminUserSynchronizer adminUserSynchronizer(IdentityService identityService, EngineSettings settings) {
     return new AdminUserSynchronizer(identityService, settings.adminUser, settings.adminPassword);
-  }
-
-  /**
-   * Creates the admin user, or sets its password to ADMIN_PASSWORD. It does not compare first: a
-   * password check that fails counts as a failed login and could lock the user out.
-   */
-  static final class AdminUserSynchronizer {
-    AdminUserSynchronizer(IdentityService identityService, String userId, String password) {
-      User user = identityService.createUserQuery().userId(userId).singleResult();
-      if (user == null) {
-        user = identityService.newUser(userId);
-      }
-      user.setPassword(password);
-      identityService.saveUser(user);
-    }
   }
 }
