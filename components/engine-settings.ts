@@ -103,14 +103,19 @@ const ISO_DURATION = /^P(?!$)(?:\d+Y)?(?:\d+M)?(?:\d+W)?(?:\d+D)?(?:T(?=\d)(?:\d
 const JAVA_DURATION = /^P(?!$)(?:(\d+)D)?(?:T(?=\d)(?:(\d+)H)?(?:(\d+)M)?(?:(\d+(?:\.\d+)?)S)?)?$/;
 const DAILY_WINDOW = /^(?:[01]\d|2[0-3]):[0-5]\d-(?:[01]\d|2[0-3]):[0-5]\d$/;
 
+/** True for an ISO 8601 duration as Camunda reads it, such as `PT30S`, `P1D`, `PT1H30M`. */
+export function isIsoDuration(value: string): boolean {
+  return ISO_DURATION.test(value);
+}
+
 /**
  * True for a Camunda `failedJobRetryTimeCycle`: `R<n>/<duration>` (`R/<duration>` repeats without
  * limit) or a comma-separated list of durations (`PT1M,PT5M,PT10M`).
  */
 export function isRetryTimeCycle(value: string): boolean {
   const repeating = /^R(\d*)\/(.+)$/.exec(value);
-  if (repeating) return ISO_DURATION.test(repeating[2] ?? '');
-  return value.split(',').every((part) => ISO_DURATION.test(part));
+  if (repeating) return isIsoDuration(repeating[2] ?? '');
+  return value.split(',').every((part) => isIsoDuration(part));
 }
 
 /** True for a duration java.time.Duration reads (`P1D`, `PT12H`, `P2DT6H`) of at least `minSeconds`. */

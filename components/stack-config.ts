@@ -3,17 +3,21 @@
 // value at once, naming the key and the fix, before any resource is declared.
 
 import { z } from 'zod';
+import { CAMUNDA_DEFAULTS } from './engine/args';
+import {
+  engineDefaultOf,
+  type EngineArgKey,
+  engineRuleText,
+  integerBounds,
+  isEngineArgValue,
+} from './engine/catalogue';
+import { engineSettingChoices } from './engine-settings';
 import { ALERT_MINUTES_MAX, ALERT_MINUTES_MIN } from './monitoring';
 import {
-  CLEANUP_WINDOW,
   ConfigurationError,
   CPU_VALUES,
   formatIssues,
-  HISTORY_LEVELS,
   INGRESS,
-  isDayTimeDuration,
-  isRepublishDelay,
-  isRetryTimeCycle,
   MEMORY,
   PROJECT_ID,
   REGION,
@@ -33,6 +37,22 @@ export interface ConfigKey {
   readonly default: string | number | boolean;
   readonly description: string;
 }
+
+/** How an engine key's unset value reads, "Empty: the engine's default, P1D", from the catalogue. */
+function engineDefaultNote(unset: 'Empty' | '0', key: EngineArgKey): string {
+  return `${unset}: the engine's default, ${engineDefaultOf(key)}`;
+}
+
+/** An integer engine key's range, as descriptions give it (`1000-86400000`). */
+function range(key: EngineArgKey): string {
+  const { min, max } = integerBounds(key);
+  return `${min}-${max}`;
+}
+
+/** The choices of the history level, as a description lists them: `none, activity, audit or full`. */
+const HISTORY_LEVEL_LIST = ((levels) => `${levels.slice(0, -1).join(', ')} or ${levels.at(-1)}`)(
+  engineSettingChoices('HISTORY_LEVEL'),
+);
 
 /** Every configuration key of the stack (namespace `camunda-serverless`). */
 export const STACK_CONFIG_KEYS: readonly ConfigKey[] = [
@@ -123,56 +143,59 @@ export const STACK_CONFIG_KEYS: readonly ConfigKey[] = [
     default: true,
     description: 'Daily Cloud SQL backups with point-in-time recovery.',
   },
-  { key: 'databasePoolSize', type: 'integer', default: 5, description: 'JDBC connections per engine instance.' },
+  {
+    key: 'databasePoolSize',
+    type: 'integer',
+    default: CAMUNDA_DEFAULTS.databasePoolSize,
+    description: `JDBC connections per engine instance (${range('databasePoolSize')}). ${CAMUNDA_DEFAULTS.databasePoolSize} rather than the engine's default, ${engineDefaultOf('databasePoolSize')}, so that maxInstances x databasePoolSize fits db-f1-micro.`,
+  },
   {
     key: 'publishRetryTimeCycle',
     type: 'string',
-    default: 'R999999/PT30S',
-    description: 'Retry cycle of the publish step (Camunda failedJobRetryTimeCycle, e.g. R999999/PT30S).',
+    default: engineDefaultOf('publishRetryTimeCycle') ?? '',
+    description: `Retry cycle of the publish step (Camunda failedJobRetryTimeCycle, e.g. ${engineDefaultOf('publishRetryTimeCycle')}).`,
   },
   {
     key: 'republishAfter',
     type: 'string',
     default: '',
-    description:
-      "How long Echo waits for a reply before it publishes its request again (ISO duration of at least 1 s, e.g. PT5M). Empty: the engine's default, PT5M.",
+    description: `How long Echo waits for a reply before it publishes its request again (ISO duration of at least 1 s, e.g. PT30S). ${engineDefaultNote('Empty', 'republishAfter')}.`,
   },
   {
     key: 'jobRetryTimeCycle',
     type: 'string',
     default: '',
-    description: "Engine-wide default retry cycle of failed jobs (e.g. R5/PT1M). Empty: the engine's default.",
+    description: `Engine-wide default retry cycle of failed jobs (e.g. R5/PT1M). ${engineDefaultNote('Empty', 'jobRetryTimeCycle')}.`,
   },
   {
     key: 'historyLevel',
     type: 'string',
     default: '',
-    description:
-      "History level: none, activity, audit or full. Empty: the engine's default, none, which keeps the database of an endless loop flat. A database keeps the level it was set up with.",
+    description: `History level: ${HISTORY_LEVEL_LIST}. ${engineDefaultNote('Empty', 'historyLevel')}, which keeps the database of an endless loop flat. A database keeps the level it was set up with.`,
   },
   {
     key: 'historyTimeToLive',
     type: 'string',
     default: '',
-    description: "History time to live, ISO duration (P1D) or days. Empty: the engine's default.",
+    description: `History time to live, an ISO duration in days, hours, minutes, seconds (e.g. P7D or PT12H). ${engineDefaultNote('Empty', 'historyTimeToLive')}.`,
   },
   {
     key: 'historyCleanupWindow',
     type: 'string',
     default: '',
-    description: "History cleanup batch window HH:mm-HH:mm (e.g. 00:00-23:59). Empty: the engine's default.",
+    description: `History cleanup batch window HH:mm-HH:mm (e.g. 01:00-05:00). ${engineDefaultNote('Empty', 'historyCleanupWindow')}.`,
   },
   {
     key: 'jobLockTimeMs',
     type: 'integer',
     default: 0,
-    description: "Job lock time in ms (how long jobs of a killed instance stay locked). 0: the engine's default.",
+    description: `Job lock time in ms (how long jobs of a killed instance stay locked), ${range('jobLockTimeMs')}. ${engineDefaultNote('0', 'jobLockTimeMs')}.`,
   },
   {
     key: 'jobMaxWaitMs',
     type: 'integer',
     default: 0,
-    description: "Longest pause between job acquisitions in ms. 0: the engine's default.",
+    description: `Longest pause between job acquisitions in ms, ${range('jobMaxWaitMs')}. ${engineDefaultNote('0', 'jobMaxWaitMs')}.`,
   },
   {
     key: 'wakeIntervalMinutes',
@@ -265,6 +288,27 @@ function optionalText(check: (v: string) => boolean, message: string) {
     .transform((v) => (v === '' ? undefined : v));
 }
 
+/**
+ * An integer engine key where 0, its default, leaves the engine's own default: 0, or a value in the
+ * range the component accepts (the engine's, or stricter: see engine/catalogue.ts).
+ */
+function engineIntegerOrZero(key: EngineArgKey) {
+  const { min, max } = integerBounds(key);
+  const rule = `must be 0 (the engine's default) or a whole number from ${min} to ${max}`;
+  return text('0').pipe(
+    z
+      .string()
+      .regex(/^\d+$/, rule)
+      .transform(Number)
+      .refine((v) => v === 0 || (v >= min && v <= max), rule),
+  );
+}
+
+/** A text engine key where empty leaves the engine's own default; the catalogue's rule and message. */
+function optionalEngineText(key: EngineArgKey) {
+  return optionalText((v) => isEngineArgValue(key, v), `${engineRuleText(key)}, or empty`);
+}
+
 const schema = z
   .object({
     namePrefix: text('').refine(
@@ -299,30 +343,22 @@ const schema = z
       'must be a Cloud SQL tier such as db-f1-micro or db-custom-1-3840',
     ),
     databaseBackups: boolean(true),
-    databasePoolSize: integer(5, 1, 100),
-    publishRetryTimeCycle: text('R999999/PT30S').refine(
-      isRetryTimeCycle,
-      'must be a retry cycle such as R999999/PT30S, R/PT1M or PT1M,PT5M,PT10M',
+    databasePoolSize: integer(
+      CAMUNDA_DEFAULTS.databasePoolSize,
+      integerBounds('databasePoolSize').min,
+      integerBounds('databasePoolSize').max,
     ),
-    republishAfter: optionalText(
-      isRepublishDelay,
-      'must be a duration of at least one second such as PT5M or PT30S, or empty',
+    publishRetryTimeCycle: text(engineDefaultOf('publishRetryTimeCycle') ?? '').refine(
+      (v) => isEngineArgValue('publishRetryTimeCycle', v),
+      engineRuleText('publishRetryTimeCycle'),
     ),
-    jobRetryTimeCycle: optionalText(isRetryTimeCycle, 'must be a retry cycle such as R5/PT1M or PT1M,PT5M, or empty'),
-    historyLevel: optionalText(
-      (v) => (HISTORY_LEVELS as readonly string[]).includes(v),
-      `must be one of ${HISTORY_LEVELS.join(', ')}, or empty`,
-    ),
-    historyTimeToLive: optionalText(
-      isDayTimeDuration,
-      'must be a duration in days, hours, minutes, seconds such as P1D or PT12H, or empty',
-    ),
-    historyCleanupWindow: optionalText(
-      (v) => CLEANUP_WINDOW.test(v),
-      'must be HH:mm-HH:mm such as 00:00-23:59, or empty',
-    ),
-    jobLockTimeMs: integer(0, 0, 86_400_000, ' (0 for the engine default)'),
-    jobMaxWaitMs: integer(0, 0, 86_400_000, ' (0 for the engine default)'),
+    republishAfter: optionalEngineText('republishAfter'),
+    jobRetryTimeCycle: optionalEngineText('jobRetryTimeCycle'),
+    historyLevel: optionalEngineText('historyLevel'),
+    historyTimeToLive: optionalEngineText('historyTimeToLive'),
+    historyCleanupWindow: optionalEngineText('historyCleanupWindow'),
+    jobLockTimeMs: engineIntegerOrZero('jobLockTimeMs'),
+    jobMaxWaitMs: engineIntegerOrZero('jobMaxWaitMs'),
     wakeIntervalMinutes: integer(10, 0, 1440, ' (0 switches the wake-up job off)'),
     schedulerRegion: optionalText((v) => REGION.test(v), `${REGION_RULE}, or empty`),
     echoLoop: boolean(true),

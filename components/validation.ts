@@ -24,53 +24,14 @@ export const NAME_PREFIX_MAX = 20;
 /** Names that are safe as Camunda business keys and message names (the echo function's rule too). */
 export const SAFE_NAME = /^[A-Za-z][A-Za-z0-9_.-]{0,99}$/;
 
-// ISO 8601 durations as Camunda's DurationHelper reads them (javax.xml Duration): at least one
-// component, a `T` only when a time component follows, fractional seconds allowed.
-const ISO_DURATION = /^P(?!$)(?:\d+Y)?(?:\d+M)?(?:\d+W)?(?:\d+D)?(?:T(?=\d)(?:\d+H)?(?:\d+M)?(?:\d+(?:\.\d+)?S)?)?$/;
-
-/** True for an ISO 8601 duration such as `PT30S`, `P1D`, `PT1H30M`. */
-export function isIsoDuration(value: string): boolean {
-  return ISO_DURATION.test(value);
-}
-
-// java.time.Duration's format (the engine reads HISTORY_TIME_TO_LIVE with it): days, hours,
-// minutes and seconds only; no years, months or weeks. The groups capture days, hours, minutes, seconds.
-const JAVA_DURATION = /^P(?!$)(?:(\d+)D)?(?:T(?=\d)(?:(\d+)H)?(?:(\d+)M)?(?:(\d+(?:\.\d+)?)S)?)?$/;
-
-/** True for a duration java.time.Duration parses, such as `P1D`, `PT12H`, `P2DT6H`. */
-export function isDayTimeDuration(value: string): boolean {
-  return JAVA_DURATION.test(value);
-}
-
-/** True for Echo's re-publish delay (REPUBLISH_AFTER): a day-time duration of at least one second. */
-export function isRepublishDelay(value: string): boolean {
-  const parts = JAVA_DURATION.exec(value);
-  if (!parts) return false;
-  const [days, hours, minutes, seconds] = parts.slice(1).map((part) => Number(part ?? 0));
-  return ((days * 24 + hours) * 60 + minutes) * 60 + seconds >= 1;
-}
-
-/**
- * True for a Camunda `failedJobRetryTimeCycle`: `R<n>/<duration>` (`R/<duration>` repeats without
- * limit) or a comma-separated list of durations (`PT1M,PT5M,PT10M`).
- */
-export function isRetryTimeCycle(value: string): boolean {
-  const repeating = /^R(\d*)\/(.+)$/.exec(value);
-  if (repeating) return isIsoDuration(repeating[2] ?? '');
-  const parts = value.split(',').map((part) => part.trim());
-  return parts.length > 0 && parts.every(isIsoDuration);
-}
-
-/** Camunda's history cleanup batch window, `HH:mm-HH:mm`. */
-export const CLEANUP_WINDOW = /^(?:[01]\d|2[0-3]):[0-5]\d-(?:[01]\d|2[0-3]):[0-5]\d$/;
+// The engine's rules live in its settings catalogue (engine-settings.ts); here for one import.
+export { isDayTimeDuration, isIsoDuration, isRetryTimeCycle } from './engine-settings';
 
 /** Cloud Run memory limits such as `512Mi`, `1Gi`, `2G`. */
 export const MEMORY = /^\d+(?:Mi|Gi|M|G)$/;
 
 /** CPU counts Cloud Run accepts with always-on CPU (fractions need request-based CPU). */
 export const CPU_VALUES = ['1', '2', '4', '6', '8'] as const;
-
-export const HISTORY_LEVELS = ['none', 'activity', 'audit', 'full'] as const;
 
 /** Cloud Run ingress settings by their short names. */
 export const INGRESS = {

@@ -4,6 +4,7 @@
 
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
+import { REGION, REGION_RULE } from '../components/name-rules';
 
 export interface E2eOptions {
   /** GCP project the ephemeral stack deploys into. */
@@ -49,7 +50,6 @@ Needs: the pulumi CLI logged in to a backend (PULUMI_BACKEND_URL or pulumi login
   --help                  this text`;
 
 const PROJECT_ID = /^[a-z][a-z0-9-]{4,28}[a-z0-9]$/;
-const REGION = /^[a-z]+-[a-z]+\d+$/;
 const STACK_NAME = /^[A-Za-z0-9_.-]{1,100}$/;
 const IMAGE_BY_DIGEST = /^[^\s@]+@sha256:[0-9a-f]{64}$/;
 const CONFIG_KEY = /^[a-zA-Z][a-zA-Z0-9]*$/;
@@ -68,7 +68,7 @@ const schema = z.object({
   project: z
     .string({ error: 'is required (--project or E2E_GCP_PROJECT)' })
     .regex(PROJECT_ID, 'must be a GCP project id (6 to 30 lowercase letters, digits, hyphens)'),
-  region: z.string().regex(REGION, 'must be a GCP region such as europe-west1'),
+  region: z.string().regex(REGION, REGION_RULE),
   roundTrips: wholeNumber(1, 10_000),
   timeoutMinutes: wholeNumber(1, 24 * 60),
   pollSeconds: wholeNumber(1, 600),

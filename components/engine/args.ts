@@ -2,6 +2,7 @@
 // checks are in resolve-args.ts.
 
 import type * as pulumi from '@pulumi/pulumi';
+import { engineSettingDefault } from '../engine-settings';
 import type { IngressName } from '../validation';
 
 /** Cloud SQL settings. */
@@ -26,15 +27,19 @@ export interface CamundaDatabaseArgs {
   /** Database user. Default `camunda`. */
   readonly user?: pulumi.Input<string>;
   /**
-   * JDBC connections per engine instance. Default 5. Keep maxInstances × poolSize below the tier's
-   * connection limit (db-f1-micro allows 25, a few of which Cloud SQL keeps for itself).
+   * JDBC connections per engine instance, 1 to 100. Default 5, not the engine's 10, so that the default
+   * two instances fit db-f1-micro. Keep maxInstances × poolSize below the tier's connection limit
+   * (db-f1-micro allows 25, a few of which Cloud SQL keeps for itself).
    */
   readonly poolSize?: pulumi.Input<number>;
 }
 
 /** Process engine settings, passed to the container as environment variables. */
 export interface CamundaEngineSettings {
-  /** `failedJobRetryTimeCycle` of the publish step. Default `R999999/PT30S` (retry practically forever). */
+  /**
+   * `failedJobRetryTimeCycle` of the publish step. Default: the engine's, `R999999/PT30S` (retry
+   * practically forever), set explicitly.
+   */
   readonly publishRetryTimeCycle?: pulumi.Input<string>;
   /**
    * How long Echo waits for a reply before it publishes the same request again (`REPUBLISH_AFTER`), an
@@ -42,7 +47,7 @@ export interface CamundaEngineSettings {
    * as a dead-lettered one. Default: the engine's own, `PT5M`.
    */
   readonly republishAfter?: pulumi.Input<string>;
-  /** Engine-wide default `failedJobRetryTimeCycle`. Default: the engine's own. */
+  /** Engine-wide default `failedJobRetryTimeCycle`, such as `R5/PT1M`. Default: the engine's own, `R3/PT10S`. */
   readonly jobRetryTimeCycle?: pulumi.Input<string>;
   /**
    * History level: none, activity, audit or full. Default: the engine's own, `none`, the only level at
@@ -50,13 +55,22 @@ export interface CamundaEngineSettings {
    * was set up with: changing it later stops the engine at start-up until the database is switched too.
    */
   readonly historyLevel?: pulumi.Input<string>;
-  /** History time to live, ISO duration (`P1D`) or days. Default: the engine's own. */
+  /**
+   * History time to live, an ISO duration in days, hours, minutes and seconds (`P7D`, `PT12H`; no
+   * years, months, weeks or plain numbers of days). Default: the engine's own, `P1D`.
+   */
   readonly historyTimeToLive?: pulumi.Input<string>;
-  /** History cleanup batch window `HH:mm-HH:mm`. Default: the engine's own. */
+  /** History cleanup batch window `HH:mm-HH:mm`. Default: the engine's own, `00:00-23:59`. */
   readonly historyCleanupWindow?: pulumi.Input<string>;
-  /** Job lock time in ms (how long a killed instance's jobs stay locked). Default: the engine's own. */
+  /**
+   * Job lock time in ms (how long a killed instance's jobs stay locked), 1000 to 86400000. Default: the
+   * engine's own, 45000.
+   */
   readonly jobLockTimeMs?: pulumi.Input<number>;
-  /** Longest wait between job acquisitions in ms (how late due jobs are found). Default: the engine's own. */
+  /**
+   * Longest wait between job acquisitions in ms (how late due jobs are found), 1 to 3600000: the engine
+   * also takes 0, a job executor that never pauses. Default: the engine's own, 10000.
+   */
   readonly jobMaxWaitMs?: pulumi.Input<number>;
 }
 
@@ -148,6 +162,14 @@ export interface CamundaServerlessArgs {
   readonly labels?: Record<string, string>;
 }
 
+/** An engine default the component sets explicitly (docker/camunda/engine-settings.json). */
+function engineDefault(envName: string): string {
+  const value = engineSettingDefault(envName);
+  if (value === undefined) throw new Error(`engine settings: ${envName} has no default to start from`);
+  return value;
+}
+
+/** The defaults of the arguments; the engine's own come from its settings catalogue. */
 export const CAMUNDA_DEFAULTS = {
   minInstances: 0,
   maxInstances: 2,
@@ -156,7 +178,7 @@ export const CAMUNDA_DEFAULTS = {
   concurrency: 80,
   requestTimeoutSeconds: 300,
   ingress: 'all' as IngressName,
-  adminUser: 'admin',
+  adminUser: engineDefault('ADMIN_USER'),
   deletionProtection: false,
   wakeIntervalMinutes: 10,
   databaseVersion: 'POSTGRES_16',
@@ -167,8 +189,9 @@ export const CAMUNDA_DEFAULTS = {
   databaseDiskSizeGb: 10,
   databaseName: 'camunda',
   databaseUser: 'camunda',
+  // Not the engine's 10: two instances of 10 would exceed db-f1-micro's 25 connections (a few reserved).
   databasePoolSize: 5,
-  publishRetryTimeCycle: 'R999999/PT30S',
+  publishRetryTimeCycle: engineDefault('PUBLISH_RETRY_TIME_CYCLE'),
   containerPort: 8080,
   readinessPath: '/ready',
 } as const;

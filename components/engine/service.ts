@@ -7,29 +7,18 @@ import type * as pulumi from '@pulumi/pulumi';
 import { INGRESS } from '../validation';
 import type { EngineApis } from './apis';
 import { CAMUNDA_DEFAULTS } from './args';
+import { ENGINE_ENV, OPTIONAL_ENGINE_ARG_KEYS } from './catalogue';
 import type { EngineAdmin } from './basic-auth';
 import type { EngineDatabase } from './database';
 import type { EngineIdentity } from './identity';
 import type { EngineImage } from './image';
 import type { CheckedEngineSettings, ResolvedCamundaServerlessArgs } from './resolve-args';
-import type { EngineSettingValues } from './settings-schema';
 
 type ContainerEnv = pulumi.Input<gcp.types.input.cloudrunv2.ServiceTemplateContainerEnv>;
 
 export interface EngineService {
   readonly service: gcp.cloudrunv2.Service;
 }
-
-/** Engine settings that become environment variables only when given (else the engine's own apply). */
-const OPTIONAL_ENV: readonly [string, keyof ResolvedCamundaServerlessArgs['engine'], keyof EngineSettingValues][] = [
-  ['REPUBLISH_AFTER', 'republishAfter', 'republishAfter'],
-  ['JOB_RETRY_TIME_CYCLE', 'jobRetryTimeCycle', 'jobRetryTimeCycle'],
-  ['HISTORY_LEVEL', 'historyLevel', 'historyLevel'],
-  ['HISTORY_TIME_TO_LIVE', 'historyTimeToLive', 'historyTimeToLive'],
-  ['HISTORY_CLEANUP_WINDOW', 'historyCleanupWindow', 'historyCleanupWindow'],
-  ['JOB_LOCK_TIME_MS', 'jobLockTimeMs', 'jobLockTimeMs'],
-  ['JOB_MAX_WAIT_MS', 'jobMaxWaitMs', 'jobMaxWaitMs'],
-];
 
 /** The container's environment: database, authentication, engine settings, then `environment`. */
 export function engineEnvironment(
@@ -48,10 +37,13 @@ export function engineEnvironment(
     { name: 'DB_USER', value: db.user.name },
     { name: 'DB_PASSWORD', valueSource: secretRef(db.passwordSecret) },
     { name: 'DB_IAM_AUTH', value: 'false' },
-    { name: 'DB_POOL_SIZE', value: settings.get('databasePoolSize', CAMUNDA_DEFAULTS.databasePoolSize).apply(String) },
+    {
+      name: ENGINE_ENV.databasePoolSize,
+      value: settings.get('databasePoolSize', CAMUNDA_DEFAULTS.databasePoolSize).apply(String),
+    },
     { name: 'REST_AUTH', value: args.restAuthentication },
     {
-      name: 'PUBLISH_RETRY_TIME_CYCLE',
+      name: ENGINE_ENV.publishRetryTimeCycle,
       value: settings.get('publishRetryTimeCycle', CAMUNDA_DEFAULTS.publishRetryTimeCycle),
     },
   ];
@@ -60,8 +52,11 @@ export function engineEnvironment(
     env.push({ name: 'ADMIN_USER', value: args.adminUser });
     env.push({ name: 'ADMIN_PASSWORD', valueSource: secretRef(admin.secret) });
   }
-  for (const [envName, given, key] of OPTIONAL_ENV) {
-    if (args.engine[given] !== undefined) env.push({ name: envName, value: settings.all.apply((s) => String(s[key])) });
+  // The other engine settings only when given: else the engine's own default applies.
+  for (const key of OPTIONAL_ENGINE_ARG_KEYS) {
+    if (args.engine[key] !== undefined) {
+      env.push({ name: ENGINE_ENV[key], value: settings.all.apply((s) => String(s[key])) });
+    }
   }
   for (const [envName, value] of Object.entries(args.environment)) env.push({ name: envName, value });
   return env;

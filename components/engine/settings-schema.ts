@@ -2,21 +2,12 @@
 // component is declared (so a bad value fails the preview) and again once every Output resolved.
 
 import { z } from 'zod';
-import {
-  CLEANUP_WINDOW,
-  CPU_VALUES,
-  HISTORY_LEVELS,
-  isDayTimeDuration,
-  isRepublishDelay,
-  isRetryTimeCycle,
-  MEMORY,
-  PROJECT_ID,
-  REGION,
-  REGION_RULE,
-} from '../validation';
+import { engineSetting, engineSettingChoices } from '../engine-settings';
+import { CPU_VALUES, MEMORY, PROJECT_ID, REGION, REGION_RULE } from '../validation';
+import { ENGINE_ENV, engineIntegerArg, engineRuleText, engineTextArg } from './catalogue';
 
-/** Environment variables the component sets itself; `environment` may not override them. */
-export const RESERVED_ENV: ReadonlySet<string> = new Set([
+/** Engine variables the component sets from its resources (database, authentication); all catalogued. */
+const COMPONENT_ENV = [
   'PORT',
   'DB_TYPE',
   'CLOUD_SQL_INSTANCE',
@@ -24,20 +15,21 @@ export const RESERVED_ENV: ReadonlySet<string> = new Set([
   'DB_USER',
   'DB_PASSWORD',
   'DB_IAM_AUTH',
-  'DB_POOL_SIZE',
   'REST_AUTH',
   'ADMIN_USER',
   'ADMIN_PASSWORD',
+].map((name) => engineSetting(name).name);
+
+/**
+ * Environment variables the component sets itself; `environment` may not override them: its own,
+ * the JVM's options, and every variable an engine argument sets (the catalogue's stackKeys).
+ */
+export const RESERVED_ENV: ReadonlySet<string> = new Set([
+  ...COMPONENT_ENV,
   'JAVA_TOOL_OPTIONS',
-  'PUBLISH_RETRY_TIME_CYCLE',
-  'REPUBLISH_AFTER',
-  'JOB_RETRY_TIME_CYCLE',
-  'HISTORY_LEVEL',
-  'HISTORY_TIME_TO_LIVE',
-  'HISTORY_CLEANUP_WINDOW',
-  'JOB_LOCK_TIME_MS',
-  'JOB_MAX_WAIT_MS',
+  ...Object.values(ENGINE_ENV),
 ]);
+
 const IMAGE_BY_DIGEST = /^[^\s@]+@sha256:[0-9a-f]{64}$/;
 
 /** The checks that can run on plain values now and on Output values once they resolve. */
@@ -71,21 +63,15 @@ export const settingsSchema = z
       .string()
       .regex(/^db-[a-z0-9-]+$/, 'must be a Cloud SQL tier such as db-f1-micro or db-custom-1-3840'),
     databaseDiskSizeGb: z.number().int().min(10, 'must be at least 10'),
-    databasePoolSize: z.number().int().min(1, 'must be at least 1').max(100, 'must be at most 100'),
-    publishRetryTimeCycle: z
-      .string()
-      .refine(isRetryTimeCycle, 'must be a retry cycle such as R999999/PT30S, R/PT1M or PT1M,PT5M'),
-    republishAfter: z
-      .string()
-      .refine(isRepublishDelay, 'must be a duration of at least one second such as PT5M or PT30S'),
-    jobRetryTimeCycle: z.string().refine(isRetryTimeCycle, 'must be a retry cycle such as R5/PT1M or PT1M,PT5M'),
-    historyLevel: z.enum(HISTORY_LEVELS, `must be one of ${HISTORY_LEVELS.join(', ')}`),
-    historyTimeToLive: z
-      .string()
-      .refine(isDayTimeDuration, 'must be a duration in days, hours, minutes, seconds such as P1D or PT12H'),
-    historyCleanupWindow: z.string().regex(CLEANUP_WINDOW, 'must be a window HH:mm-HH:mm such as 00:00-23:59'),
-    jobLockTimeMs: z.number().int().min(1000, 'must be at least 1000'),
-    jobMaxWaitMs: z.number().int().min(1, 'must be at least 1'),
+    databasePoolSize: engineIntegerArg('databasePoolSize'),
+    publishRetryTimeCycle: engineTextArg('publishRetryTimeCycle'),
+    republishAfter: engineTextArg('republishAfter'),
+    jobRetryTimeCycle: engineTextArg('jobRetryTimeCycle'),
+    historyLevel: z.enum(engineSettingChoices(ENGINE_ENV.historyLevel), engineRuleText('historyLevel')),
+    historyTimeToLive: engineTextArg('historyTimeToLive'),
+    historyCleanupWindow: engineTextArg('historyCleanupWindow'),
+    jobLockTimeMs: engineIntegerArg('jobLockTimeMs'),
+    jobMaxWaitMs: engineIntegerArg('jobMaxWaitMs'),
   })
   .partial()
   .superRefine((value, ctx) => {

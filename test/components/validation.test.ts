@@ -2,10 +2,10 @@
 // prefixes and the wake-up schedule, each with generated inputs as well as the cases that bite.
 
 import fc from 'fast-check';
+import { isEngineSettingValue } from '../../components/engine-settings';
 import {
   isDayTimeDuration,
   isIsoDuration,
-  isRepublishDelay,
   isRetryTimeCycle,
   NAME_PREFIX,
   NAME_PREFIX_MAX,
@@ -20,6 +20,9 @@ const durationPart = (unit: string) =>
     fc.nat({ max: 999 }).map((n) => `${n}${unit}`),
     { nil: '' },
   );
+/** Echo's re-publish delay as the engine's catalogue rules it (REPUBLISH_AFTER). */
+const isRepublishDelay = (value: string) => isEngineSettingValue('REPUBLISH_AFTER', value);
+
 /** Generated ISO 8601 durations with at least one component. */
 const isoDuration = fc
   .tuple(
