@@ -4,7 +4,7 @@
  * an answer instead of waiting for them (a plain `server.close()` waits for every one).
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import { createServer as createTcpServer, type AddressInfo, type Socket } from 'node:net';
 
 export type RequestListener = (request: IncomingMessage, response: ServerResponse) => void;
 
@@ -74,4 +74,17 @@ export class LoopbackListener {
     this.sockets.clear();
     await closed;
   }
+}
+
+/** A TCP port of 127.0.0.1 that was free a moment ago (the system picks it); until taken, it refuses connections. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createTcpServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
 }
