@@ -219,9 +219,11 @@ function send(response: ServerResponse, reply: Exclude<Reply, 'hang' | 'drop'>):
   const raw = reply.body;
   const json = raw !== undefined && typeof raw !== 'string' && !(raw instanceof Uint8Array);
   const body = raw === undefined ? '' : json ? JSON.stringify(raw) : (raw as string | Uint8Array);
-  const headers: Record<string, string> = json ? { 'content-type': 'application/json' } : {};
-  for (const [name, value] of Object.entries(reply.headers ?? {})) headers[name.toLowerCase()] = value;
-  headers['content-length'] ??= String(Buffer.byteLength(body));
+  // The names as the script wrote them (a client may look at their case); defaults only where none is given.
+  const headers: Record<string, string> = { ...reply.headers };
+  const given = new Set(Object.keys(headers).map((name) => name.toLowerCase()));
+  if (json && !given.has('content-type')) headers['Content-Type'] = 'application/json';
+  if (!given.has('content-length')) headers['Content-Length'] = String(Buffer.byteLength(body));
   response.writeHead(reply.status ?? 200, headers);
   response.end(body);
 }
