@@ -2,12 +2,14 @@
  * `npm run bench`: the echo round trip by push (Pub/Sub and the echo function) against pull (external
  * tasks and the official worker client), on one PostgreSQL-backed engine in one run. Prints tables;
  * with --json, one JSON object on the last line. Every run is also saved under .local/bench/.
- * See bench/README.md for what is measured and how.
+ * See bench/README.md for what is measured and how. The command-line handling is the dev kit's
+ * (devkit/cli.ts).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-import { OptionError, parseBenchOptions, USAGE } from './options';
+import { printJsonLine, runCli, wantsHelp } from '../devkit/cli';
+import { parseBenchOptions, USAGE, type BenchOptions } from './options';
 import { breakdownTable, formatTable, idleTable, stepsTable } from './results';
 import { BENCH_FOLDER, runBench, type BenchReport } from './run';
 
@@ -37,27 +39,23 @@ export function formatReport(report: BenchReport): string {
   ].join('\n');
 }
 
-async function main(): Promise<void> {
-  let options;
-  try {
-    options = parseBenchOptions(process.argv.slice(2));
-  } catch (error) {
-    if (!(error instanceof OptionError)) throw error;
-    console.error(`bench: ${error.message}\n${USAGE}`);
-    process.exit(2);
-  }
+async function run(options: BenchOptions): Promise<number> {
   const report = await runBench(options, (message) => console.error(`bench: ${message}`));
   mkdirSync(BENCH_FOLDER, { recursive: true });
   const file = join(BENCH_FOLDER, `bench-${report.startedAt.replace(/[:.]/g, '-')}.json`);
   writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
   console.log(formatReport(report));
   console.log(`saved: ${file}`);
-  if (options.json) console.log(JSON.stringify(report));
+  if (options.json) printJsonLine(report);
+  return 0;
 }
 
 if (require.main === module) {
-  main().catch((error) => {
-    console.error(error);
-    process.exit(1);
+  void runCli({
+    name: 'bench',
+    help: USAGE,
+    parse: (argv) => (wantsHelp(argv) ? 'help' : parseBenchOptions(argv)),
+    run,
+    onMistake: 'usage',
   });
 }

@@ -2,10 +2,12 @@
  * A plain HTTP proxy in front of the engine that counts the requests passing through it, so the
  * benchmark can say how many requests each pattern sends the engine while nothing happens (pull
  * workers keep polling; push sends nothing). Connections to the engine are kept alive, so the proxy
- * adds well under a millisecond and no connection set-up to a round trip.
+ * adds well under a millisecond and no connection set-up to a round trip. The forwarding is the dev
+ * kit's (devkit/proxy.ts).
  */
-import { createServer, request as httpRequest, Agent, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+
+import { HttpProxy } from '../devkit/proxy';
 
 export interface CountingProxy {
   /** Base URL of the proxy (http://127.0.0.1:PORT): use it instead of the engine's. */
@@ -18,57 +20,32 @@ export interface CountingProxy {
   close(): Promise<void>;
 }
 
-export async function startCountingProxy(targetUrl: string): Promise<CountingProxy> {
-  const target = new URL(targetUrl);
-  const agent = new Agent({ keepAlive: true, maxSockets: 256 });
-  let count = 0;
-  const byPath = new Map<string, number>();
+class RequestCounter extends HttpProxy implements CountingProxy {
+  count = 0;
+  readonly byPath = new Map<string, number>();
 
-  const server: Server = createServer((incoming, outgoing) => {
-    count += 1;
+  reset(): void {
+    this.count = 0;
+    this.byPath.clear();
+  }
+
+  protected override handle(incoming: IncomingMessage, response: ServerResponse): void {
+    this.count += 1;
     const path = (incoming.url ?? '/').split('?')[0];
-    byPath.set(path, (byPath.get(path) ?? 0) + 1);
-    const forwarded = httpRequest(
-      {
-        agent,
-        hostname: target.hostname,
-        port: target.port,
-        method: incoming.method,
-        path: incoming.url,
-        headers: { ...incoming.headers, host: target.host },
-      },
-      (answer) => {
-        outgoing.writeHead(answer.statusCode ?? 502, answer.headers);
-        answer.pipe(outgoing);
-      },
-    );
-    forwarded.on('error', (error) => {
-      if (!outgoing.headersSent) outgoing.writeHead(502, { 'content-type': 'text/plain' });
-      outgoing.end(`counting proxy: ${error.message}`);
-    });
-    incoming.pipe(forwarded);
-  });
-  server.keepAliveTimeout = 65_000;
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', resolve);
-  });
-  const { port } = server.address() as AddressInfo;
+    this.byPath.set(path, (this.byPath.get(path) ?? 0) + 1);
+    this.pass(incoming, response);
+  }
+}
 
-  return {
-    url: `http://127.0.0.1:${port}`,
-    get count() {
-      return count;
-    },
-    byPath,
-    reset() {
-      count = 0;
-      byPath.clear();
-    },
-    async close() {
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-      agent.destroy();
-    },
-  };
+export async function startCountingProxy(targetUrl: string): Promise<CountingProxy> {
+  // A long keep-alive toward the callers, so their pooled connections stay usable between steps; no
+  // bound on a request, which the caller sets (a long poll waits as long as it asked to).
+  const proxy = new RequestCounter({
+    name: 'counting',
+    target: targetUrl,
+    keepAliveTimeoutMs: 65_000,
+    upstreamTimeoutMs: 0,
+  });
+  await proxy.start();
+  return proxy;
 }

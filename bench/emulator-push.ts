@@ -9,13 +9,12 @@
  *
  * A chain publishes, waits until its own message arrived, and publishes again, as an echo loop does.
  */
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
-
+import { parseOptions, printJsonLine, runCli, UsageError, wantsHelp } from '../devkit/cli';
+import { HttpServer } from '../devkit/http-server';
+import { sleep } from '../devkit/wait';
 import { percentiles } from '../local/deliveries';
 import { startPubsubEmulator } from '../local/pubsub-emulator';
 
@@ -29,55 +28,57 @@ interface Step {
   readonly loadAverage: number;
 }
 
-const { values } = parseArgs({
-  options: {
+const HELP = 'usage: npx tsx bench/emulator-push.ts [--endpoint-ms 0] [--seconds 15] [--json]';
+
+interface Settings {
+  readonly endpointMs: number;
+  readonly seconds: number;
+  readonly json: boolean;
+}
+
+function parse(argv: string[]): Settings | 'help' {
+  if (wantsHelp(argv)) return 'help';
+  const values = parseOptions(argv, {
     'endpoint-ms': { type: 'string', default: '0' },
     seconds: { type: 'string', default: '15' },
     json: { type: 'boolean', default: false },
-  },
-});
-const endpointMs = Number(values['endpoint-ms']);
-const seconds = Number(values.seconds);
-if (!Number.isFinite(endpointMs) || endpointMs < 0 || !Number.isFinite(seconds) || seconds <= 0) {
-  process.stderr.write('emulator-push: --endpoint-ms must be 0 or more and --seconds more than 0\n');
-  process.exit(2);
+  });
+  const endpointMs = Number(values['endpoint-ms']);
+  const seconds = Number(values.seconds);
+  if (!Number.isFinite(endpointMs) || endpointMs < 0 || !Number.isFinite(seconds) || seconds <= 0) {
+    throw new UsageError('--endpoint-ms must be 0 or more and --seconds more than 0');
+  }
+  return { endpointMs, seconds, json: values.json };
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function main(): Promise<void> {
+/** The push endpoint: notes when each message arrived and how many pushes it holds at once. */
+function pushEndpoint(endpointMs: number) {
   const arrivals = new Map<string, (at: number) => void>();
-  let open = 0;
-  let mostAtOnce = 0;
-  const endpoint = createServer((request, response) => {
-    open += 1;
-    mostAtOnce = Math.max(mostAtOnce, open);
-    const chunks: Buffer[] = [];
-    request.on('data', (chunk: Buffer) => chunks.push(chunk));
-    request.on('end', () => {
-      const at = performance.now();
-      const id = Buffer.from(
-        (JSON.parse(Buffer.concat(chunks).toString('utf8')) as { message: { data: string } }).message.data,
-        'base64',
-      ).toString('utf8');
-      arrivals.get(id)?.(at);
-      arrivals.delete(id);
-      setTimeout(() => {
-        open -= 1;
-        response.writeHead(204).end();
-      }, endpointMs);
-    });
+  const counts = { open: 0, mostAtOnce: 0 };
+  const server = new HttpServer({ record: false }).otherwise(async (request) => {
+    const at = performance.now();
+    counts.open += 1;
+    counts.mostAtOnce = Math.max(counts.mostAtOnce, counts.open);
+    const id = Buffer.from((JSON.parse(request.body) as { message: { data: string } }).message.data, 'base64').toString(
+      'utf8',
+    );
+    arrivals.get(id)?.(at);
+    arrivals.delete(id);
+    await sleep(endpointMs);
+    counts.open -= 1;
+    return { status: 204 };
   });
-  await new Promise<void>((resolve) => endpoint.listen(0, '127.0.0.1', resolve));
+  return { server, arrivals, counts };
+}
+
+async function main({ endpointMs, seconds, json }: Settings): Promise<number> {
+  const { server: endpoint, arrivals, counts } = pushEndpoint(endpointMs);
+  await endpoint.start();
   const dataDir = mkdtempSync(join(tmpdir(), 'emulator-push-'));
   const emulator = await startPubsubEmulator({ dataDir });
   try {
     await emulator.createTopic('probe');
-    await emulator.createPushSubscription(
-      'probe-push',
-      'probe',
-      `http://127.0.0.1:${(endpoint.address() as AddressInfo).port}/push`,
-    );
+    await emulator.createPushSubscription('probe-push', 'probe', `${endpoint.url}/push`);
     let sequence = 0;
     const roundTrip = async (gapMs: number): Promise<number> => {
       if (gapMs > 0) await sleep(Math.random() * gapMs);
@@ -88,7 +89,7 @@ async function main(): Promise<void> {
       return (await arrived) - started;
     };
     const step = async (what: string, chains: number, gapMs: number): Promise<Step> => {
-      mostAtOnce = 0;
+      counts.mostAtOnce = 0;
       const times: number[] = [];
       const started = performance.now();
       await Promise.all(
@@ -102,7 +103,7 @@ async function main(): Promise<void> {
         chains,
         pushesPerSecond: Math.round((times.length / elapsed) * 10) / 10,
         publishToArrivalMs: percentiles(times.map(Math.round)),
-        mostAtOnce,
+        mostAtOnce: counts.mostAtOnce,
         loadAverage: loadavg()[0],
       };
     };
@@ -114,8 +115,8 @@ async function main(): Promise<void> {
       await step('10 chains', 10, 0),
       await step('50 chains', 50, 0),
     ];
-    if (values.json) {
-      process.stdout.write(`${JSON.stringify({ endpointMs, seconds, steps })}\n`);
+    if (json) {
+      printJsonLine({ endpointMs, seconds, steps });
     } else {
       process.stdout.write(`endpoint answers after ${endpointMs} ms; ${seconds} s per step\n`);
       for (const s of steps) {
@@ -127,12 +128,10 @@ async function main(): Promise<void> {
     }
   } finally {
     await emulator.stop();
-    endpoint.close();
+    await endpoint.close();
     rmSync(dataDir, { recursive: true, force: true });
   }
+  return 0;
 }
 
-main().catch((error: unknown) => {
-  process.stderr.write(`emulator-push: ${error instanceof Error ? error.message : String(error)}\n`);
-  process.exit(1);
-});
+void runCli({ name: 'emulator-push', help: HELP, parse, run: main, messageOnly: true });

@@ -7,23 +7,35 @@
 import { readFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
-
+import { parseOptions, printJsonLine, runCli, wantsHelp, wholeNumber } from '../devkit/cli';
 import { CamundaRest } from '../local/camunda-rest';
 import { startEngine, type EngineDatabase } from '../local/engine';
 import { startPostgres } from '../local/postgres';
 
-const { values: options } = parseArgs({
-  options: {
+const HELP = 'usage: npm run bench:engine -- [--runs 3] [--requests 2000] [--concurrency 10] [--json]';
+
+interface Settings {
+  readonly runs: number;
+  readonly requests: number;
+  readonly concurrency: number;
+  readonly json: boolean;
+}
+
+function parse(argv: string[]): Settings | 'help' {
+  if (wantsHelp(argv)) return 'help';
+  const values = parseOptions(argv, {
     runs: { type: 'string', default: '3' },
     requests: { type: 'string', default: '2000' },
     concurrency: { type: 'string', default: '10' },
     json: { type: 'boolean', default: false },
-  },
-});
-const runs = Number(options.runs);
-const requests = Number(options.requests);
-const concurrency = Number(options.concurrency);
+  });
+  return {
+    runs: wholeNumber('--runs', values.runs, 1, 100),
+    requests: wholeNumber('--requests', values.requests, 1, 1_000_000),
+    concurrency: wholeNumber('--concurrency', values.concurrency, 1, 1_000),
+    json: values.json,
+  };
+}
 
 /** A process that does a little of everything an echo iteration does: a Groovy script, Spin, an async job. */
 const LOAD_PROCESS = `<?xml version="1.0" encoding="UTF-8"?>
@@ -48,6 +60,7 @@ function rssMiB(pid: number): number {
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 async function startupTimes(
+  runs: number,
   database: () => Promise<{ db?: EngineDatabase; cleanup: () => Promise<void> }>,
 ): Promise<number[]> {
   const times: number[] = [];
@@ -63,7 +76,10 @@ async function startupTimes(
   return times;
 }
 
-async function memory(): Promise<{ restMiB: number; peakMiB: number; loadSeconds: number }> {
+async function memory({
+  requests,
+  concurrency,
+}: Settings): Promise<{ restMiB: number; peakMiB: number; loadSeconds: number }> {
   const dataDir = mkdtempSync(join(tmpdir(), 'bench-engine-'));
   const postgres = await startPostgres();
   const engine = await startEngine({
@@ -101,16 +117,17 @@ async function memory(): Promise<{ restMiB: number; peakMiB: number; loadSeconds
   return { restMiB, peakMiB, loadSeconds };
 }
 
-async function main(): Promise<void> {
-  const h2 = await startupTimes(async () => ({ cleanup: async () => undefined }));
-  const postgres = await startupTimes(async () => {
+async function main(settings: Settings): Promise<number> {
+  const { runs, requests, concurrency } = settings;
+  const h2 = await startupTimes(runs, async () => ({ cleanup: async () => undefined }));
+  const postgres = await startupTimes(runs, async () => {
     const pg = await startPostgres();
     return {
       db: { type: 'postgres', url: pg.jdbcUrl, user: pg.user, password: pg.password },
       cleanup: () => pg.destroy(),
     };
   });
-  const rss = await memory();
+  const rss = await memory(settings);
 
   const report = {
     startupMs: { h2: { median: median(h2), runs: h2 }, postgres: { median: median(postgres), runs: postgres } },
@@ -123,10 +140,8 @@ async function main(): Promise<void> {
   console.log(
     `resident memory under load:     ${rss.peakMiB} MiB peak (${requests} instances, ${concurrency} at a time, ${rss.loadSeconds.toFixed(1)} s)`,
   );
-  if (options.json) console.log(JSON.stringify(report));
+  if (settings.json) printJsonLine(report);
+  return 0;
 }
 
-main().catch((error) => {
-  console.error(error);
-  process.exit(1);
-});
+void runCli({ name: 'bench:engine', help: HELP, parse, run: main });

@@ -2,7 +2,7 @@
  * Options of `npm run bench`, parsed into a plain object, with one clear message per mistake (the CLI
  * prints it and exits 2), so a typo never turns into a silent default.
  */
-import { parseArgs } from 'node:util';
+import { parseOptions, UsageError } from '../devkit/cli';
 
 /** The ways of doing one echo round trip that the benchmark compares on one engine. */
 export const PATTERNS = ['push', 'pull-default', 'pull-long'] as const;
@@ -27,28 +27,21 @@ export interface BenchOptions {
 export const USAGE = `usage: npm run bench -- [--loops 1,10,50] [--patterns push,pull-default,pull-long]
                         [--duration 20] [--warmup 3] [--idle 20] [--json] [--set KEY=VALUE ...]`;
 
-export class OptionError extends Error {}
+/** A mistake in the options: the CLI prints it with the usage and exits 2. */
+export class OptionError extends UsageError {}
+
+const OPTIONS = {
+  loops: { type: 'string', default: '1,10,50' },
+  patterns: { type: 'string', default: PATTERNS.join(',') },
+  duration: { type: 'string', default: '20' },
+  warmup: { type: 'string', default: '3' },
+  idle: { type: 'string', default: '20' },
+  json: { type: 'boolean', default: false },
+  set: { type: 'string', multiple: true, default: [] as string[] },
+} as const;
 
 export function parseBenchOptions(argv: readonly string[]): BenchOptions {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: [...argv],
-      strict: true,
-      allowPositionals: false,
-      options: {
-        loops: { type: 'string', default: '1,10,50' },
-        patterns: { type: 'string', default: PATTERNS.join(',') },
-        duration: { type: 'string', default: '20' },
-        warmup: { type: 'string', default: '3' },
-        idle: { type: 'string', default: '20' },
-        json: { type: 'boolean', default: false },
-        set: { type: 'string', multiple: true, default: [] },
-      },
-    }));
-  } catch (error) {
-    throw new OptionError((error as Error).message);
-  }
+  const values = parseOptions(argv, OPTIONS, (message) => new OptionError(message));
   const loops = list(values.loops, '--loops').map((item) => positiveInteger(item, '--loops'));
   const patterns = list(values.patterns, '--patterns').map((item) => {
     if (!(PATTERNS as readonly string[]).includes(item)) {

@@ -1,10 +1,19 @@
 /**
  * `npm run chaos`: the echo loop on the local stack (PostgreSQL), with faults injected on a seeded
- * schedule, checked by accounting (see run.ts). Run with --help.
+ * schedule, checked by accounting (see run.ts). Run with --help. The command-line handling is the
+ * dev kit's (devkit/cli.ts).
  */
 import { resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 
+import {
+  firstLine,
+  parseOptions,
+  positiveSeconds as seconds,
+  printReport,
+  runCli,
+  UsageError,
+  wholeNumber as whole,
+} from '../devkit/cli';
 import { describeFault, runChaos, type ChaosOptions, type ChaosReport } from './run';
 import { FAULT_CLASSES, FAULT_DESCRIPTIONS, freshSeed, type FaultClass } from './schedule';
 
@@ -43,32 +52,24 @@ export interface ChaosCliOptions extends Omit<ChaosOptions, 'onStatus' | 'onProg
   readonly json: boolean;
 }
 
-export class UsageError extends Error {}
+export { UsageError };
+
+const OPTIONS = {
+  loops: { type: 'string' },
+  iterations: { type: 'string' },
+  'min-faults': { type: 'string' },
+  duration: { type: 'string' },
+  faults: { type: 'string' },
+  seed: { type: 'string' },
+  'recovery-seconds': { type: 'string' },
+  'engine-kill-seconds': { type: 'string' },
+  json: { type: 'boolean' },
+  'run-folder': { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
 
 export function parseChaosArgs(argv: string[]): ChaosCliOptions | 'help' {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      strict: true,
-      allowPositionals: false,
-      options: {
-        loops: { type: 'string' },
-        iterations: { type: 'string' },
-        'min-faults': { type: 'string' },
-        duration: { type: 'string' },
-        faults: { type: 'string' },
-        seed: { type: 'string' },
-        'recovery-seconds': { type: 'string' },
-        'engine-kill-seconds': { type: 'string' },
-        json: { type: 'boolean' },
-        'run-folder': { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    }).values;
-  } catch (error) {
-    throw new UsageError((error as Error).message.split('\n')[0]);
-  }
+  const parsed = parseOptions(argv, OPTIONS);
   if (parsed.help) return 'help';
   return {
     loops: whole('--loops', parsed.loops ?? '4', 1, 50),
@@ -95,20 +96,6 @@ function faultClasses(raw: string | undefined): FaultClass[] {
     throw new UsageError(`--faults: unknown fault class '${unknown[0]}' (known: ${FAULT_CLASSES.join(', ')})`);
   if (names.length === 0) throw new UsageError('--faults needs at least one fault class');
   return [...new Set(names)] as FaultClass[];
-}
-
-function whole(flag: string, raw: string, min: number, max: number): number {
-  const value = Number(raw);
-  if (!/^\d+$/.test(raw) || value < min || value > max)
-    throw new UsageError(`${flag} must be a whole number from ${min} to ${max}, got '${raw}'`);
-  return value;
-}
-
-function seconds(flag: string, raw: string): number {
-  const value = Number(raw);
-  if (raw.trim() === '' || !Number.isFinite(value) || value <= 0)
-    throw new UsageError(`${flag} must be a number of seconds above 0, got '${raw}'`);
-  return value;
 }
 
 /** The report as text: the figures the issue asks for, then every violation with the faults that led to it. */
@@ -152,19 +139,8 @@ export function reportText(report: ChaosReport): string {
   return lines.join('\n');
 }
 
-async function main(): Promise<void> {
-  let options: ChaosCliOptions | 'help';
-  try {
-    options = parseChaosArgs(process.argv.slice(2));
-  } catch (error) {
-    if (!(error instanceof UsageError)) throw error;
-    process.stderr.write(`chaos: ${error.message} (see --help)\n`);
-    process.exit(2);
-  }
-  if (options === 'help') {
-    process.stdout.write(`${HELP}\n`);
-    return;
-  }
+/** Runs the chaos run; 0 when nothing was violated, 1 when something was, 3 when it could not run. */
+async function run(options: ChaosCliOptions): Promise<number> {
   const say = (text: string) => process.stderr.write(`chaos: ${text}\n`);
   say(`seed ${options.seed} (replay with --seed ${options.seed})`);
   let interrupt: (signal: string) => void = () => undefined;
@@ -193,23 +169,11 @@ async function main(): Promise<void> {
       },
     });
   } catch (error) {
-    say(`could not run: ${(error instanceof Error ? error.message : String(error)).split('\n')[0]}`);
-    process.exit(3);
+    say(`could not run: ${firstLine(error)}`);
+    return 3;
   }
-  const text = reportText(report);
-  if (options.json) {
-    process.stderr.write(`${text}\n`);
-    process.stdout.write(`${JSON.stringify({ ...report, faults: report.faults.map(describeFault) })}\n`);
-  } else {
-    process.stdout.write(`${text}\n`);
-  }
-  process.exitCode = report.ok ? 0 : 1;
-  process.exit();
+  printReport(reportText(report), options.json ? { ...report, faults: report.faults.map(describeFault) } : undefined);
+  return report.ok ? 0 : 1;
 }
 
-if (require.main === module) {
-  main().catch((error) => {
-    process.stderr.write(`chaos: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
-    process.exit(1);
-  });
-}
+if (require.main === module) void runCli({ name: 'chaos', help: HELP, parse: parseChaosArgs, run });

@@ -8,9 +8,11 @@
  * fault counts as injected only when a request actually met it (`onInjected`). Everything else is
  * forwarded as it is. The proxy sees every answer it forwards (`onExchange`), which is how the chaos
  * run learns the id of every message the emulator accepted, even one whose answer the engine never got.
+ * The forwarding itself is the dev kit's (devkit/proxy.ts).
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+
+import { HttpProxy, readBody, type UpstreamAnswer } from '../devkit/proxy';
 
 export type ProxyAction =
   /** Answer this status without forwarding: the far side never sees the request. */
@@ -72,44 +74,17 @@ export interface FaultProxyOptions {
   readonly holdWhileDownMs?: number;
 }
 
-export class FaultProxy {
-  private server?: Server;
+export class FaultProxy extends HttpProxy {
   private readonly armed: ArmedFault[] = [];
-  private readonly sockets = new Set<Socket>();
   private readonly timers = new Set<NodeJS.Timeout>();
-  private portNumber = 0;
-  private target: string;
 
-  constructor(private readonly options: FaultProxyOptions) {
-    this.target = options.target ?? '';
-  }
-
-  get url(): string {
-    if (!this.server) throw new Error(`${this.options.name} proxy is not started`);
-    return `http://127.0.0.1:${this.portNumber}`;
+  constructor(private readonly faults: FaultProxyOptions) {
+    super(faults);
   }
 
   /** Faults armed that no request has met yet. */
   get pending(): number {
     return this.armed.length;
-  }
-
-  /** Listens on a free port of 127.0.0.1 and returns the proxy's base URL; `target` replaces the one given at construction. */
-  async start(target?: string): Promise<string> {
-    if (target !== undefined) this.target = target;
-    if (!this.target) throw new Error(`${this.options.name} proxy has no target`);
-    const server = createServer((request, response) => void this.handle(request, response));
-    server.on('connection', (socket) => {
-      this.sockets.add(socket);
-      socket.once('close', () => this.sockets.delete(socket));
-    });
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(0, '127.0.0.1', () => resolve());
-    });
-    this.server = server;
-    this.portNumber = (server.address() as AddressInfo).port;
-    return this.url;
   }
 
   /** The next matching request meets this fault (faults queue up in order). */
@@ -122,68 +97,26 @@ export class FaultProxy {
     return this.armed.splice(0).length;
   }
 
-  async close(): Promise<void> {
+  override async close(): Promise<void> {
     this.disarm();
     for (const timer of this.timers) clearTimeout(timer);
-    const server = this.server;
-    if (!server) return;
-    this.server = undefined;
-    for (const socket of this.sockets) socket.destroy();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    this.timers.clear();
+    await super.close();
   }
 
-  private async handle(incoming: IncomingMessage, response: ServerResponse): Promise<void> {
-    const chunks: Buffer[] = [];
-    for await (const chunk of incoming) chunks.push(chunk as Buffer);
+  protected override async handle(incoming: IncomingMessage, response: ServerResponse): Promise<void> {
     const request: ProxiedRequest = {
       method: incoming.method ?? 'GET',
       path: incoming.url ?? '/',
-      body: Buffer.concat(chunks),
+      body: await readBody(incoming),
     };
-    const fault = (this.options.matches ?? (() => true))(request) ? this.armed.shift() : undefined;
+    const fault = (this.faults.matches ?? (() => true))(request) ? this.armed.shift() : undefined;
     fault?.onInjected?.(request);
-    const action = fault?.action;
     try {
-      switch (action?.kind) {
-        case undefined:
-          return this.answer(response, await this.forward(request, incoming));
-        case 'refuse':
-          return this.answer(response, {
-            status: action.status,
-            headers: {},
-            body: Buffer.from(`{"error":"injected ${action.status}"}`),
-          });
-        case 'hang':
-          return this.later(action.holdMs, () => response.socket?.destroy());
-        case 'replace-answer': {
-          await this.forward(request, incoming, action.kind);
-          return this.answer(response, {
-            status: action.status,
-            headers: {},
-            body: Buffer.from(`{"error":"injected ${action.status}"}`),
-          });
-        }
-        case 'drop-answer':
-          await this.forward(request, incoming, action.kind);
-          response.socket?.destroy();
-          return;
-        case 'hold-answer': {
-          const answer = await this.forward(request, incoming, action.kind);
-          await action.release({ request, status: answer.status, body: answer.body, fault: action.kind });
-          return this.answer(response, answer);
-        }
-        case 'duplicate': {
-          const answers = await Promise.all([
-            this.forward(request, incoming, action.kind),
-            this.forward(request, incoming, action.kind),
-          ]);
-          const ok = answers.find((answer) => answer.status >= 200 && answer.status < 300);
-          return this.answer(response, ok ?? answers[0]);
-        }
-      }
+      await this.play(fault?.action, request, incoming, response);
     } catch {
       // The far side is down or slow (a restart).
-      const status = this.options.upstreamFailureStatus;
+      const status = this.faults.upstreamFailureStatus;
       if (status === undefined || response.headersSent) {
         response.socket?.destroy();
       } else {
@@ -192,54 +125,70 @@ export class FaultProxy {
     }
   }
 
-  private async forward(
+  private async play(
+    action: ProxyAction | undefined,
+    request: ProxiedRequest,
+    incoming: IncomingMessage,
+    response: ServerResponse,
+  ): Promise<void> {
+    switch (action?.kind) {
+      case undefined:
+        return this.answer(response, await this.forwardWhole(request, incoming));
+      case 'refuse':
+        return this.answer(response, injected(action.status));
+      case 'hang':
+        return this.later(action.holdMs, () => response.socket?.destroy());
+      case 'replace-answer':
+        await this.forwardWhole(request, incoming, action.kind);
+        return this.answer(response, injected(action.status));
+      case 'drop-answer':
+        await this.forwardWhole(request, incoming, action.kind);
+        response.socket?.destroy();
+        return;
+      case 'hold-answer': {
+        const answer = await this.forwardWhole(request, incoming, action.kind);
+        await action.release({ request, status: answer.status, body: answer.body, fault: action.kind });
+        return this.answer(response, answer);
+      }
+      case 'duplicate': {
+        const answers = await Promise.all([
+          this.forwardWhole(request, incoming, action.kind),
+          this.forwardWhole(request, incoming, action.kind),
+        ]);
+        const ok = answers.find((answer) => answer.status >= 200 && answer.status < 300);
+        return this.answer(response, ok ?? answers[0]);
+      }
+    }
+  }
+
+  /** Forwards the request whole (trying again while the far side refuses, up to `holdWhileDownMs`) and reports the exchange. */
+  private async forwardWhole(
     request: ProxiedRequest,
     incoming: IncomingMessage,
     fault?: ProxyAction['kind'],
-  ): Promise<Upstream> {
-    const headers = new Headers();
-    for (const [name, value] of Object.entries(incoming.headers)) {
-      if (value === undefined || HOP_BY_HOP.has(name)) continue;
-      headers.set(name, Array.isArray(value) ? value.join(', ') : value);
-    }
-    const hasBody = request.method !== 'GET' && request.method !== 'HEAD';
-    const send = () =>
-      fetch(`${this.target}${request.path}`, {
-        method: request.method,
-        headers,
-        ...(hasBody ? { body: new Uint8Array(request.body) } : {}),
-        redirect: 'manual',
-        signal: AbortSignal.timeout(this.options.upstreamTimeoutMs ?? 60_000),
-      });
-    const downUntil = Date.now() + (this.options.holdWhileDownMs ?? 0);
-    let upstream: Response;
+  ): Promise<UpstreamAnswer> {
+    const downUntil = Date.now() + (this.faults.holdWhileDownMs ?? 0);
+    let answer: UpstreamAnswer;
     for (;;) {
       try {
-        upstream = await send();
+        answer = await this.forward({ ...request, headers: incoming.headers });
         break;
       } catch (error) {
         // Refused: nothing reached the far side, so trying again cannot duplicate anything.
-        const refused = (error as { cause?: { code?: unknown } }).cause?.code === 'ECONNREFUSED';
+        const refused = (error as NodeJS.ErrnoException).code === 'ECONNREFUSED';
         if (!refused || Date.now() >= downUntil) throw error;
         await new Promise((resolve) => setTimeout(resolve, 200));
       }
     }
-    const body = Buffer.from(await upstream.arrayBuffer());
-    const answer: Upstream = { status: upstream.status, headers: Object.fromEntries(upstream.headers), body };
-    this.options.onExchange?.({ request, status: answer.status, body, ...(fault ? { fault } : {}) });
+    this.faults.onExchange?.({ request, status: answer.status, body: answer.body, ...(fault ? { fault } : {}) });
     return answer;
   }
 
-  private answer(response: ServerResponse, answer: Upstream): void {
-    const headers = Object.fromEntries(
-      Object.entries(answer.headers).filter(([name]) => !HOP_BY_HOP.has(name) && name !== 'content-encoding'),
-    );
-    response.writeHead(answer.status, {
-      ...headers,
-      'content-type': answer.headers['content-type'] ?? 'application/json',
-      'content-length': String(answer.body.length),
+  private answer(response: ServerResponse, answer: UpstreamAnswer): void {
+    this.reply(response, {
+      ...answer,
+      headers: { ...answer.headers, 'content-type': answer.headers['content-type'] ?? 'application/json' },
     });
-    response.end(answer.body);
   }
 
   private later(ms: number, action: () => void): void {
@@ -251,21 +200,6 @@ export class FaultProxy {
   }
 }
 
-interface Upstream {
-  readonly status: number;
-  readonly headers: Record<string, string>;
-  readonly body: Buffer;
+function injected(status: number): UpstreamAnswer {
+  return { status, headers: {}, body: Buffer.from(`{"error":"injected ${status}"}`) };
 }
-
-// Headers that belong to one connection, not to the request (RFC 9110), plus the ones fetch sets itself.
-const HOP_BY_HOP = new Set([
-  'connection',
-  'keep-alive',
-  'proxy-connection',
-  'transfer-encoding',
-  'upgrade',
-  'te',
-  'trailer',
-  'host',
-  'content-length',
-]);

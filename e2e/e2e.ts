@@ -168,7 +168,8 @@ export async function waitForRoundTrips(
   progress: (roundTrips: number) => void = () => undefined,
 ): Promise<LoopSample> {
   const deadline = deps.now() + options.timeoutMs;
-  let lastProblem = 'no look at the engine succeeded';
+  // Every look sets it (or ends the wait) before the deadline is checked.
+  let lastProblem: string;
   let last: LoopSample | undefined;
   for (;;) {
     if (deps.signal?.aborted) throw new LoopFailure('interrupted while waiting for the loop');

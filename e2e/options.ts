@@ -1,10 +1,13 @@
 // Options of the end-to-end run, from the command line with environment fallbacks (CI runners set
-// variables more easily than arguments). Checked with zod so a bad value stops the run before
-// anything is created, with one line per problem.
+// variables more easily than arguments). Read with util.parseArgs and checked with zod so a bad value
+// stops the run before anything is created, with one line per problem (all of them at once).
 
 import { randomBytes } from 'node:crypto';
+import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { REGION, REGION_RULE } from '../components/name-rules';
+
+import { UsageError } from '../devkit/cli';
 
 export interface E2eOptions {
   /** GCP project the ephemeral stack deploys into. */
@@ -26,7 +29,7 @@ export interface E2eOptions {
   readonly extraConfig: Readonly<Record<string, string>>;
 }
 
-export class OptionsError extends Error {
+export class OptionsError extends UsageError {
   override readonly name = 'OptionsError';
 }
 
@@ -100,6 +103,41 @@ const FLAGS: Record<string, keyof z.input<typeof schema>> = {
   '--config': 'config',
 };
 
+// Every flag takes a value; parseArgs reads them (--flag value and --flag=value) without stopping at
+// the first mistake, so that every problem is listed at once.
+const PARSE_OPTIONS = {
+  ...Object.fromEntries(Object.keys(FLAGS).map((flag) => [flag.slice(2), { type: 'string' as const }])),
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+/** The flags given, in order, as [key, value]; 'help' for --help; mistakes go to `problems`. */
+function readFlags(argv: readonly string[], problems: string[]): Array<[string, string]> | 'help' {
+  const { tokens } = parseArgs({
+    args: [...argv],
+    options: PARSE_OPTIONS,
+    strict: false,
+    allowPositionals: true,
+    tokens: true,
+  });
+  const read: Array<[string, string]> = [];
+  for (const token of tokens) {
+    if (token.kind !== 'option') {
+      problems.push(`${token.kind === 'positional' ? token.value : '--'}: unknown option (see --help)`);
+      continue;
+    }
+    if (token.name === 'help') return 'help';
+    const key = FLAGS[`--${token.name}`];
+    if (!key) {
+      problems.push(`${token.rawName}${token.inlineValue ? `=${token.value}` : ''}: unknown option (see --help)`);
+    } else if (token.value === undefined) {
+      problems.push(`${token.rawName}: needs a value`);
+    } else {
+      read.push([key, token.value]);
+    }
+  }
+  return read;
+}
+
 /** A fresh, short, lowercase suffix: stack names and resource prefixes of two runs never collide. */
 export function runSuffix(random: () => Buffer = () => randomBytes(4)): string {
   return random().toString('hex').slice(0, 6);
@@ -123,23 +161,9 @@ export function parseOptions(
     config: [] as string[],
   };
   const problems: string[] = [];
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i] as string;
-    if (arg === '--help' || arg === '-h') return undefined;
-    const [flag, inline] =
-      arg.includes('=') && arg.startsWith('--')
-        ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)]
-        : [arg, undefined];
-    const key = FLAGS[flag];
-    if (!key) {
-      problems.push(`${arg}: unknown option (see --help)`);
-      continue;
-    }
-    const value = inline ?? argv[++i];
-    if (value === undefined) {
-      problems.push(`${flag}: needs a value`);
-      continue;
-    }
+  const read = readFlags(argv, problems);
+  if (read === 'help') return undefined;
+  for (const [key, value] of read) {
     if (key === 'config') (raw.config as string[]).push(value);
     else raw[key] = value;
   }

@@ -2,14 +2,15 @@
  * `npm run e2e`: the end-to-end check of a real deployment, for a CI runner with the Pulumi CLI and
  * Google credentials. Wires the logic of e2e.ts to the Pulumi Automation API (a local workspace on
  * this repository's Pulumi.yaml) and to HTTP GETs carrying a Google ID token for the private engine.
- * See e2e/README.md.
+ * See e2e/README.md. The command-line handling is the dev kit's (devkit/cli.ts).
  */
 import { LocalWorkspace } from '@pulumi/pulumi/automation';
 import { resolve } from 'node:path';
 
 import { defaultLoopStarterDeps } from '../components/loop-starter';
+import { runCli } from '../devkit/cli';
 import { type AuthorizedGet, type E2eDeps, runE2e, type StackFactory } from './e2e';
-import { OptionsError, parseOptions, stackConfig, USAGE } from './options';
+import { type E2eOptions, parseOptions, stackConfig, USAGE } from './options';
 
 const PROJECT_DIR = resolve(__dirname, '..');
 /** Google ID tokens live an hour; a fresh one every half hour never meets an expired one. */
@@ -30,6 +31,7 @@ export function automationStacks(signal: AbortSignal): StackFactory {
         if (/ENOENT/.test(String((err as Error).message ?? err))) {
           throw new Error(
             'the pulumi CLI is not on PATH: install it (https://www.pulumi.com/docs/install/) and log in to a backend',
+            { cause: err },
           );
         }
         throw err;
@@ -88,21 +90,7 @@ export function idTokenGet(
   };
 }
 
-async function main(): Promise<number> {
-  let options;
-  try {
-    options = parseOptions(process.argv.slice(2), process.env);
-  } catch (err) {
-    if (err instanceof OptionsError) {
-      console.error(`e2e: ${err.message}\n\n${USAGE}`);
-      return 2;
-    }
-    throw err;
-  }
-  if (!options) {
-    console.log(USAGE);
-    return 0;
-  }
+async function run(options: E2eOptions): Promise<number> {
   const interrupt = new AbortController();
   let interrupts = 0;
   const onSignal = (name: string): void => {
@@ -136,11 +124,13 @@ async function main(): Promise<number> {
 }
 
 if (require.main === module) {
-  main().then(
-    (code) => process.exit(code),
-    (err: unknown) => {
-      console.error(`e2e: ${err instanceof Error ? err.message : String(err)}`);
-      process.exit(1);
-    },
-  );
+  void runCli({
+    name: 'e2e',
+    help: USAGE,
+    parse: (argv) => parseOptions(argv, process.env) ?? 'help',
+    run,
+    onMistake: 'usage',
+    usageGap: 1,
+    messageOnly: true,
+  });
 }

@@ -1,11 +1,13 @@
 /**
  * `npm run local`: the whole echo loop on this machine (see local/stack.ts), watched live, with a
- * summary at the end and an exit code that says whether the chain held. Run with --help.
+ * summary at the end and an exit code that says whether the chain held. Run with --help. The
+ * command-line handling is the dev kit's (devkit/cli.ts).
  */
 import { existsSync, readdirSync } from 'node:fs';
 import { relative } from 'node:path';
-import { parseArgs } from 'node:util';
 
+import { firstLine, parseOptions, positiveSeconds, printReport, runCli, UsageError, wholeNumber } from '../devkit/cli';
+import { LiveLine } from '../devkit/live-line';
 import { LoopMonitor } from './loop-monitor';
 import { healthy, progressLine, RateMeter, summarize, summaryText, type RunSummary } from './progress';
 import { DEFAULT_RUN_FOLDER, startLocalStack, type DatabaseChoice, type LocalStack } from './stack';
@@ -42,121 +44,83 @@ interface CliOptions {
   runFolder: string;
 }
 
-class UsageError extends Error {}
+const OPTIONS = {
+  loops: { type: 'string' },
+  duration: { type: 'string' },
+  db: { type: 'string' },
+  'db-url': { type: 'string' },
+  'db-user': { type: 'string' },
+  'db-password': { type: 'string' },
+  'stall-seconds': { type: 'string' },
+  json: { type: 'boolean' },
+  'run-folder': { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
 
 export function parseCliArgs(argv: string[], env: NodeJS.ProcessEnv = process.env): CliOptions | 'help' {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      strict: true,
-      allowPositionals: false,
-      options: {
-        loops: { type: 'string' },
-        duration: { type: 'string' },
-        db: { type: 'string' },
-        'db-url': { type: 'string' },
-        'db-user': { type: 'string' },
-        'db-password': { type: 'string' },
-        'stall-seconds': { type: 'string' },
-        json: { type: 'boolean' },
-        'run-folder': { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    }).values;
-  } catch (error) {
-    throw new UsageError((error as Error).message.split('\n')[0]);
-  }
+  const parsed = parseOptions(argv, OPTIONS);
   if (parsed.help) return 'help';
-
-  const loops = whole('--loops', parsed.loops ?? '1', 1, 100);
-  const durationMs = parsed.duration === undefined ? undefined : positive('--duration', parsed.duration) * 1000;
-  const stallMs = positive('--stall-seconds', parsed['stall-seconds'] ?? '30') * 1000;
-  const db = parsed.db ?? (parsed['db-url'] ? 'postgres' : 'h2');
-  if (db !== 'h2' && db !== 'postgres') throw new UsageError(`--db must be h2 or postgres, got '${db}'`);
-  let database: DatabaseChoice = db === 'h2' ? { type: 'h2' } : { type: 'postgres' };
-  const url = parsed['db-url'];
-  if (url !== undefined) {
-    if (db !== 'postgres') throw new UsageError('--db-url needs --db postgres');
-    if (!/^jdbc:postgresql:\/\/[^/]+\/\S+$/.test(url))
-      throw new UsageError(`--db-url must look like jdbc:postgresql://HOST:PORT/DATABASE, got '${url}'`);
-    const password = parsed['db-password'] ?? env.DB_PASSWORD;
-    if (!password) throw new UsageError('--db-url needs --db-password (or DB_PASSWORD)');
-    database = { type: 'postgres', url, user: parsed['db-user'] ?? 'camunda', password };
-  } else if (parsed['db-user'] !== undefined || parsed['db-password'] !== undefined) {
-    throw new UsageError('--db-user and --db-password go with --db-url');
-  }
+  const durationMs = parsed.duration === undefined ? undefined : positiveSeconds('--duration', parsed.duration) * 1000;
   return {
-    loops,
+    loops: wholeNumber('--loops', parsed.loops ?? '1', 1, 100),
     ...(durationMs === undefined ? {} : { durationMs }),
-    database,
-    stallMs,
+    database: databaseOf(parsed, env),
+    stallMs: positiveSeconds('--stall-seconds', parsed['stall-seconds'] ?? '30') * 1000,
     json: parsed.json ?? false,
     runFolder: parsed['run-folder'] ?? DEFAULT_RUN_FOLDER,
   };
 }
 
-function whole(flag: string, raw: string, min: number, max: number): number {
-  const value = Number(raw);
-  if (!/^\d+$/.test(raw) || value < min || value > max)
-    throw new UsageError(`${flag} must be a whole number from ${min} to ${max}, got '${raw}'`);
-  return value;
+function databaseOf(parsed: ReturnType<typeof parseOptions<typeof OPTIONS>>, env: NodeJS.ProcessEnv): DatabaseChoice {
+  const db = parsed.db ?? (parsed['db-url'] ? 'postgres' : 'h2');
+  if (db !== 'h2' && db !== 'postgres') throw new UsageError(`--db must be h2 or postgres, got '${db}'`);
+  const url = parsed['db-url'];
+  if (url === undefined) {
+    if (parsed['db-user'] !== undefined || parsed['db-password'] !== undefined)
+      throw new UsageError('--db-user and --db-password go with --db-url');
+    return db === 'h2' ? { type: 'h2' } : { type: 'postgres' };
+  }
+  if (db !== 'postgres') throw new UsageError('--db-url needs --db postgres');
+  if (!/^jdbc:postgresql:\/\/[^/]+\/\S+$/.test(url))
+    throw new UsageError(`--db-url must look like jdbc:postgresql://HOST:PORT/DATABASE, got '${url}'`);
+  const password = parsed['db-password'] ?? env.DB_PASSWORD;
+  if (!password) throw new UsageError('--db-url needs --db-password (or DB_PASSWORD)');
+  return { type: 'postgres', url, user: parsed['db-user'] ?? 'camunda', password };
 }
 
-function positive(flag: string, raw: string): number {
-  const value = Number(raw);
-  if (raw.trim() === '' || !Number.isFinite(value) || value <= 0)
-    throw new UsageError(`${flag} must be a number of seconds above 0, got '${raw}'`);
-  return value;
-}
+/**
+ * Ctrl-C and friends. Until the loops run, a signal just ends this process (processes.ts then ends
+ * every child); once they run, it asks the run to stop, and a second one exits at once.
+ */
+class StopRequests {
+  private onSignal: (reason: string) => void;
 
-/** Writes the live line: in place on a terminal, otherwise a plain line every few seconds. */
-class LiveLine {
-  private readonly tty = process.stderr.isTTY === true;
-  private shown = false;
-  private lastPrinted = 0;
-
-  update(text: string): void {
-    if (this.tty) {
-      const width = process.stderr.columns ?? 120;
-      process.stderr.write(`\r\x1b[2K${text.length > width - 1 ? `${text.slice(0, width - 2)}…` : text}`);
-      this.shown = true;
-    } else if (Date.now() - this.lastPrinted >= 5_000) {
-      process.stderr.write(`${text}\n`);
-      this.lastPrinted = Date.now();
-    }
+  constructor(say: (text: string) => void) {
+    this.onSignal = (reason) => {
+      say(`interrupted (${reason}) while starting`);
+      process.exit(130);
+    };
+    for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => this.onSignal(signal));
   }
 
-  /** Writes a message of its own on a fresh line (and leaves the live line to be redrawn). */
-  say(text: string): void {
-    this.clear();
-    process.stderr.write(`${text}\n`);
-  }
-
-  clear(): void {
-    if (this.tty && this.shown) process.stderr.write('\r\x1b[2K');
-    this.shown = false;
-  }
-
-  get interval(): number {
-    return this.tty ? 500 : 1_000;
+  /** From now on a signal resolves the promise with its name; `stop` resolves it with a reason of its own. */
+  listen(): { stopped: Promise<string>; stop: (reason: string) => void } {
+    let stop: (reason: string) => void = () => undefined;
+    const stopped = new Promise<string>((resolve) => {
+      stop = resolve;
+      this.onSignal = (reason) => {
+        this.onSignal = () => process.exit(130);
+        resolve(reason);
+      };
+    });
+    return { stopped, stop };
   }
 }
 
-async function run(options: CliOptions): Promise<number> {
-  const live = new LiveLine();
-  const say = (text: string) => live.say(`local: ${text}`);
-
-  // Until the loops run, a signal just ends this process; processes.ts then ends every child.
-  let onStop: (reason: string) => void = (reason) => {
-    say(`interrupted (${reason}) while starting`);
-    process.exit(130);
-  };
-  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => onStop(signal));
-
-  let stack: LocalStack;
+/** The stack, or undefined when it could not start (said why, and where the logs are). */
+async function startStack(options: CliOptions, say: (text: string) => void): Promise<LocalStack | undefined> {
   try {
-    stack = await startLocalStack({ runFolder: options.runFolder, database: options.database, onStatus: say });
+    return await startLocalStack({ runFolder: options.runFolder, database: options.database, onStatus: say });
   } catch (error) {
     say(`could not start: ${firstLine(error)}`);
     // Only when something started and logged: a missing emulator says all in one line.
@@ -164,8 +128,96 @@ async function run(options: CliOptions): Promise<number> {
     if (existsSync(options.runFolder) && readdirSync(options.runFolder).some((entry) => logged.includes(entry))) {
       say(`logs: ${shortPath(options.runFolder)}/`);
     }
-    return 3;
+    return undefined;
   }
+}
+
+interface Watch {
+  readonly stack: LocalStack;
+  readonly monitor: LoopMonitor;
+  readonly names: readonly string[];
+  readonly live: LiveLine;
+  readonly say: (text: string) => void;
+}
+
+/** Redraws the live line, and says once which loop is in trouble. */
+function startTicker(watch: Watch, startedAt: number): NodeJS.Timeout {
+  const { stack, monitor, live, say } = watch;
+  const rate = new RateMeter();
+  const reported = new Set<string>();
+  return setInterval(() => {
+    const now = Date.now();
+    rate.add(now, monitor.iterations);
+    for (const loop of monitor.loops.values()) {
+      if (loop.problem && !reported.has(loop.name)) {
+        reported.add(loop.name);
+        say(`${loop.name} ${loop.problem}`);
+      }
+    }
+    const totals = monitor.totalsSoFar;
+    live.update(
+      progressLine({
+        elapsedMs: now - startedAt,
+        loops: watch.names.length,
+        iterations: monitor.iterations,
+        perSecond: rate.perSecond,
+        recent: stack.deliveries.percentiles(2_000),
+        duplicates: stack.deliveries.counts.duplicate,
+        retries: stack.deliveries.counts.retry + totals.failedJobs,
+        incidents: totals.incidents,
+        ...(reported.size > 0 ? { trouble: `TROUBLE: ${[...reported].join(', ')}` } : {}),
+      }),
+    );
+  }, live.interval);
+}
+
+/** Starts the loops and watches them until a signal, --duration or a process of the stack that died. */
+async function watchLoops(
+  watch: Watch,
+  options: CliOptions,
+  stops: StopRequests,
+): Promise<{ startedAt: number; stoppedBy: string; problems: string[] }> {
+  const { stack, monitor, names, say } = watch;
+  const problems: string[] = [];
+  let startedAt = Date.now();
+  let stoppedBy = 'error';
+  let stopping = false;
+  let ticker: NodeJS.Timeout | undefined;
+  try {
+    const { stopped, stop } = stops.listen();
+    for (const part of [stack.engine.child, stack.echoFunction.child]) {
+      void part.exited.then((code) => {
+        if (stopping) return; // ended by the stop itself
+        problems.push(`${part.name} exited (${code}) during the run: see its log`);
+        stop(`${part.name} exited`);
+      });
+    }
+    for (const [name, id] of await stack.startLoops([...names])) monitor.watch(name, id);
+    startedAt = Date.now();
+    // The duration counts from the loops' start: the first start compiles the models' scripts.
+    if (options.durationMs !== undefined) setTimeout(() => stop('duration'), options.durationMs).unref();
+    say(
+      `${names.length} loop${names.length === 1 ? '' : 's'} started; ${options.durationMs ? `stopping after ${options.durationMs / 1000} s` : 'Ctrl-C stops'}`,
+    );
+    monitor.start();
+    ticker = startTicker(watch, startedAt);
+    stoppedBy = await stopped;
+  } catch (error) {
+    problems.push(firstLine(error));
+  } finally {
+    stopping = true;
+    clearInterval(ticker);
+    watch.live.clear();
+  }
+  return { startedAt, stoppedBy, problems };
+}
+
+async function run(options: CliOptions): Promise<number> {
+  const live = new LiveLine();
+  const say = (text: string) => live.say(`local: ${text}`);
+  const stops = new StopRequests(say);
+  const stack = await startStack(options, say);
+  if (!stack) return 3;
   const logsHint = `${shortPath(stack.runFolder)}/ (engine/engine.log, function.log, emulator/emulator.log${stack.logs.postgres ? ', postgres/postgres.log' : ''})`;
   say(
     `engine ${stack.engine.url}/engine-rest, function ${stack.echoFunction.url}, Pub/Sub emulator ${stack.emulator.url}`,
@@ -178,73 +230,7 @@ async function run(options: CliOptions): Promise<number> {
     stallMs: options.stallMs,
     drainDeadLetters: () => stack.drainDeadLetters(),
   });
-  const problems: string[] = [];
-  let startedAt = Date.now();
-  let stoppedBy = 'error';
-  let stopping = false;
-  let ticker: NodeJS.Timeout | undefined;
-  try {
-    let requestStop: (reason: string) => void = () => undefined;
-    const stopRequested = new Promise<string>((resolve) => {
-      requestStop = resolve;
-      onStop = (reason) => {
-        // A second signal while stopping: no more waiting.
-        onStop = () => process.exit(130);
-        resolve(reason);
-      };
-      for (const part of [stack.engine.child, stack.echoFunction.child]) {
-        void part.exited.then((code) => {
-          if (stopping) return; // ended by the stop itself
-          problems.push(`${part.name} exited (${code}) during the run: see its log`);
-          resolve(`${part.name} exited`);
-        });
-      }
-    });
-
-    for (const [name, id] of await stack.startLoops(names)) monitor.watch(name, id);
-    startedAt = Date.now();
-    // The duration counts from the loops' start: the first start compiles the models' scripts.
-    if (options.durationMs !== undefined) setTimeout(() => requestStop('duration'), options.durationMs).unref();
-    say(
-      `${names.length} loop${names.length === 1 ? '' : 's'} started; ${options.durationMs ? `stopping after ${options.durationMs / 1000} s` : 'Ctrl-C stops'}`,
-    );
-    monitor.start();
-
-    const rate = new RateMeter();
-    const reported = new Set<string>();
-    ticker = setInterval(() => {
-      const now = Date.now();
-      rate.add(now, monitor.iterations);
-      for (const loop of monitor.loops.values()) {
-        if (loop.problem && !reported.has(loop.name)) {
-          reported.add(loop.name);
-          say(`${loop.name} ${loop.problem}`);
-        }
-      }
-      const totals = monitor.totalsSoFar;
-      live.update(
-        progressLine({
-          elapsedMs: now - startedAt,
-          loops: names.length,
-          iterations: monitor.iterations,
-          perSecond: rate.perSecond,
-          recent: stack.deliveries.percentiles(2_000),
-          duplicates: stack.deliveries.counts.duplicate,
-          retries: stack.deliveries.counts.retry + totals.failedJobs,
-          incidents: totals.incidents,
-          ...(reported.size > 0 ? { trouble: `TROUBLE: ${[...reported].join(', ')}` } : {}),
-        }),
-      );
-    }, live.interval);
-
-    stoppedBy = await stopRequested;
-  } catch (error) {
-    problems.push(firstLine(error));
-  } finally {
-    stopping = true;
-    clearInterval(ticker);
-    live.clear();
-  }
+  const { startedAt, stoppedBy, problems } = await watchLoops({ stack, monitor, names, live, say }, options, stops);
 
   const durationMs = Date.now() - startedAt;
   await monitor.stop().catch(() => undefined);
@@ -261,19 +247,8 @@ async function run(options: CliOptions): Promise<number> {
   if (options.database.type === 'postgres' && 'url' in options.database)
     await stack.stopLoops(names).catch(() => undefined);
   await stack.stop();
-
-  const text = summaryText(summary, logsHint);
-  if (options.json) {
-    process.stderr.write(`${text}\n`);
-    process.stdout.write(`${JSON.stringify(summary)}\n`);
-  } else {
-    process.stdout.write(`${text}\n`);
-  }
+  printReport(summaryText(summary, logsHint), options.json ? summary : undefined);
   return healthy(summary) ? 0 : 1;
-}
-
-function firstLine(error: unknown): string {
-  return (error instanceof Error ? error.message : String(error)).split('\n')[0];
 }
 
 function shortPath(path: string): string {
@@ -281,27 +256,4 @@ function shortPath(path: string): string {
   return short && !short.startsWith('..') ? short : path;
 }
 
-async function main(): Promise<void> {
-  let options: CliOptions | 'help';
-  try {
-    options = parseCliArgs(process.argv.slice(2));
-  } catch (error) {
-    if (!(error instanceof UsageError)) throw error;
-    process.stderr.write(`local: ${error.message} (see --help)\n`);
-    process.exit(2);
-  }
-  if (options === 'help') {
-    process.stdout.write(`${HELP}\n`);
-    return;
-  }
-  process.exitCode = await run(options);
-  // Explicit: a stray handle (a keep-alive socket) must not keep a finished run alive.
-  process.exit();
-}
-
-if (require.main === module) {
-  main().catch((error) => {
-    process.stderr.write(`local: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
-    process.exit(1);
-  });
-}
+if (require.main === module) void runCli({ name: 'local', help: HELP, parse: (argv) => parseCliArgs(argv), run });

@@ -10,11 +10,12 @@
  *     without it: 403, as the real server answers
  *   anything else: 404
  *
- * Every answer carries "Metadata-Flavor: Google", which client libraries check.
+ * Every answer carries "Metadata-Flavor: Google", which client libraries check. It runs on the dev
+ * kit's server (devkit/http-server.ts).
  */
 import { randomBytes } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+
+import { HttpServer, pathOf, type RecordedRequest, type Reply } from '../devkit/http-server';
 
 export const TOKEN_PATH = '/computeMetadata/v1/instance/service-accounts/default/token';
 
@@ -44,45 +45,30 @@ export async function startMetadataServer(options: MetadataServerOptions = {}): 
   let lastToken: string | undefined;
   let failures: { count: number; status: number } = { count: 0, status: 500 };
 
-  const handle = (request: IncomingMessage, response: ServerResponse) => {
+  const answer = (request: RecordedRequest): Reply => {
     requests += 1;
-    request.resume(); // no body is expected; drain whatever comes
-    response.setHeader('Metadata-Flavor', 'Google');
-    const path = (request.url ?? '').split('?')[0];
-    if (request.method !== 'GET' || path !== TOKEN_PATH) {
-      return send(response, 404, 'text/plain', 'Not Found\n');
-    }
-    if (String(request.headers['metadata-flavor'] ?? '').toLowerCase() !== 'google') {
-      return send(response, 403, 'text/plain', 'Missing required header "Metadata-Flavor": "Google"\n');
+    if (request.method !== 'GET' || pathOf(request.path) !== TOKEN_PATH) return text(404, 'Not Found\n');
+    if ((request.headers['metadata-flavor'] ?? '').toLowerCase() !== 'google') {
+      return text(403, 'Missing required header "Metadata-Flavor": "Google"\n');
     }
     if (failures.count > 0) {
       failures = { ...failures, count: failures.count - 1 };
-      return send(
-        response,
-        failures.status,
-        'text/plain',
-        `local metadata server: injected failure ${failures.status}\n`,
-      );
+      return text(failures.status, `local metadata server: injected failure ${failures.status}\n`);
     }
     tokensIssued += 1;
     lastToken = `local-${randomBytes(12).toString('hex')}`;
-    return send(
-      response,
-      200,
-      'application/json',
-      JSON.stringify({ access_token: lastToken, expires_in: 3599, token_type: 'Bearer' }),
-    );
+    return {
+      status: 200,
+      headers: { 'Metadata-Flavor': 'Google', 'Content-Type': 'application/json' },
+      body: JSON.stringify({ access_token: lastToken, expires_in: 3599, token_type: 'Bearer' }),
+    };
   };
 
-  const server: Server = createServer(handle);
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
-  });
-  const port = (server.address() as AddressInfo).port;
+  // Nothing recorded: the local stack runs it for hours.
+  const server = await new HttpServer({ port: options.port, record: false }).otherwise(answer).start();
   return {
-    url: `http://127.0.0.1:${port}`,
-    port,
+    url: server.url,
+    port: server.port,
     get tokensIssued() {
       return tokensIssued;
     },
@@ -95,15 +81,10 @@ export async function startMetadataServer(options: MetadataServerOptions = {}): 
     failNext(count, status) {
       failures = { count, status };
     },
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
+    close: () => server.close(),
   };
 }
 
-function send(response: ServerResponse, status: number, contentType: string, body: string): void {
-  response.writeHead(status, { 'Content-Type': contentType, 'Content-Length': Buffer.byteLength(body) });
-  response.end(body);
+function text(status: number, body: string): Reply {
+  return { status, headers: { 'Metadata-Flavor': 'Google', 'Content-Type': 'text/plain' }, body };
 }

@@ -1,31 +1,25 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-
 import { expect } from 'chai';
 
 import { startCountingProxy, type CountingProxy } from '../../bench/counting-proxy';
+import { HttpServer } from '../../devkit/http-server';
 
 describe('counting proxy', () => {
-  let target: Server;
+  let target: HttpServer;
   let proxy: CountingProxy;
 
   before(async () => {
-    target = createServer((request, response) => {
-      let body = '';
-      request.on('data', (chunk) => (body += chunk));
-      request.on('end', () => {
-        response.writeHead(201, { 'content-type': 'application/json' });
-        response.end(JSON.stringify({ method: request.method, url: request.url, body }));
-      });
-    });
-    await new Promise<void>((resolve) => target.listen(0, '127.0.0.1', resolve));
-    proxy = await startCountingProxy(`http://127.0.0.1:${(target.address() as AddressInfo).port}`);
+    target = await new HttpServer()
+      .otherwise((request) => ({
+        status: 201,
+        body: { method: request.method, url: request.path, body: request.body },
+      }))
+      .start();
+    proxy = await startCountingProxy(target.url);
   });
 
   after(async () => {
     await proxy.close();
-    target.closeAllConnections();
-    await new Promise((resolve) => target.close(resolve));
+    await target.close();
   });
 
   it('forwards requests with their body, status and answer, and counts them per path', async () => {

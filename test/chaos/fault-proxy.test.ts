@@ -1,31 +1,19 @@
 import { expect } from 'chai';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 
 import { FaultProxy, type Exchange } from '../../chaos/fault-proxy';
+import { HttpServer } from '../../devkit/http-server';
+import { waitFor } from '../../devkit/wait';
 
-/** The far side: counts requests, answers 200 with what it got, and 201 for /slow after a while. */
+/** The far side: counts requests, answers 200 with what it got. */
 async function startUpstream(): Promise<{ url: string; hits: string[]; close(): Promise<void> }> {
   const hits: string[] = [];
-  const server: Server = createServer((request, response) => {
-    let body = '';
-    request.on('data', (chunk) => (body += chunk));
-    request.on('end', () => {
-      hits.push(`${request.method} ${request.url} ${body}`);
-      response.writeHead(200, { 'content-type': 'application/json' });
-      response.end(JSON.stringify({ got: body, path: request.url }));
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    hits,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
+  const server = await new HttpServer()
+    .otherwise((request) => {
+      hits.push(`${request.method} ${request.path} ${request.body}`);
+      return { status: 200, body: { got: request.body, path: request.path } };
+    })
+    .start();
+  return { url: server.url, hits, close: () => server.close() };
 }
 
 describe('chaos fault proxy', () => {
@@ -118,7 +106,7 @@ describe('chaos fault proxy', () => {
     arm({ kind: 'hold-answer', release: (exchange) => ((seen = exchange), released) });
     let answered = false;
     const pending = post('/faulty', 'held').then((response) => ((answered = true), response.status));
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    await waitFor(() => seen, { timeoutMs: 5_000, what: 'the far side to answer the held request' });
     expect(upstream.hits).to.have.length(1);
     expect(answered).to.equal(false);
     expect(seen?.body?.toString()).to.contain('held');
@@ -159,7 +147,13 @@ describe('chaos fault proxy', () => {
 
   it('holds a request while the far side refuses connections, and forwards it once it is back', async () => {
     const port = Number(new URL(upstream.url).port);
-    const holding = new FaultProxy({ name: 'holding', holdWhileDownMs: 5_000, upstreamFailureStatus: 503 });
+    let received = false;
+    const holding = new FaultProxy({
+      name: 'holding',
+      holdWhileDownMs: 5_000,
+      upstreamFailureStatus: 503,
+      matches: () => (received = true),
+    });
     await holding.start(upstream.url);
     await upstream.close();
     try {
@@ -168,17 +162,13 @@ describe('chaos fault proxy', () => {
         body: 'later',
         signal: AbortSignal.timeout(10_000),
       });
-      await new Promise((resolve) => setTimeout(resolve, 600));
-      const back = createServer((_request, response) => {
-        response.writeHead(204);
-        response.end();
-      });
-      await new Promise<void>((resolve) => back.listen(port, '127.0.0.1', resolve));
+      // Back once the proxy holds the request (it tries again every 200 ms).
+      await waitFor(() => received, { timeoutMs: 5_000, what: 'the request to reach the proxy' });
+      const back = await new HttpServer({ port }).otherwise({ status: 204 }).start();
       try {
         expect((await pending).status).to.equal(204);
       } finally {
-        back.closeAllConnections();
-        await new Promise<void>((resolve) => back.close(() => resolve()));
+        await back.close();
       }
     } finally {
       await holding.close();

@@ -2,8 +2,8 @@
 // needs the Pulumi CLI, Google credentials and a project, which this machine does not have.
 
 import { expect } from 'chai';
-import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+
+import { HttpServer } from '../../devkit/http-server';
 
 import {
   type AuthorizedGet,
@@ -447,23 +447,20 @@ describe('npm run e2e: options', () => {
 });
 
 describe('npm run e2e: the authorised GET', () => {
-  let server: Server;
+  const server = new HttpServer();
   let base: string;
-  const seen: IncomingHttpHeaders[] = [];
 
   before(async () => {
-    server = createServer((req, res) => {
-      seen.push(req.headers);
-      if (req.url === '/text') {
-        res.writeHead(503, { 'content-type': 'text/html' }).end('<html>Service Unavailable</html>');
-        return;
-      }
-      res.writeHead(200, { 'content-type': 'application/json' }).end('[{"id":"loop-0"}]');
+    server.on('GET', '/text', {
+      status: 503,
+      headers: { 'content-type': 'text/html' },
+      body: '<html>Service Unavailable</html>',
     });
-    await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
-    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    server.otherwise({ status: 200, headers: { 'content-type': 'application/json' }, body: '[{"id":"loop-0"}]' });
+    await server.start();
+    base = server.url;
   });
-  after(() => new Promise<void>((done) => server.close(() => done())));
+  after(() => server.close());
 
   it('sends an ID token for the engine URL, reuses it for half an hour, and parses JSON', async () => {
     const audiences: string[] = [];
@@ -479,7 +476,7 @@ describe('npm run e2e: the authorised GET', () => {
     t += 2 * 60_000;
     await get(`${base}/json`);
     expect(audiences).to.deep.equal([base, base]);
-    expect(seen.map((h) => h.authorization)).to.deep.equal([
+    expect(server.requests.map((request) => request.headers.authorization)).to.deep.equal([
       `Bearer ${SECRET_TOKEN}`,
       `Bearer ${SECRET_TOKEN}`,
       `Bearer ${SECRET_TOKEN}`,

@@ -1,14 +1,9 @@
-// A stand-in for Camunda's REST API: a real HTTP server on 127.0.0.1 that records every request
-// and answers whatever the current test asks for.
-import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+// A stand-in for Camunda's REST API: a real HTTP server on 127.0.0.1 (the dev kit's) that records
+// every request and answers whatever the current test asks for.
+import { HttpServer, type RecordedRequest, type Reply } from '../../../devkit/http-server';
+import { freePort } from '../../../devkit/loopback';
 
-export interface RecordedRequest {
-  readonly method: string;
-  readonly path: string;
-  readonly headers: IncomingHttpHeaders;
-  readonly body: string;
-}
+export type { RecordedRequest } from '../../../devkit/http-server';
 
 export type EngineAnswer =
   | { readonly status: number; readonly body?: unknown; readonly delayMs?: number }
@@ -24,68 +19,45 @@ export const noExecutionMatches = (messageName = 'EchoReply'): EngineAnswer => (
 });
 
 export class FakeEngine {
-  readonly requests: RecordedRequest[] = [];
   answer: (request: RecordedRequest) => EngineAnswer = () => ({ status: 204 });
-  private server: Server | undefined;
+  private readonly server = new HttpServer().otherwise((request) => replyOf(this.answer(request)));
+
+  get requests(): RecordedRequest[] {
+    return this.server.requests;
+  }
 
   get url(): string {
-    const address = this.server?.address() as AddressInfo | null | undefined;
-    if (!address) throw new Error('fake engine is not listening');
-    return `http://127.0.0.1:${address.port}`;
+    if (this.server.port === 0) throw new Error('fake engine is not listening');
+    return this.server.url;
   }
 
   async start(): Promise<this> {
-    this.server = createServer((req, res) => {
-      const chunks: Buffer[] = [];
-      req.on('data', (chunk: Buffer) => chunks.push(chunk));
-      req.on('end', () => {
-        const recorded = {
-          method: req.method ?? '',
-          path: req.url ?? '',
-          headers: req.headers,
-          body: Buffer.concat(chunks).toString('utf8'),
-        };
-        this.requests.push(recorded);
-        const answer = this.answer(recorded);
-        if ('destroy' in answer) {
-          req.socket.destroy();
-          return;
-        }
-        const send = () => {
-          if (answer.body === undefined) {
-            res.writeHead(answer.status).end();
-          } else {
-            const text = typeof answer.body === 'string' ? answer.body : JSON.stringify(answer.body);
-            res.writeHead(answer.status, { 'content-type': 'application/json' }).end(text);
-          }
-        };
-        if (answer.delayMs) setTimeout(send, answer.delayMs).unref();
-        else send();
-      });
-    });
-    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
+    await this.server.start();
     return this;
   }
 
   reset(): void {
-    this.requests.length = 0;
+    this.server.reset();
     this.answer = () => ({ status: 204 });
   }
 
-  async close(): Promise<void> {
-    const server = this.server;
-    if (!server) return;
-    this.server = undefined;
-    server.closeAllConnections();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+  close(): Promise<void> {
+    return this.server.close();
   }
 }
 
-/** A port that was free a moment ago and now refuses connections. */
-export async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
+/** A body of any kind goes as JSON text (a string as it is), with content-type application/json. */
+function replyOf(answer: EngineAnswer): Reply {
+  if ('destroy' in answer) return 'drop';
+  if (answer.body === undefined) return { status: answer.status, delayMs: answer.delayMs };
+  const text = typeof answer.body === 'string' ? answer.body : JSON.stringify(answer.body);
+  return {
+    status: answer.status,
+    body: text,
+    headers: { 'content-type': 'application/json' },
+    delayMs: answer.delayMs,
+  };
 }
+
+/** A port that was free a moment ago and now refuses connections. */
+export const closedPort = freePort;

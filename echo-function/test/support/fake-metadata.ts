@@ -1,7 +1,6 @@
 // A stand-in for the GCE metadata server (reached through GCE_METADATA_HOST): signs nothing, but
-// hands out JWT-shaped ID tokens the way google-auth-library expects them.
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+// hands out JWT-shaped ID tokens the way google-auth-library expects them. On the dev kit's server.
+import { HttpServer, type RecordedRequest, type Reply } from '../../../devkit/http-server';
 
 export interface MetadataRequest {
   readonly path: string;
@@ -22,30 +21,16 @@ export class FakeMetadataServer {
   readonly requests: MetadataRequest[] = [];
   /** HTTP status for identity requests; 200 hands out a token. */
   identityStatus = 200;
-  private server: Server | undefined;
   private issued = 0;
+  private readonly server = new HttpServer({ record: false }).otherwise((request) => this.answer(request));
 
   /** host:port, the form GCE_METADATA_HOST takes. */
   get host(): string {
-    return `127.0.0.1:${(this.server!.address() as AddressInfo).port}`;
+    return this.server.host;
   }
 
   async start(): Promise<this> {
-    this.server = createServer((req, res) => {
-      const url = new URL(req.url ?? '/', 'http://metadata');
-      const flavor = req.headers['metadata-flavor'] as string | undefined;
-      this.requests.push({ path: url.pathname, audience: url.searchParams.get('audience'), flavor });
-      const reply = (status: number, body: string) =>
-        res.writeHead(status, { 'metadata-flavor': 'Google', 'content-type': 'text/plain' }).end(body);
-      if (flavor !== 'Google') return reply(403, 'missing Metadata-Flavor header');
-      if (url.pathname === IDENTITY_PATH && this.identityStatus === 200) {
-        return reply(200, fakeIdToken(url.searchParams.get('audience') ?? '', ++this.issued));
-      }
-      if (url.pathname === IDENTITY_PATH) return reply(this.identityStatus, 'identity unavailable');
-      if (url.pathname === '/computeMetadata/v1/project/project-id') return reply(200, 'test-project');
-      return reply(404, 'not found');
-    });
-    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
+    await this.server.start();
     return this;
   }
 
@@ -53,12 +38,26 @@ export class FakeMetadataServer {
     return this.requests.filter((request) => request.path === IDENTITY_PATH);
   }
 
-  async close(): Promise<void> {
-    const server = this.server;
-    if (!server) return;
-    this.server = undefined;
-    server.closeAllConnections();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+  close(): Promise<void> {
+    return this.server.close();
+  }
+
+  private answer(request: RecordedRequest): Reply {
+    const url = new URL(request.path, 'http://metadata');
+    const flavor = request.headers['metadata-flavor'];
+    this.requests.push({ path: url.pathname, audience: url.searchParams.get('audience'), flavor });
+    const reply = (status: number, body: string): Reply => ({
+      status,
+      body,
+      headers: { 'metadata-flavor': 'Google', 'content-type': 'text/plain' },
+    });
+    if (flavor !== 'Google') return reply(403, 'missing Metadata-Flavor header');
+    if (url.pathname === IDENTITY_PATH && this.identityStatus === 200) {
+      return reply(200, fakeIdToken(url.searchParams.get('audience') ?? '', ++this.issued));
+    }
+    if (url.pathname === IDENTITY_PATH) return reply(this.identityStatus, 'identity unavailable');
+    if (url.pathname === '/computeMetadata/v1/project/project-id') return reply(200, 'test-project');
+    return reply(404, 'not found');
   }
 }
 

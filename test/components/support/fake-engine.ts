@@ -1,8 +1,7 @@
 // A stand-in for the Camunda REST endpoints the loop starter uses: list process instances, start by
 // definition key, delete. Reachable in-process (a fetch function) or over real HTTP.
 
-import * as http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { HttpServer } from '../../../devkit/http-server';
 import type { FetchLike } from '../../../components/loop-starter';
 
 export interface FakeInstance {
@@ -113,25 +112,17 @@ export class FakeEngine {
     return { status: answer.status, text: async () => answer.body };
   };
 
-  /** Serves the same endpoints over HTTP on 127.0.0.1. */
+  /** Serves the same endpoints over HTTP on 127.0.0.1 (the dev kit's server). */
   async listen(): Promise<{ url: string; close: () => Promise<void> }> {
-    const server = http.createServer((req, res) => {
-      const chunks: Buffer[] = [];
-      req.on('data', (chunk: Buffer) => chunks.push(chunk));
-      req.on('end', () => {
-        const headers: Record<string, string> = {};
-        for (const [key, value] of Object.entries(req.headers)) if (typeof value === 'string') headers[key] = value;
-        const body = chunks.length > 0 ? Buffer.concat(chunks).toString('utf8') : undefined;
-        const answer = this.handle(req.method ?? 'GET', req.url ?? '/', headers, body);
-        res.writeHead(answer.status, { 'Content-Type': 'application/json' });
-        res.end(answer.status === 204 ? undefined : answer.body);
-      });
+    const server = new HttpServer({ record: false }).otherwise((request) => {
+      const answer = this.handle(request.method, request.path, request.headers, request.body || undefined);
+      return {
+        status: answer.status,
+        headers: { 'Content-Type': 'application/json' },
+        ...(answer.status === 204 ? {} : { body: answer.body }),
+      };
     });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const { port } = server.address() as AddressInfo;
-    return {
-      url: `http://127.0.0.1:${port}`,
-      close: () => new Promise<void>((resolve) => server.close(() => resolve())),
-    };
+    await server.start();
+    return { url: server.url, close: () => server.close() };
   }
 }
