@@ -2,6 +2,9 @@
  * A small client for the parts of Camunda's REST API that the local stack, the tests and the
  * benchmarks use. Errors carry the engine's own message, so a failing test says why.
  */
+
+import { waitFor } from '../devkit/wait';
+
 export type Variables = Record<string, { value: unknown; type?: string }>;
 
 export interface RestResponse<T = unknown> {
@@ -159,16 +162,13 @@ export async function eventually<T>(
   timeoutMs = 30_000,
   everyMs = 100,
 ): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    try {
+  // Boxed, so that a result such as 0 or '' counts as found: only undefined and false mean "not yet".
+  const found = await waitFor(
+    async () => {
       const result = await check();
-      if (result !== undefined && result !== false) return result;
-    } catch (error) {
-      last = error;
-    }
-    await new Promise((r) => setTimeout(r, everyMs));
-  }
-  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${String(last)}` : ''}`);
+      return result === undefined || result === false ? undefined : { result };
+    },
+    { what, timeoutMs, intervalMs: everyMs },
+  );
+  return found.result;
 }

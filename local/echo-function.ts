@@ -7,7 +7,7 @@ import { connect } from 'node:net';
 import { join, resolve } from 'node:path';
 
 import { parseDeliveryLine, type DeliveryLine } from './deliveries';
-import { freePort } from './ports';
+import { freePort } from '../devkit/loopback';
 import { startChild, type Child } from './processes';
 
 const ROOT = resolve(__dirname, '..');

@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
-import { freePort } from './ports';
+import { freePort } from '../devkit/loopback';
 import { startChild, type Child } from './processes';
 
 /** Where `npm run engine:build` puts the extracted engine jar and its class-data-sharing archive. */

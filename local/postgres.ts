@@ -16,7 +16,7 @@ import { tmpdir, userInfo } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 
-import { freePort } from './ports';
+import { freePort } from '../devkit/loopback';
 import { startChild, type Child } from './processes';
 
 /**

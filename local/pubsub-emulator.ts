@@ -9,7 +9,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 
-import { freePort } from './ports';
+import { freePort } from '../devkit/loopback';
 import { startChild, type Child } from './processes';
 
 export const EMULATOR_NOT_FOUND =

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import { ENGINE_JAR, ENGINE_JAVA_OPTIONS } from '../../local/engine';
-import { freePort } from '../../local/ports';
+import { freePort } from '../../devkit/loopback';
 
 /** Runs the engine jar with the given settings and expects it to refuse to start. */
 function startWith(settings: Record<string, string>, dataDir: string) {
