@@ -13,14 +13,19 @@ import type {
 // The components refuse the same names (CamundaServerless `environment`): one rule for both. The file
 // has no dependencies, so the pack loads it from policy/ like its own.
 import { SECRET_NAME } from '../components/name-rules';
+import {
+  INVOKER_TARGETS,
+  noInvokerIamDisabled,
+  noPublicInvokerGrant,
+  PUBLIC_MEMBERS,
+  PUBLIC_OPT_IN,
+} from './public-invoker';
 
-/** The label a Cloud Run service or function must carry to be allowed a public invoker. */
-export const PUBLIC_OPT_IN = { key: 'public-invoker', value: 'opted-in' } as const;
+export { PUBLIC_OPT_IN, noInvokerIamDisabled, noPublicInvokerGrant };
 
 /** Environment variable and output names that hold secrets (the rule the components apply too). */
 export { SECRET_NAME };
 
-const PUBLIC_MEMBERS = new Set(['allUsers', 'allAuthenticatedUsers']);
 const PRIMITIVE_ROLES = new Set(['roles/owner', 'roles/editor']);
 const DIGEST_REF = /@sha256:[0-9a-f]{64}$/;
 /** A Secret Manager reference is fine wherever a secret's name would be. */
@@ -162,48 +167,6 @@ export const noPrimitiveRoles: ResourceValidationPolicy = {
         );
       }
     }
-  },
-};
-
-const INVOKER_TARGETS: Record<string, { readonly targetTypes: readonly string[]; readonly nameProp: string }> = {
-  'gcp:cloudrunv2/serviceIamMember:ServiceIamMember': {
-    targetTypes: ['gcp:cloudrunv2/service:Service'],
-    nameProp: 'name',
-  },
-  'gcp:cloudrunv2/serviceIamBinding:ServiceIamBinding': {
-    targetTypes: ['gcp:cloudrunv2/service:Service'],
-    nameProp: 'name',
-  },
-  'gcp:cloudrunv2/serviceIamPolicy:ServiceIamPolicy': {
-    targetTypes: ['gcp:cloudrunv2/service:Service'],
-    nameProp: 'name',
-  },
-  'gcp:cloudrun/iamMember:IamMember': { targetTypes: ['gcp:cloudrun/service:Service'], nameProp: 'service' },
-  'gcp:cloudrun/iamBinding:IamBinding': { targetTypes: ['gcp:cloudrun/service:Service'], nameProp: 'service' },
-  'gcp:cloudrun/iamPolicy:IamPolicy': { targetTypes: ['gcp:cloudrun/service:Service'], nameProp: 'service' },
-  'gcp:cloudfunctionsv2/functionIamMember:FunctionIamMember': {
-    targetTypes: ['gcp:cloudfunctionsv2/function:Function'],
-    nameProp: 'cloudFunction',
-  },
-  'gcp:cloudfunctionsv2/functionIamBinding:FunctionIamBinding': {
-    targetTypes: ['gcp:cloudfunctionsv2/function:Function'],
-    nameProp: 'cloudFunction',
-  },
-  'gcp:cloudfunctionsv2/functionIamPolicy:FunctionIamPolicy': {
-    targetTypes: ['gcp:cloudfunctionsv2/function:Function'],
-    nameProp: 'cloudFunction',
-  },
-  'gcp:cloudfunctions/functionIamMember:FunctionIamMember': {
-    targetTypes: ['gcp:cloudfunctions/function:Function'],
-    nameProp: 'cloudFunction',
-  },
-  'gcp:cloudfunctions/functionIamBinding:FunctionIamBinding': {
-    targetTypes: ['gcp:cloudfunctions/function:Function'],
-    nameProp: 'cloudFunction',
-  },
-  'gcp:cloudfunctions/functionIamPolicy:FunctionIamPolicy': {
-    targetTypes: ['gcp:cloudfunctions/function:Function'],
-    nameProp: 'cloudFunction',
   },
 };
 
@@ -382,6 +345,8 @@ export const cloudRunImageByDigest: ResourceValidationPolicy = {
 /** Every policy of the pack, in the order they are reported. */
 export const policies: (ResourceValidationPolicy | StackValidationPolicy)[] = [
   noPublicInvoker,
+  noPublicInvokerGrant,
+  noInvokerIamDisabled,
   noPlaintextSecretEnv,
   noSecretOutputs,
   noPrimitiveRoles,

@@ -48,9 +48,11 @@ const invoker = (member: string, service = 'camunda-dev-engine'): FakeResource =
 });
 
 describe('policy pack', () => {
-  it('holds the seven invariants, all mandatory', () => {
+  it('holds the nine invariants, all mandatory', () => {
     expect(policies.map((p) => p.name)).to.deep.equal([
       'no-public-invoker',
+      'no-public-invoker-grant',
+      'no-invoker-iam-disabled',
       'no-plaintext-secret-env',
       'no-secret-outputs',
       'no-primitive-roles',

@@ -25,6 +25,19 @@ export interface Violation {
   readonly message: string;
 }
 
+/** What a run gives: violations, and the policies the framework could not run for a value unknown in preview. */
+export interface Outcome {
+  readonly violations: Violation[];
+  /** Like the framework's advisory "can't run policy … during preview" notes. */
+  readonly skipped: Violation[];
+}
+
+/** Each policy's config by policy name, as `--policy-pack-config` gives it. */
+export type PackConfig = Record<string, Record<string, unknown>>;
+
+/** A value unknown during preview (an output of a resource not created yet). */
+export const UNKNOWN: unknown = { __pulumiUnknown: true };
+
 /** Thrown when a policy reads a value that is unknown during preview (the framework skips it). */
 class UnknownValueError extends Error {}
 
@@ -46,11 +59,12 @@ function unknownChecking<T>(value: T): T {
   }) as T;
 }
 
-async function skippingUnknowns(run: () => Promise<void> | void): Promise<void> {
+async function skippingUnknowns(run: () => Promise<void> | void, skipped: () => void): Promise<void> {
   try {
     await run();
   } catch (err) {
     if (!(err instanceof UnknownValueError)) throw err;
+    skipped();
   }
 }
 
@@ -87,7 +101,12 @@ function toPolicyResource(r: FakeResource, cache: Map<FakeResource, PolicyResour
   return resource;
 }
 
-function resourceArgs(r: FakeResource): ResourceValidationArgs {
+const configOf =
+  (config: PackConfig, policy: string) =>
+  <T extends object>(): T =>
+    (config[policy] ?? {}) as T;
+
+function resourceArgs(r: FakeResource, getConfig: ResourceValidationArgs['getConfig']): ResourceValidationArgs {
   return {
     type: r.type,
     props: unknownChecking(r.props),
@@ -103,7 +122,7 @@ function resourceArgs(r: FakeResource): ResourceValidationArgs {
     stackTags: new Map(),
     isType: () => false,
     asType: () => undefined,
-    getConfig: <T extends object>() => ({}) as T,
+    getConfig,
     notApplicable,
   };
 }
@@ -114,28 +133,43 @@ const isStackPolicy = (p: Policy): p is StackValidationPolicy => 'validateStack'
 export async function check(
   policy: ResourceValidationPolicy | StackValidationPolicy,
   resources: FakeResource[],
+  config: PackConfig = {},
 ): Promise<string[]> {
-  return (await checkAll([policy], resources)).map((v) => v.message);
+  return (await checkAll([policy], resources, config)).map((v) => v.message);
 }
 
 /** Violations of every policy over every resource. */
 export async function checkAll(
   policies: (ResourceValidationPolicy | StackValidationPolicy)[],
   resources: FakeResource[],
+  config: PackConfig = {},
 ): Promise<Violation[]> {
+  return (await run(policies, resources, config)).violations;
+}
+
+/** Every policy over every resource: violations, and policies skipped for unknown values. */
+export async function run(
+  policies: (ResourceValidationPolicy | StackValidationPolicy)[],
+  resources: FakeResource[],
+  config: PackConfig = {},
+): Promise<Outcome> {
   const violations: Violation[] = [];
+  const skipped: Violation[] = [];
   for (const policy of policies) {
+    const getConfig = configOf(config, policy.name);
+    const skip = (resource: string) => () =>
+      skipped.push({ policy: policy.name, resource, message: `can't run policy '${policy.name}' during preview` });
     if (isStackPolicy(policy)) {
       const cache = new Map<FakeResource, PolicyResource>();
       const args: StackValidationArgs = {
         resources: resources.map((r) => toPolicyResource(r, cache)),
         stackTags: new Map(),
-        getConfig: <T extends object>() => ({}) as T,
+        getConfig,
         notApplicable,
       };
       const report: ReportViolation = (message, urn) =>
         violations.push({ policy: policy.name, resource: urn ?? '(stack)', message });
-      await skippingUnknowns(() => policy.validateStack(args, report));
+      await skippingUnknowns(() => policy.validateStack(args, report), skip('(stack)'));
       continue;
     }
     const validations =
@@ -147,8 +181,10 @@ export async function checkAll(
     for (const resource of resources) {
       const report: ReportViolation = (message) =>
         violations.push({ policy: policy.name, resource: urnOf(resource), message });
-      for (const validate of validations) await skippingUnknowns(() => validate(resourceArgs(resource), report));
+      for (const validate of validations) {
+        await skippingUnknowns(() => validate(resourceArgs(resource, getConfig), report), skip(urnOf(resource)));
+      }
     }
   }
-  return violations;
+  return { violations, skipped };
 }
