@@ -154,7 +154,10 @@ describe('stack program: with only gcp:project and gcp:region', () => {
 describe('stack program: options', () => {
   it('a public stack passes the policy pack too, and exports the admin user and password secret reference', async () => {
     const run = await runStack(stackConfig({ public: true }));
-    expect(await checkAll(policies, policyView(run))).to.deep.equal([]);
+    // The operator lists the public engine in the pack's config (--policy-pack-config); without it, refused.
+    const config = { 'no-public-invoker-grant': { publicInvokers: ['camunda-dev-engine'] } };
+    expect(await checkAll(policies, policyView(run), config)).to.deep.equal([]);
+    expect((await checkAll(policies, policyView(run))).map((v) => v.policy)).to.deep.equal(['no-public-invoker-grant']);
     expect(run.outputs).to.deep.include({
       adminUser: 'admin',
       adminPasswordSecret: `projects/${PROJECT}/secrets/camunda-dev-admin-password`,
