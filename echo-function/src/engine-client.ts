@@ -137,8 +137,11 @@ async function requestHeaders(
   if (config.auth === 'id-token') {
     if (!idTokens) throw new Error('ENGINE_AUTH is id-token but no ID token source was given');
     const bearer = `Bearer ${await idTokens.idToken(config.audience)}`;
-    // Cloud Run checks X-Serverless-Authorization first and leaves Authorization to the app.
-    headers[config.basicAuth ? 'x-serverless-authorization' : 'authorization'] = bearer;
+    // Cloud Run checks X-Serverless-Authorization first and passes Authorization on untouched. A private
+    // engine (REST_AUTH=google) verifies the same token in Authorization itself, to know the caller (Cloud
+    // Run strips the signature of the header it checked); a public one takes basic credentials there.
+    headers['x-serverless-authorization'] = bearer;
+    if (!config.basicAuth) headers.authorization = bearer;
   }
   return headers;
 }

@@ -132,10 +132,11 @@ describe('echo-function engine client', () => {
       expect(JSON.parse(sent!.body)).to.deep.equal(correlationBody(request));
     });
 
-    it('sends an ID token for the audience as Bearer', async () => {
+    it('sends an ID token for the audience as Bearer in both headers, for Cloud Run and the engine', async () => {
       await forwardToEngine(request, configFor({ ENGINE_AUTH: 'id-token' }), { idTokens: tokens });
       expect(tokens.audiences).to.deep.equal([engine.url]);
       expect(engine.requests[0]!.headers.authorization).to.equal('Bearer fake-id-token');
+      expect(engine.requests[0]!.headers['x-serverless-authorization']).to.equal('Bearer fake-id-token');
     });
 
     it('moves the ID token to X-Serverless-Authorization when basic auth is configured', async () => {

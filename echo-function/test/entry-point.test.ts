@@ -145,6 +145,9 @@ describe('echo-function entry point (src/index.ts in a child process)', function
     expect(authorizations).to.have.length(2);
     expect(authorizations[0]).to.match(/^Bearer [\w-]+\.[\w-]+\.[\w-]+$/);
     expect(authorizations[1]).to.equal(authorizations[0]);
+    expect(engine.requests.map((request) => request.headers['x-serverless-authorization'])).to.deep.equal(
+      authorizations,
+    );
     await logLines(entry, 2);
     expect(entry.stdout.join('\n')).not.to.contain(authorizations[0]!.slice('Bearer '.length));
   });

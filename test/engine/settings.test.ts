@@ -100,6 +100,18 @@ describe('engine settings', function () {
       fix: /REST_AUTH=none/,
     },
     {
+      what: 'Google authentication without callers',
+      settings: { REST_AUTH: 'google' },
+      variable: 'REST_CALLERS',
+      fix: /REST_AUTH=google needs it: set it to <email>=<METHOD> <path>/,
+    },
+    {
+      what: 'a caller permission outside the REST API',
+      settings: { REST_AUTH: 'google', REST_CALLERS: 'ops@example.com=GET /ready' },
+      variable: 'REST_CALLERS',
+      fix: /does not lie under \/engine-rest/,
+    },
+    {
       what: 'a metadata URL that is not http(s)',
       settings: { METADATA_URL: 'ftp://metadata' },
       variable: 'METADATA_URL',

@@ -5,6 +5,7 @@ import java.time.Duration;
 import java.time.LocalTime;
 import java.time.format.DateTimeParseException;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
@@ -29,10 +30,13 @@ public final class EngineSettings {
 
   public enum DatabaseType { H2, POSTGRES }
 
-  public enum RestAuthentication { NONE, BASIC }
+  public enum RestAuthentication { NONE, BASIC, GOOGLE }
 
   /** The Spring property that switches {@link RestAuthenticationConfiguration} on. */
   static final String REST_AUTH_PROPERTY = "camunda-serverless.rest-auth";
+
+  /** Google's public keys of the ID tokens it signs, as a JSON Web Key Set. */
+  static final String DEFAULT_TOKEN_CERTS_URL = "https://www.googleapis.com/oauth2/v3/certs";
 
   private static final Set<String> HISTORY_LEVELS = Set.of("none", "activity", "audit", "full");
   private static final Set<String> REMOVAL_TIME_STRATEGIES = Set.of("start", "end");
@@ -83,6 +87,12 @@ public final class EngineSettings {
   final RestAuthentication restAuthentication;
   final String adminUser;
   final String adminPassword;
+  /** With REST_AUTH=google: who may call what (null otherwise). */
+  final RestCallers restCallers;
+  /** With REST_AUTH=google: the accepted audiences; empty: https://<Host> of each request. */
+  final List<String> tokenAudiences;
+  /** Where the verifier fetches the public keys of the ID tokens. */
+  final String tokenCertsUrl;
 
   private EngineSettings(Map<String, String> env) {
     this.env = env;
@@ -143,6 +153,11 @@ public final class EngineSettings {
       throw new InvalidSettingException(
           "ADMIN_PASSWORD is not set but REST_AUTH=basic needs it: set ADMIN_PASSWORD (from a secret) or REST_AUTH=none");
     }
+    boolean google = restAuthentication == RestAuthentication.GOOGLE;
+    tokenAudiences = tokenAudiences("TOKEN_AUDIENCES", google);
+    tokenCertsUrl = google ? baseUrl("TOKEN_CERTS_URL", DEFAULT_TOKEN_CERTS_URL)
+        : text("TOKEN_CERTS_URL", DEFAULT_TOKEN_CERTS_URL);
+    restCallers = restCallers("REST_CALLERS", google);
   }
 
   /** Reads and validates the settings; throws {@link InvalidSettingException} on the first bad one. */
@@ -198,7 +213,8 @@ public final class EngineSettings {
         + (cloudSqlInstance != null ? " cloudSqlInstance=" + cloudSqlInstance : "")
         + " history=" + historyLevel + " ttl=" + historyTimeToLive
         + " jobLockTimeMs=" + jobLockTimeMs + " jobMaxWaitMs=" + jobMaxWaitMs
-        + " restAuth=" + restAuthentication.name().toLowerCase(Locale.ROOT);
+        + " restAuth=" + restAuthentication.name().toLowerCase(Locale.ROOT)
+        + (restCallers != null ? " restCallers=" + restCallers : "");
   }
 
   private String resolveJdbcUrl() {
@@ -254,6 +270,35 @@ public final class EngineSettings {
     String resolved = value == null || value.isBlank() ? fallback : value.trim();
     read.put(name, resolved);
     return resolved;
+  }
+
+  /** REST_CALLERS, required and parsed only when {@code needed} (REST_AUTH=google). */
+  private RestCallers restCallers(String name, boolean needed) {
+    String value = optional(name);
+    if (!needed) return null;
+    if (value == null) {
+      throw new InvalidSettingException(name + " is not set but REST_AUTH=google needs it: set it to "
+          + RestCallers.FORMAT + ", or REST_AUTH=none");
+    }
+    try {
+      return RestCallers.parse(value);
+    } catch (IllegalArgumentException e) {
+      throw new InvalidSettingException(name + "=" + value + " is not a list of callers (" + e.getMessage()
+          + "): set it to " + RestCallers.FORMAT);
+    }
+  }
+
+  /** TOKEN_AUDIENCES: comma-separated audiences, checked only when {@code needed} (REST_AUTH=google). */
+  private List<String> tokenAudiences(String name, boolean needed) {
+    String value = optional(name);
+    if (value == null || !needed) return List.of();
+    List<String> audiences = java.util.Arrays.stream(value.split(",", -1)).map(String::trim).toList();
+    if (audiences.stream().anyMatch(audience -> audience.isEmpty() || audience.matches(".*\\s.*"))) {
+      throw new InvalidSettingException(name + "=" + value + " is not a comma-separated list of audiences: set it to "
+          + "the URLs callers mint their ID tokens for, e.g. https://engine-abc-ew.a.run.app, or unset it to accept "
+          + "https://<Host> of each request");
+    }
+    return audiences;
   }
 
   private int integer(String name, int fallback, int min, int max) {

@@ -47,6 +47,15 @@ class EngineSettingsTest {
         refusal(Map.of("HISTORY_REMOVAL_TIME_STRATEGY", "never"), "HISTORY_REMOVAL_TIME_STRATEGY", "end, start"),
         refusal(Map.of("REST_AUTH", "oauth"), "REST_AUTH", "one of none, basic"),
         refusal(Map.of("REST_AUTH", "basic"), "ADMIN_PASSWORD", "REST_AUTH=none"),
+        refusal(Map.of("REST_AUTH", "google"), "REST_CALLERS", "REST_AUTH=none"),
+        refusal(Map.of("REST_AUTH", "google", "REST_CALLERS", "ops@example.com"), "REST_CALLERS",
+            "has no '='): set it to <email>=<METHOD> <path>"),
+        refusal(Map.of("REST_AUTH", "google", "REST_CALLERS", "ops@example.com=GET /ready"), "REST_CALLERS",
+            "does not lie under /engine-rest"),
+        refusal(Map.of("REST_AUTH", "google", "REST_CALLERS", "a@b.c=*", "TOKEN_AUDIENCES", "https://a,,https://b"),
+            "TOKEN_AUDIENCES", "https://<Host>"),
+        refusal(Map.of("REST_AUTH", "google", "REST_CALLERS", "a@b.c=*", "TOKEN_CERTS_URL", "file:///keys"),
+            "TOKEN_CERTS_URL", "https://www.googleapis.com/oauth2/v3/certs"),
         refusal(Map.of("METADATA_URL", "ftp://metadata"), "METADATA_URL", "http(s)"),
         refusal(Map.of("PUBSUB_URL", "pubsub"), "PUBSUB_URL", "https://pubsub.googleapis.com"),
         refusal(Map.of("JOB_CORE_POOL_SIZE", "8", "JOB_MAX_POOL_SIZE", "4"), "JOB_MAX_POOL_SIZE",
@@ -78,6 +87,29 @@ class EngineSettingsTest {
   void acceptsBasicAuthenticationWithAPassword() {
     var settings = EngineSettings.fromEnvironment(Map.of("REST_AUTH", "basic", "ADMIN_PASSWORD", "s3cret"));
     assertEquals(EngineSettings.RestAuthentication.BASIC, settings.restAuthentication);
+  }
+
+  @Test
+  void readsTheCallersAndTheTokenSettingsWithGoogleAuthentication() {
+    var settings = EngineSettings.fromEnvironment(Map.of("REST_AUTH", "google",
+        "REST_CALLERS", "echo@p.iam.gserviceaccount.com=POST /engine-rest/message;ops@example.com=*",
+        "TOKEN_AUDIENCES", " https://engine-abc-ew.a.run.app , https://engine.example.com/ "));
+    assertEquals(EngineSettings.RestAuthentication.GOOGLE, settings.restAuthentication);
+    assertTrue(settings.restCallers.allows("echo@p.iam.gserviceaccount.com", "POST", "/engine-rest/message"));
+    assertFalse(settings.restCallers.allows("echo@p.iam.gserviceaccount.com", "GET", "/engine-rest/message"));
+    assertEquals(java.util.List.of("https://engine-abc-ew.a.run.app", "https://engine.example.com/"),
+        settings.tokenAudiences);
+    assertEquals("https://www.googleapis.com/oauth2/v3/certs", settings.tokenCertsUrl);
+    assertEquals("google", settings.toSpringProperties().get(EngineSettings.REST_AUTH_PROPERTY));
+    assertTrue(settings.summary().contains("restCallers=echo@p.iam.gserviceaccount.com=POST /engine-rest/message"));
+  }
+
+  @Test
+  void ignoresTheCallersWithoutGoogleAuthentication() {
+    var settings = EngineSettings.fromEnvironment(Map.of("REST_CALLERS", "not a list", "TOKEN_AUDIENCES", "a,,b"));
+    assertEquals(EngineSettings.RestAuthentication.NONE, settings.restAuthentication);
+    assertEquals(null, settings.restCallers);
+    assertEquals(java.util.List.of(), settings.tokenAudiences);
   }
 
   @Test
