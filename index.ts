@@ -4,7 +4,7 @@
 
 import * as gcp from '@pulumi/gcp';
 import * as pulumi from '@pulumi/pulumi';
-import { CamundaServerless, EchoLoop } from './components';
+import { CamundaServerless, EchoLoop, echoFunctionCaller } from './components';
 import { readStackConfig, type StackConfig } from './components/stack-config';
 import { ConfigurationError } from './components/validation';
 
@@ -27,6 +27,9 @@ function loadConfig(): StackConfig {
 const cfg = loadConfig();
 for (const warning of cfg.warnings) pulumi.log.warn(warning);
 
+// The echo loop's names, known before it exists: its function is one of the engine's callers.
+const echoLoopName = { name: 'echo', project: cfg.project, namePrefix: `${cfg.prefix}-echo` };
+
 const engine = new CamundaServerless('camunda', {
   project: cfg.project,
   region: cfg.region,
@@ -41,6 +44,10 @@ const engine = new CamundaServerless('camunda', {
   requestTimeoutSeconds: cfg.requestTimeoutSeconds,
   ingress: cfg.ingress,
   public: cfg.public,
+  // A private engine checks each caller's Google ID token: the function may correlate messages;
+  // operators (and the loop starter's account) may do everything.
+  callers: cfg.echoLoop ? [echoFunctionCaller(echoLoopName)] : [],
+  operators: [...cfg.operators, ...(cfg.starterServiceAccount !== undefined ? [cfg.starterServiceAccount] : [])],
   deletionProtection: cfg.deletionProtection,
   database: {
     version: cfg.databaseVersion,
@@ -81,11 +88,12 @@ if (cfg.echoLoop) {
     });
     channels.push(channel.name);
   }
-  loop = new EchoLoop('echo', {
+  loop = new EchoLoop(echoLoopName.name, {
     engine,
     project: cfg.project,
     region: cfg.region,
-    namePrefix: `${cfg.prefix}-echo`,
+    namePrefix: echoLoopName.namePrefix,
+    ...(cfg.starterServiceAccount !== undefined ? { starterServiceAccount: cfg.starterServiceAccount } : {}),
     loopName: cfg.loopName,
     startLoop: cfg.startLoop,
     maxDeliveryAttempts: cfg.echoMaxDeliveryAttempts,
@@ -112,8 +120,10 @@ const outputs: Record<string, pulumi.Input<string> | undefined> = {
   databaseConnectionName: engine.databaseConnectionName,
   /** The Secret Manager secret holding the database password (a reference, not the value). */
   databasePasswordSecret: engine.databasePasswordSecret,
-  /** A ready-made call to the engine with your own identity. */
-  curlEngine: pulumi.interpolate`curl -H "Authorization: Bearer $(gcloud auth print-identity-token)" ${engine.url}/engine-rest/process-instance/count`,
+  /** A ready-made call to the engine: your own identity, or, when it checks callers, an operator account's. */
+  curlEngine: engine.restCallers
+    ? pulumi.interpolate`T=$(gcloud auth print-identity-token --impersonate-service-account=${cfg.starterServiceAccount ?? 'OPERATOR_SERVICE_ACCOUNT'} --audiences=${engine.url}) && curl -H "X-Serverless-Authorization: Bearer $T" -H "Authorization: Bearer $T" ${engine.url}/engine-rest/process-instance/count`
+    : pulumi.interpolate`curl -H "Authorization: Bearer $(gcloud auth print-identity-token)" ${engine.url}/engine-rest/process-instance/count`,
   wakeJob: engine.wakeJob?.name,
 };
 if (engine.basicAuth) {

@@ -12,7 +12,9 @@
 //   reference, never as a literal;
 // - a service account with cloudsql.client, access to its own secrets, and pubsub.publisher on the
 //   topics it publishes to, nothing else;
-// - no public invoker unless `public: true`, and then Camunda's basic authentication is on;
+// - no public invoker unless `public: true`, and then Camunda's basic authentication is on; a private
+//   engine checks each REST caller's Google ID token and lets `callers` and `operators` in, each to
+//   its own paths (REST_AUTH=google, REST_CALLERS);
 // - a Cloud Scheduler job that calls /ready with an OIDC token, so due retries and timers run after
 //   the service scaled to zero.
 //
@@ -24,12 +26,13 @@ import * as pulumi from '@pulumi/pulumi';
 import { declareEngineApis } from './engine/apis';
 import type { CamundaServerlessArgs } from './engine/args';
 import { declareEngineAdmin } from './engine/basic-auth';
+import { type ResolvedEngineCaller, resolvedCallers } from './engine/callers';
 import { declareEngineDatabase } from './engine/database';
 import type { EngineBasicAuth, EngineEndpoint } from './engine/endpoint';
 import { declareEngineIdentity } from './engine/identity';
 import { declareEngineImage } from './engine/image';
 import { engineOutputs, registeredEngineOutputs } from './engine/outputs';
-import { checkedEngineSettings, resolveCamundaServerlessArgs } from './engine/resolve-args';
+import { checkedEngineSettings, OPEN_REST_WARNING, resolveCamundaServerlessArgs } from './engine/resolve-args';
 import { declareEngineService } from './engine/service';
 import { declareEngineWakeUp } from './engine/wake-up';
 
@@ -40,6 +43,7 @@ export {
   type CamundaImageBuildArgs,
   type CamundaServerlessArgs,
 } from './engine/args';
+export type { EngineCaller, ResolvedEngineCaller } from './engine/callers';
 export type { EngineBasicAuth, EngineEndpoint } from './engine/endpoint';
 export {
   checkedEngineSettings,
@@ -70,6 +74,8 @@ export class CamundaServerless extends pulumi.ComponentResource implements Engin
   public readonly databasePasswordSecret: pulumi.Output<string>;
   /** Basic-auth credentials when Camunda authentication is on, else undefined. */
   public readonly basicAuth: EngineBasicAuth | undefined;
+  /** Who may call which REST paths (restAuthentication `google`), else undefined. */
+  public readonly restCallers: pulumi.Output<ResolvedEngineCaller[]> | undefined;
   /** The Cloud Run service. */
   public readonly service: gcp.cloudrunv2.Service;
   /** The Cloud SQL instance. */
@@ -86,19 +92,18 @@ export class CamundaServerless extends pulumi.ComponentResource implements Engin
       region: gcp.config.region,
     });
     const settings = checkedEngineSettings(resolved);
+    if (!resolved.public && resolved.restAuthentication === 'none') {
+      void pulumi.log.warn(`CamundaServerless '${name}': ${OPEN_REST_WARNING}`, this);
+    }
 
     const apis = declareEngineApis(this, resolved);
     const identity = declareEngineIdentity(this, resolved, apis);
     const db = declareEngineDatabase(this, resolved, settings, apis, identity);
     const admin = declareEngineAdmin(this, resolved, apis, identity);
     const image = declareEngineImage(this, resolved, settings, apis);
-    const service = declareEngineService(this, resolved, settings, {
-      apis,
-      identity,
-      db,
-      image,
-      admin,
-    });
+    const callers =
+      resolved.restAuthentication === 'google' ? resolvedCallers(resolved.callers, resolved.operators) : undefined;
+    const service = declareEngineService(this, resolved, settings, { apis, identity, db, image, admin, callers });
     const wakeUp = declareEngineWakeUp(this, resolved, apis, service);
     const outputs = engineOutputs({ identity, db, image, service, admin });
 
@@ -116,6 +121,7 @@ export class CamundaServerless extends pulumi.ComponentResource implements Engin
     this.project = outputs.project;
     this.databasePasswordSecret = outputs.databasePasswordSecret;
     this.basicAuth = outputs.basicAuth;
+    this.restCallers = callers;
     this.registerOutputs(registeredEngineOutputs(outputs));
   }
 }

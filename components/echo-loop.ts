@@ -16,6 +16,7 @@
 
 import * as pulumi from '@pulumi/pulumi';
 import type { EchoLoopArgs } from './echo/args';
+import { withEngineAccessCheck } from './echo/engine-access';
 import { declareEchoFunction, readEchoFunctionSource } from './echo/function';
 import { declareEchoIdentities } from './echo/identities';
 import { declareEchoMonitoring } from './echo/monitoring';
@@ -33,7 +34,9 @@ export {
   resolveEchoLoopArgs,
   type ResolvedEchoLoopArgs,
 } from './echo/resolve-args';
+export { ECHO_FUNCTION_PERMISSION, echoFunctionCaller } from './echo/engine-access';
 export { LoopStarter } from './echo/starter';
+export { MetricDescriptorWait, PropagationDelay } from './echo/waits';
 
 export class EchoLoop extends pulumi.ComponentResource {
   /** Echo topic name (the engine publishes here). */
@@ -66,7 +69,8 @@ export class EchoLoop extends pulumi.ComponentResource {
   constructor(name: string, args: EchoLoopArgs, opts?: pulumi.ComponentResourceOptions) {
     super('camunda-serverless:index:EchoLoop', name, {}, opts);
     const resolved = resolveEchoLoopArgs(name, args);
-    const settings = checkedEchoSettings(resolved);
+    // An engine that checks its callers must let the function (and the starter's account) in.
+    const settings = withEngineAccessCheck(resolved, checkedEchoSettings(resolved));
     const source = readEchoFunctionSource(resolved);
 
     const project = declareEchoProject(this, resolved);

@@ -9,16 +9,22 @@ export {
   type CamundaImageBuildArgs,
   type CamundaServerlessArgs,
   type EngineBasicAuth,
+  type EngineCaller,
   type EngineEndpoint,
   type ProviderConfig,
   resolveCamundaServerlessArgs,
   type ResolvedCamundaServerlessArgs,
+  type ResolvedEngineCaller,
 } from './camunda-serverless';
 export {
   ECHO_DEFAULTS,
+  ECHO_FUNCTION_PERMISSION,
+  echoFunctionCaller,
   EchoLoop,
   type EchoLoopArgs,
   LoopStarter,
+  MetricDescriptorWait,
+  PropagationDelay,
   resolveEchoLoopArgs,
   type ResolvedEchoLoopArgs,
 } from './echo-loop';
@@ -31,5 +37,12 @@ export {
   type LoopStarterInputs,
   type LoopStarterState,
 } from './loop-starter';
+export {
+  defaultMetricWaiterDeps,
+  metricWaiterProvider,
+  type MetricWaiterDeps,
+  type MetricWaiterInputs,
+  waitForMetricDescriptor,
+} from './metric-waiter';
 export { ConfigurationError } from './validation';
 export { REGION, SECRET_NAME } from './name-rules';

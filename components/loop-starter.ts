@@ -29,6 +29,8 @@ export interface LoopStarterInputs {
   readonly basicAuthPassword?: string;
   /** Any change starts a fresh loop (cancels the old one first). */
   readonly restartToken?: string;
+  /** A service account to impersonate for the ID token (its e-mail); default: the deployer's credentials. */
+  readonly impersonateServiceAccount?: string;
 }
 
 /** State after create/update: the inputs plus the running loop's process instance id. */

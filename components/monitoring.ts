@@ -23,6 +23,14 @@ export function userMetricFilter(metricName: string, extra?: string): string {
   return extra ? `${base} AND ${extra}` : base;
 }
 
+/** Monitoring filter for a Pub/Sub subscription metric (`num_undelivered_messages`, `oldest_unacked_message_age`). */
+export function subscriptionMetricFilter(metric: string, subscription: string): string {
+  return (
+    `metric.type="pubsub.googleapis.com/subscription/${metric}" AND resource.type="pubsub_subscription" AND ` +
+    `resource.label.subscription_id="${subscription}"`
+  );
+}
+
 export interface DashboardInput {
   readonly title: string;
   readonly roundTripMetric: string;
@@ -31,11 +39,19 @@ export interface DashboardInput {
 }
 
 interface Tile {
-  xPos: number;
-  yPos: number;
+  xPos?: number;
+  yPos?: number;
   width: number;
   height: number;
   widget: Record<string, unknown>;
+}
+
+/**
+ * A tile at (x, y). Zero positions are left out: Cloud Monitoring drops them from what it returns,
+ * so a 0 written here would show as a change on every preview (terraform-provider-google#7242, #16173).
+ */
+function tile(x: number, y: number, widget: Record<string, unknown>): Tile {
+  return { ...(x !== 0 ? { xPos: x } : {}), ...(y !== 0 ? { yPos: y } : {}), width: 6, height: 4, widget };
 }
 
 function series(
@@ -70,68 +86,42 @@ export function echoDashboard(input: DashboardInput): Record<string, unknown> {
   const latency = userMetricFilter(input.roundTripMetric);
   const deliveries = userMetricFilter(input.deliveriesMetric);
   const delivered = userMetricFilter(input.deliveriesMetric, 'metric.label.outcome="delivered"');
-  const deadLetters =
-    'metric.type="pubsub.googleapis.com/subscription/num_undelivered_messages" AND resource.type="pubsub_subscription" AND ' +
-    `resource.label.subscription_id="${input.deadLetterSubscription}"`;
+  const deadLetters = subscriptionMetricFilter('num_undelivered_messages', input.deadLetterSubscription);
   const tiles: Tile[] = [
-    {
-      xPos: 0,
-      yPos: 0,
-      width: 6,
-      height: 4,
-      widget: {
-        title: 'Round-trip latency (ms)',
-        xyChart: {
-          dataSets: [
-            series(latency, 'ALIGN_DELTA', 'REDUCE_PERCENTILE_50', [], 'p50'),
-            series(latency, 'ALIGN_DELTA', 'REDUCE_PERCENTILE_95', [], 'p95'),
-            series(latency, 'ALIGN_DELTA', 'REDUCE_PERCENTILE_99', [], 'p99'),
-          ],
-          yAxis: { label: 'ms', scale: 'LINEAR' },
-        },
+    tile(0, 0, {
+      title: 'Round-trip latency (ms)',
+      xyChart: {
+        dataSets: [
+          series(latency, 'ALIGN_DELTA', 'REDUCE_PERCENTILE_50', [], 'p50'),
+          series(latency, 'ALIGN_DELTA', 'REDUCE_PERCENTILE_95', [], 'p95'),
+          series(latency, 'ALIGN_DELTA', 'REDUCE_PERCENTILE_99', [], 'p99'),
+        ],
+        yAxis: { label: 'ms', scale: 'LINEAR' },
       },
-    },
-    {
-      xPos: 6,
-      yPos: 0,
-      width: 6,
-      height: 4,
-      widget: {
-        title: 'Deliveries by outcome (per minute)',
-        xyChart: {
-          dataSets: [
-            { ...series(deliveries, 'ALIGN_SUM', 'REDUCE_SUM', ['metric.label.outcome']), plotType: 'STACKED_BAR' },
-          ],
-          yAxis: { label: 'deliveries', scale: 'LINEAR' },
-        },
+    }),
+    tile(6, 0, {
+      title: 'Deliveries by outcome (per minute)',
+      xyChart: {
+        dataSets: [
+          { ...series(deliveries, 'ALIGN_SUM', 'REDUCE_SUM', ['metric.label.outcome']), plotType: 'STACKED_BAR' },
+        ],
+        yAxis: { label: 'deliveries', scale: 'LINEAR' },
       },
-    },
-    {
-      xPos: 0,
-      yPos: 4,
-      width: 6,
-      height: 4,
-      widget: {
-        title: 'Iterations (delivered round trips per minute)',
-        xyChart: {
-          dataSets: [series(delivered, 'ALIGN_SUM', 'REDUCE_SUM', [], 'iterations')],
-          yAxis: { label: 'iterations', scale: 'LINEAR' },
-        },
+    }),
+    tile(0, 4, {
+      title: 'Iterations (delivered round trips per minute)',
+      xyChart: {
+        dataSets: [series(delivered, 'ALIGN_SUM', 'REDUCE_SUM', [], 'iterations')],
+        yAxis: { label: 'iterations', scale: 'LINEAR' },
       },
-    },
-    {
-      xPos: 6,
-      yPos: 4,
-      width: 6,
-      height: 4,
-      widget: {
-        title: 'Dead-lettered messages waiting for replay',
-        xyChart: {
-          dataSets: [series(deadLetters, 'ALIGN_MAX', 'REDUCE_MAX', [], 'dead letters')],
-          yAxis: { label: 'messages', scale: 'LINEAR' },
-        },
+    }),
+    tile(6, 4, {
+      title: 'Dead-lettered messages waiting for replay',
+      xyChart: {
+        dataSets: [series(deadLetters, 'ALIGN_MAX', 'REDUCE_MAX', [], 'dead letters')],
+        yAxis: { label: 'messages', scale: 'LINEAR' },
       },
-    },
+    }),
   ];
   return { displayName: input.title, mosaicLayout: { columns: 12, tiles } };
 }
@@ -139,3 +129,53 @@ export function echoDashboard(input: DashboardInput): Record<string, unknown> {
 /** Cloud Monitoring accepts metric-absence durations from 2 minutes to 23.5 hours. */
 export const ALERT_MINUTES_MIN = 2;
 export const ALERT_MINUTES_MAX = 1410;
+
+/** A metric-threshold alert condition, as the Monitoring API takes it. */
+export interface ThresholdCondition {
+  readonly displayName: string;
+  readonly conditionThreshold: {
+    readonly filter: string;
+    readonly comparison: 'COMPARISON_GT';
+    readonly thresholdValue: number;
+    readonly duration: string;
+    readonly aggregations: { alignmentPeriod: string; perSeriesAligner: string }[];
+    readonly trigger: { count: number };
+  };
+}
+
+/**
+ * Alert conditions that need no earlier data, unlike a metric absence (judged per time series, so
+ * it never fires for a loop whose first round trip never completed): a push backlog whose oldest
+ * message waits longer than the alert window, and any message in the dead-letter hold.
+ */
+export function stalledLoopConditions(input: {
+  readonly minutes: number;
+  readonly pushSubscription: string;
+  readonly deadLetterSubscription: string;
+}): ThresholdCondition[] {
+  const max = [{ alignmentPeriod: '60s', perSeriesAligner: 'ALIGN_MAX' }];
+  return [
+    {
+      displayName: `A pushed message waits more than ${input.minutes} minutes`,
+      conditionThreshold: {
+        filter: subscriptionMetricFilter('oldest_unacked_message_age', input.pushSubscription),
+        comparison: 'COMPARISON_GT',
+        thresholdValue: input.minutes * 60,
+        duration: '60s',
+        aggregations: max,
+        trigger: { count: 1 },
+      },
+    },
+    {
+      displayName: 'Messages were dead-lettered',
+      conditionThreshold: {
+        filter: subscriptionMetricFilter('num_undelivered_messages', input.deadLetterSubscription),
+        comparison: 'COMPARISON_GT',
+        thresholdValue: 0,
+        duration: '60s',
+        aggregations: max,
+        trigger: { count: 1 },
+      },
+    },
+  ];
+}

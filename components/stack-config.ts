@@ -28,6 +28,9 @@ import {
   wakeSchedule,
 } from './validation';
 
+/** An e-mail address, as the keys that take one check it. */
+const EMAIL = /^[^\s@,;=]+@[^\s@,;=]+\.[^\s@,;=]+$/;
+
 /** The Pulumi project name: the namespace of the keys below. */
 export const PROJECT_NAME = 'camunda-serverless';
 
@@ -122,6 +125,20 @@ export const STACK_CONFIG_KEYS: readonly ConfigKey[] = [
     default: false,
     description:
       'Allow unauthenticated calls to the engine (allUsers invoker). Switches Camunda basic authentication on, with a generated admin password in Secret Manager.',
+  },
+  {
+    key: 'operators',
+    type: 'string',
+    default: '',
+    description:
+      "E-mails (comma-separated) that may call the private engine's whole REST API with their Google ID token. Empty: only the echo function (and starterServiceAccount) may.",
+  },
+  {
+    key: 'starterServiceAccount',
+    type: 'string',
+    default: '',
+    description:
+      'Service account e-mail the loop starter impersonates to call the engine (it becomes an operator). Empty: the deployer credentials, which must then be among operators.',
   },
   {
     key: 'deletionProtection',
@@ -333,6 +350,19 @@ const schema = z
       z.enum(Object.keys(INGRESS) as [keyof typeof INGRESS], `must be one of ${Object.keys(INGRESS).join(', ')}`),
     ),
     public: boolean(false),
+    operators: text('').pipe(
+      z
+        .string()
+        .transform((v) => (v === '' ? [] : v.split(',').map((e) => e.trim())))
+        .refine(
+          (emails) => emails.every((e) => EMAIL.test(e)),
+          'must be e-mail addresses separated by commas, or empty',
+        ),
+    ),
+    starterServiceAccount: optionalText(
+      (v) => /^[^\s@]+@[^\s@]+\.iam\.gserviceaccount\.com$/.test(v),
+      'must be a service account e-mail (…@<project>.iam.gserviceaccount.com), or empty',
+    ),
     deletionProtection: boolean(false),
     databaseVersion: text('POSTGRES_16').refine(
       (v) => /^POSTGRES_\d+$/.test(v),
@@ -372,7 +402,7 @@ const schema = z
     functionMaxInstances: integer(10, 1, 1000),
     engineTimeoutMs: integer(10_000, 1000, 590_000),
     alertAfterMinutes: integer(15, ALERT_MINUTES_MIN, ALERT_MINUTES_MAX),
-    alertEmail: optionalText((v) => /^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(v), 'must be an e-mail address, or empty'),
+    alertEmail: optionalText((v) => EMAIL.test(v), 'must be an e-mail address, or empty'),
   })
   .superRefine((v, ctx) => {
     if (v.minInstances > v.maxInstances) {

@@ -12,8 +12,9 @@ export interface EchoLoopArgs {
   /** Region of the function and its source bucket. Default: the engine's region. */
   readonly region?: pulumi.Input<string>;
   /**
-   * Prefix of physical names (topic, function, accounts, metrics), 1 to 20 lowercase letters, digits
-   * and hyphens. Default: derived from the component's name.
+   * Prefix of physical names (topic, function, accounts, metrics), 4 to 20 lowercase letters, digits
+   * and hyphens (service account ids need at least 6 characters). Default: derived from the
+   * component's name.
    */
   readonly namePrefix?: string;
   /** The loop's name: the EchoLoop instance's business key. Default `echo`. */
@@ -44,6 +45,18 @@ export interface EchoLoopArgs {
    * build account without permissions.
    */
   readonly buildServiceAccount?: pulumi.Input<string>;
+  /**
+   * E-mail of an existing service account the function runs as. Default: a dedicated one,
+   * `<namePrefix>-fn@<project>.iam.gserviceaccount.com` (what `echoFunctionCaller` names before the
+   * loop exists, so the engine can list it among its callers).
+   */
+  readonly functionServiceAccount?: pulumi.Input<string>;
+  /**
+   * E-mail of a service account the loop starter impersonates to call the engine (its ID token then
+   * has the engine URL as audience, whatever the deployer's credentials). Default: the deployer's
+   * own credentials. With an engine that checks its callers, it must be one of them (permission `*`).
+   */
+  readonly starterServiceAccount?: pulumi.Input<string>;
   /** Start the loop through the engine's REST API (and cancel it on destroy). Default true. */
   readonly startLoop?: boolean;
   /** Change to cancel the running loop and start a fresh one on the next `pulumi up`. */

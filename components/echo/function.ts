@@ -91,7 +91,7 @@ export function declareEchoFunction(
         source: { storageSource: { bucket: bucket.name, object: object.name } },
       },
       serviceConfig: {
-        serviceAccountEmail: identities.functionAccount.email,
+        serviceAccountEmail: identities.functionEmail,
         availableMemory: settings.functionMemory,
         timeoutSeconds: settings.functionTimeoutSeconds,
         maxInstanceCount: settings.functionMaxInstances,

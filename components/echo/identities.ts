@@ -6,9 +6,13 @@ import * as gcp from '@pulumi/gcp';
 import * as pulumi from '@pulumi/pulumi';
 import type { EchoProject } from './project';
 import type { ResolvedEchoLoopArgs } from './resolve-args';
+import { BUILD_GRANT_PROPAGATION_SECONDS, PropagationDelay } from './waits';
 
 export interface EchoIdentities {
-  readonly functionAccount: gcp.serviceaccount.Account;
+  /** The function's account, unless an existing one was given (`functionServiceAccount`). */
+  readonly functionAccount: gcp.serviceaccount.Account | undefined;
+  /** The e-mail the function runs as. */
+  readonly functionEmail: pulumi.Output<string>;
   readonly pushAccount: gcp.serviceaccount.Account;
   /** `serviceAccount:<push account>`, for the function's invoker grant. */
   readonly pushMember: pulumi.Output<string>;
@@ -48,7 +52,13 @@ function engineGrants(component: pulumi.ComponentResource, args: ResolvedEchoLoo
   return { engineInvoker, passwordAccess };
 }
 
-/** The given build account, or a dedicated one: new projects often leave the default one without rights. */
+/**
+ * The given build account, or a dedicated one: new projects often leave the default one without
+ * rights. Its role is Cloud Run Builder, what Google names for a function's build account (Artifact
+ * Registry upload, reading the source, writing build logs), not Cloud Build's builder role, which
+ * can write any bucket of the project. The build waits for the grant to propagate, also when the
+ * engine already exists and nothing else slows the first `up` down.
+ */
 function buildIdentity(component: pulumi.ComponentResource, args: ResolvedEchoLoopArgs, { afterApis }: EchoProject) {
   if (args.buildServiceAccount !== undefined) return { buildAccount: args.buildServiceAccount, grants: [] };
   const { name, prefix, project, loopName } = args;
@@ -59,10 +69,32 @@ function buildIdentity(component: pulumi.ComponentResource, args: ResolvedEchoLo
   );
   const role = new gcp.projects.IAMMember(
     `${name}-build-role`,
-    { project, role: 'roles/cloudbuild.builds.builder', member: pulumi.interpolate`serviceAccount:${builder.email}` },
+    { project, role: 'roles/run.builder', member: pulumi.interpolate`serviceAccount:${builder.email}` },
     { parent: component },
   );
-  return { buildAccount: builder.name, grants: [role] };
+  const propagated = new PropagationDelay(
+    `${name}-build-role-propagation`,
+    { seconds: BUILD_GRANT_PROPAGATION_SECONDS, trigger: role.id },
+    { parent: component, dependsOn: [role] },
+  );
+  return { buildAccount: builder.name, grants: [role, propagated] };
+}
+
+/** The function's own account, or the existing one given. */
+function functionIdentity(args: ResolvedEchoLoopArgs, project: EchoProject) {
+  if (args.functionServiceAccount !== undefined) {
+    return { functionAccount: undefined, functionEmail: pulumi.output(args.functionServiceAccount) };
+  }
+  const functionAccount = new gcp.serviceaccount.Account(
+    `${args.name}-function-sa`,
+    {
+      project: args.project,
+      accountId: `${args.prefix}-fn`,
+      displayName: `Echo function of loop ${args.loopName} (camunda-serverless)`,
+    },
+    project.afterApis,
+  );
+  return { functionAccount, functionEmail: functionAccount.email };
 }
 
 export function declareEchoIdentities(
@@ -71,15 +103,7 @@ export function declareEchoIdentities(
   project: EchoProject,
 ): EchoIdentities {
   const { name, prefix, loopName } = args;
-  const functionAccount = new gcp.serviceaccount.Account(
-    `${name}-function-sa`,
-    {
-      project: args.project,
-      accountId: `${prefix}-fn`,
-      displayName: `Echo function of loop ${loopName} (camunda-serverless)`,
-    },
-    project.afterApis,
-  );
+  const { functionAccount, functionEmail } = functionIdentity(args, project);
   const pushAccount = new gcp.serviceaccount.Account(
     `${name}-push-sa`,
     {
@@ -95,11 +119,12 @@ export function declareEchoIdentities(
     { serviceAccountId: pushAccount.name, role: 'roles/iam.serviceAccountTokenCreator', member: project.pubsubAgent },
     { parent: component },
   );
-  const functionMember = pulumi.interpolate`serviceAccount:${functionAccount.email}`;
+  const functionMember = pulumi.interpolate`serviceAccount:${functionEmail}`;
   const { engineInvoker, passwordAccess } = engineGrants(component, args, functionMember);
   const build = buildIdentity(component, args, project);
   return {
     functionAccount,
+    functionEmail,
     pushAccount,
     pushMember: pulumi.interpolate`serviceAccount:${pushAccount.email}`,
     pushTokenCreator,

@@ -4,16 +4,25 @@
 
 import * as gcp from '@pulumi/gcp';
 import * as pulumi from '@pulumi/pulumi';
-import { deliveryLogFilter, echoDashboard, roundTripLogFilter, userMetricFilter } from '../monitoring';
+import {
+  deliveryLogFilter,
+  echoDashboard,
+  roundTripLogFilter,
+  stalledLoopConditions,
+  userMetricFilter,
+} from '../monitoring';
 import type { EchoFunction } from './function';
 import type { EchoProject } from './project';
 import type { EchoPush } from './push';
 import type { ResolvedEchoLoopArgs } from './resolve-args';
 import type { EchoTopics } from './topics';
+import { MetricDescriptorWait } from './waits';
 
 export interface EchoMonitoring {
   readonly dashboard: gcp.monitoring.Dashboard;
   readonly alert: gcp.monitoring.AlertPolicy;
+  /** Exists once Cloud Monitoring knows the deliveries metric the alert names. */
+  readonly metricKnown: MetricDescriptorWait;
 }
 
 type Metrics = { roundTrip: gcp.logging.Metric; deliveries: gcp.logging.Metric };
@@ -89,24 +98,36 @@ function declareStalledAlert(
   steps: { project: EchoProject; topics: EchoTopics; push: EchoPush },
 ) {
   const { loopName, prefix, alertAfterMinutes: minutes } = args;
-  return new gcp.monitoring.AlertPolicy(
+  // A log-based metric takes up to 10 minutes to reach Cloud Monitoring; until then it refuses
+  // an alert that names it (404 "Cannot find metric(s)").
+  const metricKnown = new MetricDescriptorWait(
+    `${args.name}-deliveries-metric-known`,
+    { project: args.project, metricType: pulumi.interpolate`logging.googleapis.com/user/${metrics.deliveries.name}` },
+    { parent: component, dependsOn: [metrics.deliveries] },
+  );
+  const conditions = pulumi
+    .all([metrics.deliveries.name, steps.push.subscription.name, steps.topics.deadLetterHold.name])
+    .apply(([deliveries, pushSubscription, deadLetterSubscription]) => [
+      {
+        displayName: `No delivered round trip for ${minutes} minutes`,
+        conditionAbsent: {
+          filter: userMetricFilter(deliveries, 'metric.label.outcome="delivered"'),
+          duration: `${minutes * 60}s`,
+          aggregations: [{ alignmentPeriod: '60s', perSeriesAligner: 'ALIGN_SUM', crossSeriesReducer: 'REDUCE_SUM' }],
+          trigger: { count: 1 },
+        },
+      },
+      // These fire for a loop that never completed a round trip, which the absence above cannot.
+      ...stalledLoopConditions({ minutes, pushSubscription, deadLetterSubscription }),
+    ]);
+  const alert = new gcp.monitoring.AlertPolicy(
     `${args.name}-stalled-alert`,
     {
       project: args.project,
       displayName: `Echo loop ${loopName} (${prefix}) stalled: no round trip for ${minutes} min`,
       combiner: 'OR',
       severity: 'ERROR',
-      conditions: [
-        {
-          displayName: `No delivered round trip for ${minutes} minutes`,
-          conditionAbsent: {
-            filter: metrics.deliveries.name.apply((m) => userMetricFilter(m, 'metric.label.outcome="delivered"')),
-            duration: `${minutes * 60}s`,
-            aggregations: [{ alignmentPeriod: '60s', perSeriesAligner: 'ALIGN_SUM', crossSeriesReducer: 'REDUCE_SUM' }],
-            trigger: { count: 1 },
-          },
-        },
-      ],
+      conditions,
       documentation: {
         mimeType: 'text/markdown',
         content: pulumi.interpolate`The echo loop **${loopName}** has not completed a round trip for ${minutes} minutes.
@@ -117,8 +138,9 @@ Check, in order: the engine's incidents and failed jobs (\`GET /engine-rest/inci
       alertStrategy: { autoClose: '1800s' },
       userLabels: args.labels,
     },
-    { parent: component, dependsOn: [...steps.project.apis, metrics.deliveries] },
+    { parent: component, dependsOn: [...steps.project.apis, metrics.deliveries, metricKnown] },
   );
+  return { alert, metricKnown };
 }
 
 export function declareEchoMonitoring(
@@ -128,6 +150,6 @@ export function declareEchoMonitoring(
 ): EchoMonitoring {
   const metrics = declareMetrics(args, steps.fn, steps.project);
   const dashboard = declareDashboard(args, metrics, steps.topics, steps.project);
-  const alert = declareStalledAlert(component, args, metrics, steps);
-  return { dashboard, alert };
+  const { alert, metricKnown } = declareStalledAlert(component, args, metrics, steps);
+  return { dashboard, alert, metricKnown };
 }

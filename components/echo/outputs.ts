@@ -45,7 +45,7 @@ export function echoOutputs(
     pushSubscriptionName: steps.push.subscription.name,
     functionName: fn.fn.name,
     functionUrl: fn.url,
-    functionServiceAccountEmail: steps.identities.functionAccount.email,
+    functionServiceAccountEmail: steps.identities.functionEmail,
     dashboardId,
     dashboardUrl: pulumi.interpolate`https://console.cloud.google.com/monitoring/dashboards/custom/${dashboardId.apply((id) => id.split('/').pop() ?? id)}?project=${args.project}`,
     alertPolicyName: monitoring.alert.name,

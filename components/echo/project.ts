@@ -2,7 +2,7 @@
 // dead-letters, and mints the push subscription's OIDC tokens).
 
 import * as gcp from '@pulumi/gcp';
-import * as pulumi from '@pulumi/pulumi';
+import type * as pulumi from '@pulumi/pulumi';
 import { type ComponentApis, declareApis } from '../shared/apis';
 import type { ResolvedEchoLoopArgs } from './resolve-args';
 
@@ -16,16 +16,23 @@ export const ECHO_APIS = [
   'logging',
   'monitoring',
   'iam',
+  // Project-level IAM grants (the build account's role) go through the Resource Manager API.
+  'cloudresourcemanager',
 ] as const;
 
 export interface EchoProject extends ComponentApis {
-  /** `serviceAccount:service-<number>@gcp-sa-pubsub.iam.gserviceaccount.com`. */
+  /** `serviceAccount:service-<number>@gcp-sa-pubsub.iam.gserviceaccount.com`, once the agent exists. */
   readonly pubsubAgent: pulumi.Output<string>;
 }
 
 export function declareEchoProject(component: pulumi.ComponentResource, args: ResolvedEchoLoopArgs): EchoProject {
   const apis = declareApis(component, args.name, args.project, args.enableApis ? ECHO_APIS : []);
-  const projectNumber = gcp.organizations.getProjectOutput({ projectId: args.project }, { parent: component }).number;
-  const pubsubAgent = pulumi.interpolate`serviceAccount:service-${projectNumber}@gcp-sa-pubsub.iam.gserviceaccount.com`;
-  return { ...apis, pubsubAgent };
+  // The agent is created lazily by Google; granting it roles before it exists fails ("Service
+  // account ... does not exist"). ServiceIdentity creates it now, and needs no project-number lookup.
+  const agent = new gcp.projects.ServiceIdentity(
+    `${args.name}-pubsub-agent`,
+    { project: args.project, service: 'pubsub.googleapis.com' },
+    apis.afterApis,
+  );
+  return { ...apis, pubsubAgent: agent.member };
 }

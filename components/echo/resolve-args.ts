@@ -74,6 +74,10 @@ export interface ResolvedEchoLoopArgs {
   readonly functionSourceDir: string | undefined;
   /** Who builds the function; undefined: a dedicated account of the loop's own. */
   readonly buildServiceAccount: pulumi.Input<string> | undefined;
+  /** The existing account the function runs as; undefined: a dedicated one. */
+  readonly functionServiceAccount: pulumi.Input<string> | undefined;
+  /** The account the loop starter impersonates; undefined: the deployer's credentials. */
+  readonly starterServiceAccount: pulumi.Input<string> | undefined;
   readonly startLoop: boolean;
   readonly restartToken: pulumi.Input<string> | undefined;
   readonly notificationChannels: pulumi.Input<pulumi.Input<string>[]>;
@@ -84,6 +88,9 @@ export interface ResolvedEchoLoopArgs {
   readonly settings: SettingInputs<EchoSettingValues>;
 }
 
+/** The shortest prefix: account ids (`<prefix>-fn`) need 6 characters, topic names 3; 4 leaves room. */
+export const ECHO_PREFIX_MIN = 4;
+
 /** Problems with the plain arguments: names and the alert window. */
 function plainProblems(name: string, args: EchoLoopArgs | undefined): string[] {
   const problems: string[] = [];
@@ -93,9 +100,10 @@ function plainProblems(name: string, args: EchoLoopArgs | undefined): string[] {
     );
   }
   const prefix = args?.namePrefix ?? sanitizePrefix(name);
-  if (!NAME_PREFIX.test(prefix)) {
+  if (!NAME_PREFIX.test(prefix) || prefix.length < ECHO_PREFIX_MIN) {
     problems.push(
-      `namePrefix '${prefix}' must be 1 to 20 lowercase letters, digits or hyphens, starting with a letter`,
+      `namePrefix '${prefix}' must be ${ECHO_PREFIX_MIN} to 20 lowercase letters, digits or hyphens, starting with a letter ` +
+        `(service account ids such as '<prefix>-fn' need at least 6 characters)`,
     );
   }
   const loopName = args?.loopName ?? ECHO_DEFAULTS.loopName;
@@ -156,6 +164,8 @@ export function resolveEchoLoopArgs(name: string, args: EchoLoopArgs): ResolvedE
     functionRuntime: args.functionRuntime ?? ECHO_DEFAULTS.functionRuntime,
     functionSourceDir: args.functionSourceDir,
     buildServiceAccount: args.buildServiceAccount,
+    functionServiceAccount: args.functionServiceAccount,
+    starterServiceAccount: args.starterServiceAccount,
     startLoop: args.startLoop ?? true,
     restartToken: args.restartToken,
     notificationChannels: args.notificationChannels ?? [],

@@ -55,6 +55,7 @@ export function startEchoLoop(
         ? { basicAuthUser: engine.basicAuth.user, basicAuthPassword: pulumi.secret(engine.basicAuth.password) }
         : {}),
       ...(args.restartToken !== undefined ? { restartToken: args.restartToken } : {}),
+      ...(args.starterServiceAccount !== undefined ? { impersonateServiceAccount: args.starterServiceAccount } : {}),
     },
     // Everything the first iteration needs exists before the loop starts (a message published
     // to a topic without subscription is lost), and on destroy the loop is cancelled first.

@@ -8,7 +8,8 @@ export type EngineApis = ComponentApis;
 
 /** The APIs the engine uses: Artifact Registry only when it builds, Cloud Scheduler only with a wake-up job. */
 export function engineApiNames(args: ResolvedCamundaServerlessArgs): string[] {
-  const names = ['run', 'sqladmin', 'secretmanager', 'iam'];
+  // cloudresourcemanager: the project-level IAM grant (cloudsql.client) goes through it.
+  const names = ['run', 'sqladmin', 'secretmanager', 'iam', 'cloudresourcemanager'];
   if (args.image === undefined) names.push('artifactregistry');
   if (args.wakeSchedule !== undefined) names.push('cloudscheduler');
   return names;

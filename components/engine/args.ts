@@ -4,6 +4,7 @@
 import type * as pulumi from '@pulumi/pulumi';
 import { engineSettingDefault } from '../engine-settings';
 import type { IngressName } from '../validation';
+import type { EngineCaller } from './callers';
 
 /** Cloud SQL settings. */
 export interface CamundaDatabaseArgs {
@@ -130,8 +131,21 @@ export interface CamundaServerlessArgs {
    * basic authentication is switched on and a generated admin password is kept in Secret Manager.
    */
   readonly public?: boolean;
-  /** Camunda REST authentication, `none` or `basic`. Default: `basic` when public, else `none`. */
-  readonly restAuthentication?: 'none' | 'basic';
+  /**
+   * Camunda REST authentication: `google` (each request's Google ID token is checked, and only
+   * `callers` and `operators` get in, each to its paths), `basic` (Camunda users) or `none` (every
+   * principal with run.invoker has the whole REST API). Default: `basic` when public; `google` when
+   * `callers` or `operators` are given; otherwise `none` (with a warning).
+   */
+  readonly restAuthentication?: 'none' | 'basic' | 'google';
+  /**
+   * Who may call the REST API with restAuthentication `google`, and which paths: permissions
+   * `<METHOD> /path`, `<METHOD> /prefix/*` or `*`. The echo function needs `POST /engine-rest/message`
+   * (see `echoFunctionCaller`). Paths outside /engine-rest (such as /ready) stay open to run.invoker.
+   */
+  readonly callers?: readonly EngineCaller[];
+  /** E-mails that may call the whole REST API with restAuthentication `google` (permission `*`). */
+  readonly operators?: readonly pulumi.Input<string>[];
   /** Camunda admin user for basic authentication. Default `admin`. */
   readonly adminUser?: pulumi.Input<string>;
   /**

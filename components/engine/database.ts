@@ -47,8 +47,9 @@ function declareInstance(
         diskSize: settings.get('databaseDiskSizeGb', CAMUNDA_DEFAULTS.databaseDiskSizeGb),
         diskAutoresize: true,
         deletionProtectionEnabled: deletionProtection,
-        // Public IP without authorized networks: only Cloud SQL connectors (the socket factory,
-        // Cloud Run's /cloudsql mount) get in, always over TLS.
+        // Public IP without authorized networks: only Cloud SQL connectors (the engine's JDBC socket
+        // factory, the Cloud SQL Auth Proxy) get in, always over TLS. sslMode is provider v9's
+        // setting for that (requireSsl is gone).
         ipConfiguration: { ipv4Enabled: true, sslMode: 'ENCRYPTED_ONLY', authorizedNetworks: [] },
         connectorEnforcement: 'REQUIRED',
         backupConfiguration: pulumi.output(db.backups).apply((enabled) => ({

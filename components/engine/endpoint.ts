@@ -2,6 +2,7 @@
 // an engine deployed elsewhere can be described by hand.
 
 import type * as pulumi from '@pulumi/pulumi';
+import type { ResolvedEngineCaller } from './callers';
 
 /** Basic-auth credentials of an engine whose REST API requires Camunda authentication. */
 export interface EngineBasicAuth {
@@ -29,4 +30,9 @@ export interface EngineEndpoint {
   readonly serviceAccountEmail: pulumi.Input<string>;
   /** Set when the engine's REST API requires Camunda basic authentication. */
   readonly basicAuth?: EngineBasicAuth | undefined;
+  /**
+   * Set when the engine lets only listed Google identities call its REST API (REST_AUTH=google):
+   * who may call which paths. EchoLoop checks that its function is among them.
+   */
+  readonly restCallers?: pulumi.Input<readonly ResolvedEngineCaller[]> | undefined;
 }

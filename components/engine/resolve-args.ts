@@ -4,7 +4,7 @@
 // again once they resolve (checkedEngineSettings).
 
 import type * as pulumi from '@pulumi/pulumi';
-import { checkWhenResolved, problemsNow, type SettingInputs } from '../shared/inputs';
+import { checkWhenResolved, known, problemsNow, type SettingInputs } from '../shared/inputs';
 import {
   INGRESS,
   type IngressName,
@@ -20,6 +20,7 @@ import {
   type CamundaImageBuildArgs,
   type CamundaServerlessArgs,
 } from './args';
+import { callerProblems, CALLER_EMAIL, EMAIL_RULE, type EngineCaller } from './callers';
 import { type EngineSettingValues, RESERVED_ENV, settingsSchema } from './settings-schema';
 
 /** The provider's defaults (`gcp:project`, `gcp:region`), used when the arguments give none. */
@@ -48,7 +49,11 @@ export interface ResolvedCamundaServerlessArgs {
   /** Prefix of physical names. */
   readonly prefix: string;
   readonly public: boolean;
-  readonly restAuthentication: 'none' | 'basic';
+  readonly restAuthentication: 'none' | 'basic' | 'google';
+  /** Who may call which REST paths (read with restAuthentication `google`). */
+  readonly callers: readonly EngineCaller[];
+  /** E-mails with every REST permission (read with restAuthentication `google`). */
+  readonly operators: readonly pulumi.Input<string>[];
   readonly adminUser: pulumi.Input<string>;
   readonly ingress: IngressName;
   /** Cron schedule of the wake-up job; undefined when it is switched off. */
@@ -90,6 +95,7 @@ function structuralProblems(name: string, args: CamundaServerlessArgs, config: P
       "public: true needs restAuthentication 'basic': a public engine without Camunda authentication is open to anyone",
     );
   }
+  problems.push(...restCallerProblems(args));
   const ingress = args.ingress ?? CAMUNDA_DEFAULTS.ingress;
   if (!(ingress in INGRESS)) {
     problems.push(`ingress must be one of ${Object.keys(INGRESS).join(', ')}, got '${String(ingress)}'`);
@@ -100,13 +106,49 @@ function structuralProblems(name: string, args: CamundaServerlessArgs, config: P
     problems.push(`wakeIntervalMinutes ${(err as Error).message}`);
   }
   for (const key of Object.keys(args.environment ?? {})) {
-    if (RESERVED_ENV.has(key))
+    // REST_CALLERS joins RESERVED_ENV once the engine's settings catalogue lists it.
+    if (RESERVED_ENV.has(key) || key === 'REST_CALLERS')
       problems.push(`environment.${key} is set by the component; use the matching argument instead`);
     else if (isSecretName(key)) {
       problems.push(
         `environment.${key} looks like a secret: secrets must come from Secret Manager, not plain environment variables`,
       );
     }
+  }
+  return problems;
+}
+
+/**
+ * The REST authentication an engine gets unless one is given: `basic` when public; `google` when
+ * callers or operators are listed (only they get in); otherwise `none`, with a warning.
+ */
+function restAuthenticationOf(args: CamundaServerlessArgs): 'none' | 'basic' | 'google' {
+  if (args.restAuthentication !== undefined) return args.restAuthentication;
+  if (args.public ?? false) return 'basic';
+  return (args.callers ?? []).length + (args.operators ?? []).length > 0 ? 'google' : 'none';
+}
+
+/** Said when a private engine lets every principal with run.invoker use its whole REST API. */
+export const OPEN_REST_WARNING =
+  "restAuthentication is 'none': every principal with run.invoker on the engine may use its whole REST API " +
+  '(deployments with scripts included); list callers or operators to let only them in, each to its paths';
+
+/** Problems with callers and operators: their syntax, and a `google` engine nobody may call. */
+function restCallerProblems(args: CamundaServerlessArgs): string[] {
+  const problems: string[] = [];
+  (args.callers ?? []).forEach((caller, i) => {
+    problems.push(...callerProblems(`callers[${i}]`, known(caller?.email), caller?.permissions));
+  });
+  (args.operators ?? []).forEach((operator, i) => {
+    const email = known(operator);
+    if (email !== undefined && !CALLER_EMAIL.test(email)) problems.push(`operators[${i}]: '${email}' ${EMAIL_RULE}`);
+  });
+  const nobody = (args.callers ?? []).length === 0 && (args.operators ?? []).length === 0;
+  if (restAuthenticationOf(args) === 'google' && nobody) {
+    problems.push(
+      "callers, operators: restAuthentication 'google' lets only the identities listed call the REST API, and " +
+        'none are: pass operators (e-mails with every permission) or callers, or leave restAuthentication unset',
+    );
   }
   return problems;
 }
@@ -170,7 +212,9 @@ export function resolveCamundaServerlessArgs(
     schedulerRegion: args.schedulerRegion ?? (region as pulumi.Input<string>),
     prefix: args.namePrefix ?? sanitizePrefix(name),
     public: isPublic,
-    restAuthentication: args.restAuthentication ?? (isPublic ? 'basic' : 'none'),
+    restAuthentication: restAuthenticationOf(args),
+    callers: args.callers ?? [],
+    operators: args.operators ?? [],
     adminUser: args.adminUser ?? CAMUNDA_DEFAULTS.adminUser,
     ingress: args.ingress ?? CAMUNDA_DEFAULTS.ingress,
     wakeSchedule: wakeSchedule(args.wakeIntervalMinutes ?? CAMUNDA_DEFAULTS.wakeIntervalMinutes),

@@ -9,6 +9,7 @@ import type { EngineApis } from './apis';
 import { CAMUNDA_DEFAULTS } from './args';
 import { ENGINE_ENV, OPTIONAL_ENGINE_ARG_KEYS } from './catalogue';
 import type { EngineAdmin } from './basic-auth';
+import { restCallersValue, type ResolvedEngineCaller } from './callers';
 import type { EngineDatabase } from './database';
 import type { EngineIdentity } from './identity';
 import type { EngineImage } from './image';
@@ -26,6 +27,7 @@ export function engineEnvironment(
   settings: CheckedEngineSettings,
   db: EngineDatabase,
   admin: EngineAdmin | undefined,
+  callers?: pulumi.Output<ResolvedEngineCaller[]>,
 ): ContainerEnv[] {
   const secretRef = (secret: EngineDatabase['passwordSecret']) => ({
     secretKeyRef: { secret: secret.secretId, version: secret.version },
@@ -47,6 +49,11 @@ export function engineEnvironment(
       value: settings.get('publishRetryTimeCycle', CAMUNDA_DEFAULTS.publishRetryTimeCycle),
     },
   ];
+  if (callers) {
+    // Who may call which REST paths; the engine refuses requests of anyone else (403).
+    const context = `CamundaServerless '${args.name}': invalid callers or operators`;
+    env.push({ name: 'REST_CALLERS', value: callers.apply((c) => restCallersValue(c, context)) });
+  }
   if (args.javaToolOptions !== undefined) env.push({ name: 'JAVA_TOOL_OPTIONS', value: args.javaToolOptions });
   if (admin) {
     env.push({ name: 'ADMIN_USER', value: args.adminUser });
@@ -62,7 +69,18 @@ export function engineEnvironment(
   return env;
 }
 
-/** The container: resources, probe and the Cloud SQL mount. */
+/**
+ * The startup probe: Cloud Run caps failureThreshold × periodSeconds at 240 s and adds up to 240 s
+ * of initialDelaySeconds, so a slow first start (schema creation on db-f1-micro) gets 60 s more.
+ */
+export const STARTUP_PROBE = {
+  initialDelaySeconds: 60,
+  periodSeconds: 5,
+  timeoutSeconds: 3,
+  failureThreshold: 48,
+} as const;
+
+/** The container: resources and the startup probe. The database is reached through the JDBC socket factory. */
 function engineContainer(
   settings: CheckedEngineSettings,
   image: EngineImage,
@@ -83,15 +101,8 @@ function engineContainer(
       cpuIdle: false,
       startupCpuBoost: true,
     },
-    // Up to 4 minutes for the JVM, the schema check and the BPMN deployment.
-    startupProbe: {
-      httpGet: { path: readinessPath, port: containerPort },
-      initialDelaySeconds: 0,
-      periodSeconds: 5,
-      timeoutSeconds: 3,
-      failureThreshold: 48,
-    },
-    volumeMounts: [{ name: 'cloudsql', mountPath: '/cloudsql' }],
+    // Up to 5 minutes for the JVM, the schema check and the BPMN deployment.
+    startupProbe: { httpGet: { path: readinessPath, port: containerPort }, ...STARTUP_PROBE },
   };
 }
 
@@ -105,6 +116,8 @@ export function declareEngineService(
     db: EngineDatabase;
     admin: EngineAdmin | undefined;
     image: EngineImage;
+    /** Who may call which REST paths, with restAuthentication `google`. */
+    callers: pulumi.Output<ResolvedEngineCaller[]> | undefined;
   },
 ): EngineService {
   const { name, project, region } = args;
@@ -133,8 +146,8 @@ export function declareEngineService(
           minInstanceCount: settings.get('minInstances', CAMUNDA_DEFAULTS.minInstances),
           maxInstanceCount: settings.get('maxInstances', CAMUNDA_DEFAULTS.maxInstances),
         },
-        volumes: [{ name: 'cloudsql', cloudSqlInstance: { instances: [db.instance.connectionName] } }],
-        containers: [engineContainer(settings, image, engineEnvironment(args, settings, db, admin))],
+        // No /cloudsql volume: the engine connects through the Cloud SQL JDBC socket factory (CLOUD_SQL_INSTANCE).
+        containers: [engineContainer(settings, image, engineEnvironment(args, settings, db, admin, steps.callers))],
       },
     },
     // The first revision must be able to read its secrets and reach the database.

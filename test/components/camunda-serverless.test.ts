@@ -92,7 +92,7 @@ describe('CamundaServerless: resource graph', function () {
 
   it('declares exactly the resources of a private, built, scale-to-zero engine', () => {
     expect(typeCounts(run)).to.deep.equal({
-      'gcp:projects/service:Service': 6,
+      'gcp:projects/service:Service': 7,
       'gcp:serviceaccount/account:Account': 2,
       'gcp:projects/iAMMember:IAMMember': 1,
       'gcp:sql/databaseInstance:DatabaseInstance': 1,
@@ -129,7 +129,7 @@ describe('CamundaServerless: resource graph', function () {
   it('enables the APIs it uses and leaves them enabled on destroy', () => {
     const apis = run.mocks.ofType('gcp:projects/service:Service');
     expect(apis.map((a) => a.inputs.service).sort()).to.deep.equal(
-      ['artifactregistry', 'cloudscheduler', 'iam', 'run', 'secretmanager', 'sqladmin'].map(
+      ['artifactregistry', 'cloudresourcemanager', 'cloudscheduler', 'iam', 'run', 'secretmanager', 'sqladmin'].map(
         (a) => `${a}.googleapis.com`,
       ),
     );
@@ -185,12 +185,10 @@ describe('CamundaServerless: the Cloud Run service', () => {
     });
   });
 
-  it('mounts the Cloud SQL connection at /cloudsql and names the instance for the socket factory', () => {
+  it('names the instance for the socket factory, with no /cloudsql mount (the engine does not use it)', () => {
     const template = service(run).inputs.template;
-    expect(template.volumes).to.deep.equal([
-      { name: 'cloudsql', cloudSqlInstance: { instances: [run.component.databaseConnectionName] } },
-    ]);
-    expect(container(run).volumeMounts).to.deep.equal([{ name: 'cloudsql', mountPath: '/cloudsql' }]);
+    expect(template.volumes ?? []).to.deep.equal([]);
+    expect(container(run).volumeMounts ?? []).to.deep.equal([]);
     expect(env(run, 'CLOUD_SQL_INSTANCE')?.value).to.equal(run.component.databaseConnectionName);
     expect(env(run, 'DB_TYPE')?.value).to.equal('postgres');
     expect(env(run, 'DB_NAME')?.value).to.equal('camunda');

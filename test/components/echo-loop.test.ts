@@ -91,7 +91,8 @@ describe('EchoLoop: resource graph', () => {
 
   it('declares topics, function, push path, identities, monitoring and the loop starter', () => {
     expect(typeCounts(run)).to.deep.equal({
-      'gcp:projects/service:Service': 9,
+      'gcp:projects/service:Service': 10,
+      'gcp:projects/serviceIdentity:ServiceIdentity': 1,
       'gcp:pubsub/topic:Topic': 2,
       'gcp:pubsub/topicIAMMember:TopicIAMMember': 2,
       'gcp:pubsub/subscription:Subscription': 2,
@@ -106,6 +107,8 @@ describe('EchoLoop: resource graph', () => {
       'gcp:logging/metric:Metric': 2,
       'gcp:monitoring/dashboard:Dashboard': 1,
       'gcp:monitoring/alertPolicy:AlertPolicy': 1,
+      'pulumi-nodejs:dynamic/camunda:MetricDescriptorWait': 1,
+      'pulumi-nodejs:dynamic/camunda:PropagationDelay': 1,
       [STARTER]: 1,
     });
   });
@@ -125,6 +128,7 @@ describe('EchoLoop: resource graph', () => {
       'artifactregistry',
       'cloudbuild',
       'cloudfunctions',
+      'cloudresourcemanager',
       'iam',
       'logging',
       'monitoring',
@@ -135,10 +139,12 @@ describe('EchoLoop: resource graph', () => {
     for (const api of apis) expect(api.inputs.disableOnDestroy).to.equal(false);
   });
 
-  it('looks the project number up (for the Pub/Sub service agent)', () => {
-    expect(run.mocks.calls.find((c) => c.token === 'gcp:organizations/getProject:getProject')?.inputs).to.deep.equal({
-      projectId: PROJECT,
-    });
+  it('creates the Pub/Sub service agent with ServiceIdentity, after the APIs, and looks nothing up', () => {
+    const agent = one(run, 'gcp:projects/serviceIdentity:ServiceIdentity');
+    expect(agent.inputs).to.deep.include({ project: PROJECT, service: 'pubsub.googleapis.com' });
+    expect(run.mocks.dependenciesOf('echo-pubsub-agent')).to.include.members(['echo-api-pubsub', 'echo-api-iam']);
+    // No invoke at all: a preview needs neither the project number nor the Resource Manager API.
+    expect(run.mocks.calls.map((c) => c.token)).to.deep.equal([]);
   });
 });
 
@@ -307,9 +313,9 @@ describe('EchoLoop: the function and its push path', () => {
     });
   });
 
-  it('builds with its own account holding the Cloud Build builder role, or with one given', async () => {
+  it('builds with its own account holding the Cloud Run builder role, or with one given', async () => {
     const builder = `serviceAccount:camunda-dev-echo-build@${PROJECT}.iam.gserviceaccount.com`;
-    expect(grantsTo(run, builder)).to.deep.equal(['gcp:projects/iAMMember:IAMMember roles/cloudbuild.builds.builder']);
+    expect(grantsTo(run, builder)).to.deep.equal(['gcp:projects/iAMMember:IAMMember roles/run.builder']);
     const given = await deploy({ buildServiceAccount: 'projects/p/serviceAccounts/ci@p.iam.gserviceaccount.com' });
     expect(given.mocks.ofType('gcp:serviceaccount/account:Account').map((a) => a.inputs.accountId)).to.not.include(
       'camunda-dev-echo-build',

@@ -87,7 +87,8 @@ describe('resolveEchoLoopArgs: defaults', () => {
 describe('resolveEchoLoopArgs: rejections', () => {
   const cases: [string, Partial<EchoLoopArgs>, string][] = [
     ['no engine', { engine: undefined as never }, 'engine is required (pass a CamundaServerless or its url'],
-    ['a bad name prefix', { namePrefix: 'Echo' }, "namePrefix 'Echo' must be 1 to 20 lowercase letters"],
+    ['a bad name prefix', { namePrefix: 'Echo' }, "namePrefix 'Echo' must be 4 to 20 lowercase letters"],
+    ['a prefix too short for account ids', { namePrefix: 'ab' }, "namePrefix 'ab' must be 4 to 20 lowercase letters"],
     ['a loop name that is no business key', { loopName: 'my loop' }, "loopName 'my loop' must start with a letter"],
     ['a bad process definition key', { processDefinitionKey: '1st' }, "processDefinitionKey '1st' is not a valid"],
     ['no known message names', { knownMessageNames: [] }, 'knownMessageNames must list at least one name'],

@@ -116,6 +116,7 @@ describe('resolveCamundaServerlessArgs: defaults', () => {
       'sqladmin',
       'secretmanager',
       'iam',
+      'cloudresourcemanager',
       'artifactregistry',
       'cloudscheduler',
     ]);
@@ -124,6 +125,7 @@ describe('resolveCamundaServerlessArgs: defaults', () => {
       'sqladmin',
       'secretmanager',
       'iam',
+      'cloudresourcemanager',
     ]);
     expect(resolve({ enableApis: false }).enableApis).to.equal(false);
   });

@@ -269,3 +269,36 @@ describe('stack program: Pulumi.yaml and Pulumi.dev.yaml', () => {
     expect(run.mocks.ofType('gcp:cloudrunv2/service:Service')[0]?.inputs.location).to.equal(REGION);
   });
 });
+
+describe('stack program: who may call the engine (issue 15)', () => {
+  const envOf = (run: ProgramRun): Record<string, { value?: unknown }> =>
+    Object.fromEntries(
+      (
+        run.mocks.named('camunda-service').inputs.template.containers[0].envs as { name: string; value?: unknown }[]
+      ).map((e) => [e.name, e]),
+    );
+
+  it('lets the echo function correlate messages and nothing else, by default', async () => {
+    const env = envOf(await runStack(stackConfig()));
+    expect(env.REST_AUTH?.value).to.equal('google');
+    expect(env.REST_CALLERS?.value).to.equal(
+      `camunda-dev-echo-fn@${PROJECT}.iam.gserviceaccount.com=POST /engine-rest/message`,
+    );
+  });
+
+  it('adds operators and the starter account with every permission; the starter impersonates it', async () => {
+    const starter = `starter@${PROJECT}.iam.gserviceaccount.com`;
+    const run = await runStack(
+      stackConfig({ operators: 'alice@example.com, ops@example.com', starterServiceAccount: starter }),
+    );
+    expect(envOf(run).REST_CALLERS?.value).to.equal(
+      `camunda-dev-echo-fn@${PROJECT}.iam.gserviceaccount.com=POST /engine-rest/message;alice@example.com=*;ops@example.com=*;${starter}=*`,
+    );
+    expect(run.mocks.named('echo-loop').inputs.impersonateServiceAccount).to.equal(starter);
+  });
+
+  it('refuses operators that are not e-mails, naming the key', async () => {
+    const { message } = await refusal(stackConfig({ operators: 'alice' }));
+    expect(message).to.include('camunda-serverless:operators: must be e-mail addresses separated by commas');
+  });
+});

@@ -152,6 +152,20 @@ export function fakeOutputs(
         id: `projects/${project}/locations/${inputs.region}/jobs/${inputs.name}`,
         outputs: { name: str(inputs.name, name) },
       };
+    case 'gcp:projects/serviceIdentity:ServiceIdentity': {
+      // What Service Usage's generateServiceIdentity returns for Pub/Sub.
+      const email = `service-${PROJECT_NUMBER}@gcp-sa-pubsub.iam.gserviceaccount.com`;
+      return {
+        id: `projects/${project}/services/${inputs.service}`,
+        outputs: { email, member: `serviceAccount:${email}` },
+      };
+    }
+    case 'gcp:projects/iAMMember:IAMMember':
+      return { id: `${project}/${inputs.role}/${inputs.member}`, outputs: {} };
+    case 'pulumi-nodejs:dynamic/camunda:MetricDescriptorWait':
+      return { id: `${inputs.project}/${inputs.metricType}`, outputs: {} };
+    case 'pulumi-nodejs:dynamic/camunda:PropagationDelay':
+      return { id: `delay-${inputs.trigger}`, outputs: {} };
     case 'pulumi-nodejs:dynamic/camunda:LoopStarter':
       return {
         id: `${inputs.processDefinitionKey}/${inputs.loopName}`,
@@ -165,6 +179,8 @@ export function fakeOutputs(
 export class RecordingMocks implements pulumi.runtime.Mocks {
   readonly resources: RecordedResource[] = [];
   readonly calls: RecordedCall[] = [];
+  /** The URNs each resource (by logical name) depends on, as the engine received them. */
+  readonly dependencies = new Map<string, string[]>();
 
   constructor(readonly preview: boolean) {}
 
@@ -202,6 +218,13 @@ export class RecordingMocks implements pulumi.runtime.Mocks {
     }
   }
 
+  /** Logical names of the resources `name` was declared to depend on (dependsOn and its inputs' resources). */
+  dependenciesOf(name: string): string[] {
+    const urns = this.dependencies.get(name);
+    if (!urns) throw new Error(`no dependencies recorded for ${name}`);
+    return urns.map((urn) => urn.split('::').pop() ?? urn);
+  }
+
   /** Custom resources of a type (by token). */
   ofType(type: string): RecordedResource[] {
     return this.resources.filter((r) => r.type === type);
@@ -230,6 +253,24 @@ export interface RunOptions {
   readonly stack?: string;
 }
 
+interface RegisterRequest {
+  getName(): string;
+  getDependenciesList(): string[];
+}
+interface MockMonitorView {
+  resources: Map<string, unknown>;
+  registerResource(request: RegisterRequest, callback: unknown): Promise<void>;
+}
+
+/** Wraps the mock monitor so every registration's dependencies (dependsOn and inputs) are kept. */
+function recordDependencies(monitor: MockMonitorView, mocks: RecordingMocks): void {
+  const register = monitor.registerResource.bind(monitor);
+  monitor.registerResource = (request, callback) => {
+    mocks.dependencies.set(request.getName(), request.getDependenciesList());
+    return register(request, callback);
+  };
+}
+
 /**
  * Runs `program` inside a mocked Pulumi stack and waits until every resource is registered.
  * The program's return value becomes the stack outputs.
@@ -238,7 +279,8 @@ export async function runProgram(program: () => unknown, options: RunOptions = {
   const mocks = new RecordingMocks(options.preview ?? false);
   await pulumi.runtime.setMocks(mocks, 'camunda-serverless', options.stack ?? STACK, options.preview ?? false);
   pulumi.runtime.setAllConfig(options.config ?? {});
-  const monitor = pulumi.runtime.getMonitor() as unknown as { resources: Map<string, unknown> };
+  const monitor = pulumi.runtime.getMonitor() as unknown as MockMonitorView;
+  recordDependencies(monitor, mocks);
   let outputs: pulumi.Inputs | undefined;
   try {
     outputs = await pulumi.runtime.runInPulumiStack(async () => (await program()) as pulumi.Inputs | undefined);
