@@ -311,7 +311,7 @@ export const cloudSqlRequireSsl: ResourceValidationPolicy = {
     if (args.type !== SQL_INSTANCE) return;
     const ip = record(at(args.props, 'settings', 'ipConfiguration'));
     const sslMode = ip?.sslMode;
-    if (ip?.requireSsl === true || (typeof sslMode === 'string' && SSL_MODES.has(sslMode))) return;
+    if (typeof sslMode === 'string' && SSL_MODES.has(sslMode)) return;
     reportViolation(
       `sslMode is ${sslMode === undefined ? 'not set (unencrypted allowed)' : `'${String(sslMode)}'`}; require ENCRYPTED_ONLY`,
     );

@@ -106,8 +106,7 @@ function structuralProblems(name: string, args: CamundaServerlessArgs, config: P
     problems.push(`wakeIntervalMinutes ${(err as Error).message}`);
   }
   for (const key of Object.keys(args.environment ?? {})) {
-    // REST_CALLERS joins RESERVED_ENV once the engine's settings catalogue lists it.
-    if (RESERVED_ENV.has(key) || key === 'REST_CALLERS')
+    if (RESERVED_ENV.has(key))
       problems.push(`environment.${key} is set by the component; use the matching argument instead`);
     else if (isSecretName(key)) {
       problems.push(

@@ -6,7 +6,10 @@ import { engineSetting, engineSettingChoices } from '../engine-settings';
 import { CPU_VALUES, MEMORY, PROJECT_ID, REGION, REGION_RULE } from '../validation';
 import { ENGINE_ENV, engineIntegerArg, engineRuleText, engineTextArg } from './catalogue';
 
-/** Engine variables the component sets from its resources (database, authentication); all catalogued. */
+/**
+ * Engine variables the component sets from its resources (database, authentication), or leaves to the
+ * engine's own defaults on purpose (the token audiences and certificates); all catalogued.
+ */
 const COMPONENT_ENV = [
   'PORT',
   'DB_TYPE',
@@ -16,6 +19,9 @@ const COMPONENT_ENV = [
   'DB_PASSWORD',
   'DB_IAM_AUTH',
   'REST_AUTH',
+  'REST_CALLERS',
+  'TOKEN_AUDIENCES',
+  'TOKEN_CERTS_URL',
   'ADMIN_USER',
   'ADMIN_PASSWORD',
 ].map((name) => engineSetting(name).name);
