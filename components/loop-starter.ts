@@ -29,7 +29,12 @@ export interface LoopStarterInputs {
   readonly basicAuthPassword?: string;
   /** Any change starts a fresh loop (cancels the old one first). */
   readonly restartToken?: string;
-  /** A service account to impersonate for the ID token (its e-mail); default: the deployer's credentials. */
+  /**
+   * A service account (email) whose ID token the starter sends instead of one minted from the
+   * deployer's own credentials: the audience is then the engine URL whatever the credentials (a user
+   * login, workload identity federation), and the token names that account. The deployer needs
+   * roles/iam.serviceAccountTokenCreator on it; the account needs roles/run.invoker on the engine.
+   */
   readonly impersonateServiceAccount?: string;
 }
 
@@ -69,48 +74,125 @@ interface EngineAnswer {
   readonly text: string;
 }
 
+/** The part of google-auth-library the starter uses (a stand-in in tests). */
+export interface GoogleAuthLibraryLike {
+  readonly GoogleAuth: new (options?: { scopes?: string[] }) => {
+    getClient(): Promise<unknown>;
+    getIdTokenClient(
+      audience: string,
+    ): Promise<{ idTokenProvider: { fetchIdToken(audience: string): Promise<unknown> } }>;
+  };
+  readonly Impersonated: new (options: {
+    sourceClient: unknown;
+    targetPrincipal: string;
+    targetScopes: string[];
+    lifetime: number;
+  }) => { fetchIdToken(audience: string, options: { includeEmail: boolean }): Promise<unknown> };
+}
+
+/** Where ID tokens come from: the auth library, and gcloud for a user login without impersonation. */
+export interface IdTokenSources {
+  readonly library: () => GoogleAuthLibraryLike;
+  /** `gcloud auth print-identity-token` (throws when gcloud is missing or logged out). */
+  readonly gcloudToken: () => string;
+}
+
+function defaultIdTokenSources(): IdTokenSources {
+  return {
+    // Required here, not imported: the module must load without the library, and Pulumi serializes
+    // this function into the dynamic provider, which needs a plain require().
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- lazy, see above
+    library: () => require('google-auth-library') as GoogleAuthLibraryLike,
+    gcloudToken: () => {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports -- serialized with this function, see above
+      const { execFileSync } = require('node:child_process') as typeof import('node:child_process');
+      return String(
+        execFileSync('gcloud', ['auth', 'print-identity-token'], {
+          encoding: 'utf8',
+          stdio: ['ignore', 'pipe', 'ignore'],
+          timeout: 30_000,
+        }),
+      ).trim();
+    },
+  };
+}
+
+function reasonOf(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
 /**
- * Production dependencies: global fetch, ID tokens from Application Default Credentials (a service
- * account, or a user via `gcloud auth print-identity-token` as a fallback), and retries long enough
- * to ride out a cold start of the engine (about four minutes).
+ * A Google ID token for `audience` from Application Default Credentials. With `impersonate` (a
+ * service account's email) the deployer's credentials, whatever their type, ask IAM Credentials for
+ * that account's token: the audience is the engine URL and the token carries the account's email.
+ * Without it the credentials mint the token themselves: a service-account key or the metadata server
+ * gives the right audience; a user login gives the OAuth client's (gcloud's as a fallback), which
+ * Cloud Run's IAM accepts but an engine that verifies tokens refuses; workload identity federation
+ * cannot mint one at all.
  */
-export function defaultLoopStarterDeps(): LoopStarterDeps {
+export async function googleIdToken(
+  audience: string,
+  impersonate?: string,
+  sources: IdTokenSources = defaultIdTokenSources(),
+): Promise<string> {
+  let reason: string;
+  try {
+    const { GoogleAuth, Impersonated } = sources.library();
+    if (impersonate) {
+      const sourceClient = await new GoogleAuth({
+        scopes: ['https://www.googleapis.com/auth/cloud-platform'],
+      }).getClient();
+      const impersonated = new Impersonated({
+        sourceClient,
+        targetPrincipal: impersonate,
+        targetScopes: ['https://www.googleapis.com/auth/cloud-platform'],
+        lifetime: 3600,
+      });
+      const token: unknown = await impersonated.fetchIdToken(audience, { includeEmail: true });
+      if (typeof token === 'string' && token.length > 0) return token;
+      reason = 'IAM Credentials returned no ID token';
+    } else {
+      const client = await new GoogleAuth().getIdTokenClient(audience);
+      const token: unknown = await client.idTokenProvider.fetchIdToken(audience);
+      if (typeof token === 'string' && token.length > 0) return token;
+      reason = 'the credentials returned no ID token';
+    }
+  } catch (err) {
+    reason = reasonOf(err);
+  }
+  if (impersonate) {
+    // No fallback: any other token would carry another identity than the one the engine expects.
+    throw new Error(
+      `cannot obtain a Google ID token for ${audience} as ${impersonate} (${reason}). The deploying identity needs ` +
+        `roles/iam.serviceAccountTokenCreator on ${impersonate}, and the IAM Service Account Credentials API ` +
+        `(iamcredentials.googleapis.com) must be enabled.`,
+    );
+  }
+  try {
+    // A user login cannot mint a token for an audience; Cloud Run's IAM accepts gcloud's.
+    const out = sources.gcloudToken();
+    if (out.length > 0) return out;
+  } catch {
+    // Fall through to the error below, which names the ways that work.
+  }
+  throw new Error(
+    `cannot obtain a Google ID token for ${audience} (${reason}). Impersonate a service account ` +
+      `(impersonateServiceAccount; works with any credentials, workload identity federation included), run with ` +
+      `a service-account key (GOOGLE_APPLICATION_CREDENTIALS) or on Google Cloud, or log in with 'gcloud auth login'.`,
+  );
+}
+
+/**
+ * Production dependencies: global fetch, ID tokens from Application Default Credentials (see
+ * {@link googleIdToken}), and retries long enough to ride out a cold start of the engine (about
+ * four minutes).
+ */
+export function defaultLoopStarterDeps(
+  options: Pick<LoopStarterInputs, 'impersonateServiceAccount'> = {},
+): LoopStarterDeps {
   return {
     fetch: (url, init) => fetch(url, init),
-    idToken: async (audience) => {
-      // Required here, not imported: the module must load without the library, and Pulumi serializes
-      // this function into the dynamic provider, which needs a plain require().
-      // eslint-disable-next-line @typescript-eslint/no-require-imports -- lazy, see above
-      const { GoogleAuth } = require('google-auth-library') as typeof import('google-auth-library');
-      let reason: string;
-      try {
-        const client = await new GoogleAuth().getIdTokenClient(audience);
-        const token: unknown = await client.idTokenProvider.fetchIdToken(audience);
-        if (typeof token === 'string' && token.length > 0) return token;
-        reason = 'the credentials returned no ID token';
-      } catch (err) {
-        reason = err instanceof Error ? err.message : String(err);
-      }
-      // User credentials cannot always mint a token for an audience; Cloud Run accepts gcloud's.
-      try {
-        // eslint-disable-next-line @typescript-eslint/no-require-imports -- serialized with this function, see above
-        const { execFileSync } = require('node:child_process') as typeof import('node:child_process');
-        const out = String(
-          execFileSync('gcloud', ['auth', 'print-identity-token'], {
-            encoding: 'utf8',
-            stdio: ['ignore', 'pipe', 'ignore'],
-            timeout: 30_000,
-          }),
-        ).trim();
-        if (out.length > 0) return out;
-      } catch {
-        // Fall through to the error below, which names both ways.
-      }
-      throw new Error(
-        `cannot obtain a Google ID token for ${audience} (${reason}). Run the deployment with service-account ` +
-          `credentials (GOOGLE_APPLICATION_CREDENTIALS, or impersonation) or log in with 'gcloud auth login'.`,
-      );
-    },
+    idToken: (audience) => googleIdToken(audience, options.impersonateServiceAccount),
     sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
     attempts: 12,
     backoffMs: 2_000,
@@ -130,10 +212,18 @@ function describeError(err: unknown): string {
   return String(err);
 }
 
-function authHint(status: number): string {
-  return status === 401 || status === 403
-    ? ' (the deploying identity needs roles/run.invoker on the engine service, and the basic-auth user must be valid)'
-    : '';
+function authHint(inputs: LoopStarterInputs, status: number): string {
+  if (status !== 401 && status !== 403) return '';
+  if (inputs.basicAuthUser)
+    return ' (the deploying identity needs roles/run.invoker on the engine service, and the basic-auth user must be valid)';
+  const who = inputs.impersonateServiceAccount ?? 'the deploying identity';
+  const fix = inputs.impersonateServiceAccount
+    ? ''
+    : '; a user login or workload identity federation has no such token: set impersonateServiceAccount';
+  return (
+    ` (${who} needs roles/run.invoker on the engine service; an engine that verifies callers (REST_AUTH=google) ` +
+    `also wants a token whose audience is its URL and whose email is among its callers${fix})`
+  );
 }
 
 /** One REST call with auth headers and retries on transient failures. */
@@ -155,6 +245,9 @@ async function engineRequest(
     // Cloud Run reads the ID token here when Authorization carries the app's own credentials.
     if (idToken) headers['X-Serverless-Authorization'] = `Bearer ${idToken}`;
   } else if (idToken) {
+    // Cloud Run's IAM checks X-Serverless-Authorization when present (and strips that token's
+    // signature); Authorization then reaches the engine intact, for an engine that verifies it.
+    headers['X-Serverless-Authorization'] = `Bearer ${idToken}`;
     headers.Authorization = `Bearer ${idToken}`;
   }
   let delay = deps.backoffMs;
@@ -214,7 +307,7 @@ async function runningInstanceIds(
   const answer = await engineRequest(inputs, deps, token, 'GET', `/engine-rest/process-instance?${query.toString()}`);
   const what = `listing ${inputs.processDefinitionKey} instances of loop '${inputs.loopName}'`;
   if (answer.status !== 200) {
-    throw new Error(`${what}: HTTP ${answer.status}${authHint(answer.status)} ${answer.text.slice(0, 300)}`);
+    throw new Error(`${what}: HTTP ${answer.status}${authHint(inputs, answer.status)} ${answer.text.slice(0, 300)}`);
   }
   const list = parseJson(answer.text, what);
   if (!Array.isArray(list)) throw new Error(`${what}: expected a JSON array, got ${answer.text.slice(0, 200)}`);
@@ -249,7 +342,7 @@ export async function ensureLoopRunning(
   const what = `starting ${inputs.processDefinitionKey} for loop '${inputs.loopName}'`;
   if (answer.status !== 200) {
     const hint =
-      answer.status === 404 ? ' (is the EchoLoop process deployed in this engine?)' : authHint(answer.status);
+      answer.status === 404 ? ' (is the EchoLoop process deployed in this engine?)' : authHint(inputs, answer.status);
     throw new Error(`${what}: HTTP ${answer.status}${hint} ${answer.text.slice(0, 300)}`);
   }
   const started = parseJson(answer.text, what);
@@ -267,7 +360,7 @@ export async function cancelLoop(inputs: LoopStarterInputs, deps: LoopStarterDep
     const answer = await engineRequest(inputs, deps, token, 'DELETE', path);
     if (answer.status !== 204 && answer.status !== 200 && answer.status !== 404) {
       throw new Error(
-        `cancelling loop '${inputs.loopName}' instance ${id}: HTTP ${answer.status}${authHint(answer.status)} ${answer.text.slice(0, 300)}. ` +
+        `cancelling loop '${inputs.loopName}' instance ${id}: HTTP ${answer.status}${authHint(inputs, answer.status)} ${answer.text.slice(0, 300)}. ` +
           `If the engine is gone for good, remove the resource with 'pulumi state delete'.`,
       );
     }
@@ -296,6 +389,23 @@ export function checkLoopStarterInputs(news: Partial<LoopStarterInputs>): { prop
   if (news.auth !== 'id-token' && news.auth !== 'none') {
     failures.push({ property: 'auth', reason: `must be 'id-token' or 'none', got '${String(news.auth)}'` });
   }
+  const impersonate = news.impersonateServiceAccount;
+  if (!isUnknown(impersonate) && impersonate !== '') {
+    if (
+      typeof impersonate !== 'string' ||
+      !/^[a-z0-9][a-z0-9.-]*@[a-z0-9.-]+\.gserviceaccount\.com$/.test(impersonate)
+    ) {
+      failures.push({
+        property: 'impersonateServiceAccount',
+        reason: `must be a service account's email (name@project.iam.gserviceaccount.com), got '${String(impersonate)}'`,
+      });
+    } else if (news.auth === 'none') {
+      failures.push({
+        property: 'impersonateServiceAccount',
+        reason: "needs auth 'id-token' (auth 'none' sends no token)",
+      });
+    }
+  }
   if (news.basicAuthUser && !news.basicAuthPassword) {
     failures.push({ property: 'basicAuthPassword', reason: 'is required when basicAuthUser is set' });
   }
@@ -312,7 +422,7 @@ export function diffLoopStarter(
   news: Partial<LoopStarterInputs>,
 ): pulumi.dynamic.DiffResult {
   const replaceKeys = ['loopName', 'project', 'topic', 'processDefinitionKey', 'restartToken'] as const;
-  const updateKeys = ['engineUrl', 'auth', 'basicAuthUser', 'basicAuthPassword'] as const;
+  const updateKeys = ['engineUrl', 'auth', 'basicAuthUser', 'basicAuthPassword', 'impersonateServiceAccount'] as const;
   const replaces = replaceKeys.filter((key) => (olds[key] ?? '') !== (news[key] ?? ''));
   const updates = updateKeys.filter((key) => (olds[key] ?? '') !== (news[key] ?? ''));
   return {
@@ -335,6 +445,7 @@ function pickInputs(raw: LoopStarterInputs): LoopStarterInputs {
   if (raw.basicAuthUser) picked.basicAuthUser = raw.basicAuthUser;
   if (raw.basicAuthPassword) picked.basicAuthPassword = raw.basicAuthPassword;
   if (raw.restartToken) picked.restartToken = raw.restartToken;
+  if (raw.impersonateServiceAccount) picked.impersonateServiceAccount = raw.impersonateServiceAccount;
   return picked;
 }
 
@@ -343,7 +454,7 @@ function pickInputs(raw: LoopStarterInputs): LoopStarterInputs {
  * The resource id is `<definition key>/<loop name>`, stable across engine redeploys.
  */
 export function loopStarterProvider(
-  makeDeps: () => LoopStarterDeps = defaultLoopStarterDeps,
+  makeDeps: (inputs: LoopStarterInputs) => LoopStarterDeps = defaultLoopStarterDeps,
 ): pulumi.dynamic.ResourceProvider {
   return {
     async check(_olds: unknown, news: LoopStarterInputs) {
@@ -354,19 +465,20 @@ export function loopStarterProvider(
     },
     async create(inputs: LoopStarterInputs) {
       const clean = pickInputs(inputs);
-      const running = await ensureLoopRunning(clean, makeDeps());
+      const running = await ensureLoopRunning(clean, makeDeps(clean));
       const outs: LoopStarterState = { ...clean, processInstanceId: running.processInstanceId };
       return { id: `${clean.processDefinitionKey}/${clean.loopName}`, outs };
     },
     async update(_id: string, _olds: LoopStarterState, news: LoopStarterInputs) {
       const clean = pickInputs(news);
       // Idempotent: finds the running loop (through the new URL or credentials) or restarts a lost one.
-      const running = await ensureLoopRunning(clean, makeDeps());
+      const running = await ensureLoopRunning(clean, makeDeps(clean));
       const outs: LoopStarterState = { ...clean, processInstanceId: running.processInstanceId };
       return { outs };
     },
     async delete(_id: string, props: LoopStarterState) {
-      await cancelLoop(pickInputs(props), makeDeps());
+      const clean = pickInputs(props);
+      await cancelLoop(clean, makeDeps(clean));
     },
   };
 }

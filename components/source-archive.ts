@@ -1,6 +1,7 @@
 // The echo function's source as an archive whose object name is derived from its content. Cloud
 // Functions only rebuilds when the source object changes name, so a content hash in the name makes
-// every source change redeploy and an unchanged source deploy nothing.
+// every source change redeploy and an unchanged source deploy nothing. The source's package-lock.json
+// goes with it, so that Cloud Build installs exactly the locked dependencies (`npm ci`).
 
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
@@ -52,6 +53,37 @@ export function hashSourceFiles(dir: string, files: readonly string[]): string {
   return hash.digest('hex');
 }
 
+type Manifest = { dependencies?: Record<string, string>; devDependencies?: Record<string, string> };
+
+function sameRanges(a: Record<string, string> = {}, b: Record<string, string> = {}): boolean {
+  const keys = Object.keys(a);
+  return keys.length === Object.keys(b).length && keys.every((key) => a[key] === b[key]);
+}
+
+/**
+ * Problems with a source's package-lock.json, if it has one: it must be a lock for that very
+ * package.json (the same dependency ranges), or Cloud Build's `npm ci` fails on it.
+ */
+export function lockFileProblem(dir: string): string | undefined {
+  const lockFile = path.join(dir, 'package-lock.json');
+  if (!fs.existsSync(lockFile)) return undefined;
+  const manifest = JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8')) as Manifest;
+  let locked: Manifest | undefined;
+  try {
+    locked = (JSON.parse(fs.readFileSync(lockFile, 'utf8')) as { packages?: Record<string, Manifest> }).packages?.[''];
+  } catch {
+    return `${lockFile} is not JSON`;
+  }
+  if (
+    !locked ||
+    !sameRanges(manifest.dependencies, locked.dependencies) ||
+    !sameRanges(manifest.devDependencies, locked.devDependencies)
+  ) {
+    return `${lockFile} does not lock the dependencies of its package.json: regenerate it (npm run lock:echo-function for this repository's echo function)`;
+  }
+  return undefined;
+}
+
 /** Reads a function source directory into an archive named after its content. */
 export function functionSource(dir: string, objectPrefix: string): FunctionSource {
   if (!fs.existsSync(path.join(dir, 'package.json'))) {
@@ -59,6 +91,8 @@ export function functionSource(dir: string, objectPrefix: string): FunctionSourc
       `function source ${dir} has no package.json: Cloud Functions needs one to build a Node.js function`,
     );
   }
+  const lockProblem = lockFileProblem(dir);
+  if (lockProblem) throw new Error(`function source ${dir}: ${lockProblem}`);
   const files = listSourceFiles(dir);
   const hash = hashSourceFiles(dir, files);
   const assets: Record<string, pulumi.asset.Asset> = {};

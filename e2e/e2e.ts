@@ -96,7 +96,9 @@ async function getJson(get: AuthorizedGet, url: string, what: string): Promise<u
   const answer = await get(url);
   if (answer.status === 401 || answer.status === 403) {
     throw new LoopFailure(
-      `${what}: HTTP ${answer.status}: the identity running the e2e needs roles/run.invoker on the engine service (and the stack's engine must be private, not basic-auth)`,
+      `${what}: HTTP ${answer.status}: the identity running the e2e needs roles/run.invoker on the engine service ` +
+        `(with --impersonate-service-account, the impersonated account does), and an engine that verifies callers ` +
+        `must list it among its operators; the stack's engine must be private, not basic-auth`,
     );
   }
   if (answer.status !== 200) {

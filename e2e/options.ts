@@ -25,6 +25,11 @@ export interface E2eOptions {
   readonly pollMs: number;
   /** A ready engine image by digest; without it `pulumi up` builds one (needs Docker). */
   readonly image?: string | undefined;
+  /**
+   * A service account whose ID token the run's own engine requests carry (impersonated with the
+   * runner's credentials): needed with workload identity federation or a user login, see README.
+   */
+  readonly impersonateServiceAccount?: string;
   /** More `camunda-serverless:<key>` settings for the stack. */
   readonly extraConfig: Readonly<Record<string, string>>;
 }
@@ -49,6 +54,10 @@ Needs: the pulumi CLI logged in to a backend (PULUMI_BACKEND_URL or pulumi login
   --poll-seconds <s>      pause between looks at the engine (env E2E_POLL_SECONDS) default 10
   --stack <name>          stack name (env E2E_STACK)                              default e2e-<time>-<random>
   --image <ref@sha256:…>  ready engine image by digest (env E2E_IMAGE)            default: build with Docker
+  --impersonate-service-account <email>
+                          service account whose ID token the run's engine requests carry
+                          (env E2E_IMPERSONATE_SERVICE_ACCOUNT); needed with workload identity
+                          federation or a user login; the runner needs Token Creator on it
   --config <key=value>    another camunda-serverless setting, repeatable (e.g. historyLevel=none)
   --help                  this text`;
 
@@ -56,6 +65,7 @@ const PROJECT_ID = /^[a-z][a-z0-9-]{4,28}[a-z0-9]$/;
 const STACK_NAME = /^[A-Za-z0-9_.-]{1,100}$/;
 const IMAGE_BY_DIGEST = /^[^\s@]+@sha256:[0-9a-f]{64}$/;
 const CONFIG_KEY = /^[a-zA-Z][a-zA-Z0-9]*$/;
+const SERVICE_ACCOUNT = /^[a-z0-9][a-z0-9.-]*@[a-z0-9.-]+\.gserviceaccount\.com$/;
 /** Settings the run decides itself: overriding them would break the run or leave resources behind. */
 const RESERVED_KEYS = new Set(['namePrefix', 'deletionProtection', 'echoLoop', 'startLoop', 'image']);
 
@@ -77,6 +87,10 @@ const schema = z.object({
   pollSeconds: wholeNumber(1, 600),
   stackName: z.string().regex(STACK_NAME, 'must be 1 to 100 letters, digits, _ . -').optional(),
   image: z.string().regex(IMAGE_BY_DIGEST, 'must reference the image by digest (…@sha256:<64 hex digits>)').optional(),
+  impersonate: z
+    .string()
+    .regex(SERVICE_ACCOUNT, "must be a service account's email (name@project.iam.gserviceaccount.com)")
+    .optional(),
   config: z.array(
     z
       .string()
@@ -100,6 +114,7 @@ const FLAGS: Record<string, keyof z.input<typeof schema>> = {
   '--poll-seconds': 'pollSeconds',
   '--stack': 'stackName',
   '--image': 'image',
+  '--impersonate-service-account': 'impersonate',
   '--config': 'config',
 };
 
@@ -158,6 +173,7 @@ export function parseOptions(
     pollSeconds: env.E2E_POLL_SECONDS || '10',
     stackName: env.E2E_STACK || undefined,
     image: env.E2E_IMAGE || undefined,
+    impersonate: env.E2E_IMPERSONATE_SERVICE_ACCOUNT || undefined,
     config: [] as string[],
   };
   const problems: string[] = [];
@@ -188,6 +204,7 @@ export function parseOptions(
     timeoutMs: o.timeoutMinutes * 60_000,
     pollMs: o.pollSeconds * 1000,
     image: o.image,
+    ...(o.impersonate !== undefined ? { impersonateServiceAccount: o.impersonate } : {}),
     extraConfig: Object.fromEntries(
       o.config.map((pair) => [pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1)]),
     ),

@@ -62,9 +62,11 @@ export function automationStacks(signal: AbortSignal): StackFactory {
 }
 
 /**
- * GETs with `Authorization: Bearer <ID token>` for the engine URL as audience: Application Default
- * Credentials, or `gcloud auth print-identity-token` for a user (the loop starter's token source).
- * Errors name the URL and the status, never a header.
+ * GETs carrying an ID token for the engine URL as audience, from the loop starter's token source
+ * (Application Default Credentials, impersonating a service account when the run is told to), in
+ * both headers the loop starter uses: `X-Serverless-Authorization` for Cloud Run's IAM, which strips
+ * the signature of the token it checks, and `Authorization`, intact, for an engine that verifies
+ * callers. Errors name the URL and the status, never a header.
  */
 export function idTokenGet(
   engineUrl: string,
@@ -76,7 +78,11 @@ export function idTokenGet(
   return async (url) => {
     if (!cached || now() - cached.at > TOKEN_REUSE_MS) cached = { token: await idToken(audience), at: now() };
     const response = await fetch(url, {
-      headers: { Authorization: `Bearer ${cached.token}`, Accept: 'application/json' },
+      headers: {
+        'X-Serverless-Authorization': `Bearer ${cached.token}`,
+        Authorization: `Bearer ${cached.token}`,
+        Accept: 'application/json',
+      },
       signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
     });
     const text = await response.text();
@@ -109,7 +115,11 @@ async function run(options: E2eOptions): Promise<number> {
 
   const deps: E2eDeps = {
     stacks: automationStacks(interrupt.signal),
-    engineClient: (engineUrl) => idTokenGet(engineUrl),
+    engineClient: (engineUrl) =>
+      idTokenGet(
+        engineUrl,
+        defaultLoopStarterDeps({ impersonateServiceAccount: options.impersonateServiceAccount }).idToken,
+      ),
     now: () => Date.now(),
     sleep: (ms) =>
       new Promise((done) => {

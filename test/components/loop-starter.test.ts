@@ -11,7 +11,10 @@ import {
   cancelLoop,
   diffLoopStarter,
   ensureLoopRunning,
+  googleIdToken,
   loopStarterProvider,
+  type GoogleAuthLibraryLike,
+  type IdTokenSources,
   type LoopStarterDeps,
   type LoopStarterInputs,
   type LoopStarterState,
@@ -136,6 +139,17 @@ describe('loop starter: authentication', () => {
     for (const request of engine.requests) expect(request.headers.authorization).to.equal('Bearer id-token-for-tests');
   });
 
+  it('sends the token in X-Serverless-Authorization (for Cloud Run) and Authorization (for the engine)', async () => {
+    const engine = new FakeEngine();
+    engine.requiredBearer = 'id-token-for-tests';
+    await ensureLoopRunning(inputs(), deps(engine));
+    expect(engine.running('echo')).to.have.length(1);
+    for (const request of engine.requests) {
+      expect(request.headers['x-serverless-authorization']).to.equal('Bearer id-token-for-tests');
+      expect(request.headers.authorization).to.equal('Bearer id-token-for-tests');
+    }
+  });
+
   it('with Camunda basic auth, sends Basic credentials and the ID token in X-Serverless-Authorization', async () => {
     const engine = new FakeEngine();
     engine.requiredBearer = 'id-token-for-tests';
@@ -163,6 +177,159 @@ describe('loop starter: authentication', () => {
       (e: unknown) => e as Error,
     );
     expect(error?.message).to.match(/HTTP 403.*roles\/run\.invoker/);
+    expect(error?.message).to.match(/set impersonateServiceAccount/);
+  });
+
+  it('explains a 401 from an engine that verifies callers, naming the impersonated account', async () => {
+    const engine = new FakeEngine();
+    engine.faults.push(401);
+    const sa = 'starter@test-project.iam.gserviceaccount.com';
+    const error = await ensureLoopRunning(inputs({ impersonateServiceAccount: sa }), deps(engine)).then(
+      () => undefined,
+      (e: unknown) => e as Error,
+    );
+    expect(error?.message).to.match(/HTTP 401/);
+    expect(error?.message).to.include(`${sa} needs roles/run.invoker`);
+    expect(error?.message).to.match(/REST_AUTH=google/);
+  });
+});
+
+/** A stand-in for google-auth-library that records how it is used. */
+function fakeAuthLibrary(behaviour: { impersonated?: () => Promise<unknown>; direct?: () => Promise<unknown> } = {}) {
+  const calls: string[] = [];
+  const sourceClient = { kind: 'adc-client' };
+  const library: GoogleAuthLibraryLike = {
+    GoogleAuth: class {
+      constructor(private readonly options?: { scopes?: string[] }) {}
+      async getClient() {
+        calls.push(`getClient scopes=${String(this.options?.scopes)}`);
+        return sourceClient;
+      }
+      async getIdTokenClient(audience: string) {
+        calls.push(`getIdTokenClient ${audience}`);
+        return {
+          idTokenProvider: {
+            fetchIdToken: async (aud: string) => (
+              calls.push(`direct ${aud}`),
+              (behaviour.direct ?? (async () => 'direct-token'))()
+            ),
+          },
+        };
+      }
+    },
+    Impersonated: class {
+      constructor(options: {
+        sourceClient: unknown;
+        targetPrincipal: string;
+        targetScopes: string[];
+        lifetime: number;
+      }) {
+        expect(options.sourceClient).to.equal(sourceClient);
+        calls.push(`impersonate ${options.targetPrincipal} scopes=${String(options.targetScopes)}`);
+      }
+      async fetchIdToken(audience: string, options: { includeEmail: boolean }) {
+        calls.push(`impersonated ${audience} includeEmail=${String(options.includeEmail)}`);
+        return (behaviour.impersonated ?? (async () => 'impersonated-token'))();
+      }
+    },
+  };
+  return { library, calls };
+}
+
+function sources(library: GoogleAuthLibraryLike | (() => never), gcloud: () => string = () => ''): IdTokenSources {
+  return { library: typeof library === 'function' ? library : () => library, gcloudToken: gcloud };
+}
+
+describe('loop starter: where the ID token comes from', () => {
+  const sa = 'starter@test-project.iam.gserviceaccount.com';
+  const failing = (message: string) => async (): Promise<never> => {
+    throw new Error(message);
+  };
+
+  it("with impersonateServiceAccount, asks for that account's token with the engine URL as audience and its email", async () => {
+    const { library, calls } = fakeAuthLibrary();
+    const token = await googleIdToken(
+      ENGINE_URL,
+      sa,
+      sources(library, () => expect.fail('no gcloud')),
+    );
+    expect(token).to.equal('impersonated-token');
+    expect(calls).to.deep.equal([
+      'getClient scopes=https://www.googleapis.com/auth/cloud-platform',
+      `impersonate ${sa} scopes=https://www.googleapis.com/auth/cloud-platform`,
+      `impersonated ${ENGINE_URL} includeEmail=true`,
+    ]);
+  });
+
+  it('an impersonation that fails says which role and API it needs, and never falls back to another identity', async () => {
+    const { library } = fakeAuthLibrary({
+      impersonated: failing('Permission iam.serviceAccounts.getOpenIdToken denied'),
+    });
+    let gcloudAsked = false;
+    const error = await googleIdToken(
+      ENGINE_URL,
+      sa,
+      sources(library, () => ((gcloudAsked = true), 'gcloud-token')),
+    ).then(
+      () => undefined,
+      (e: unknown) => e as Error,
+    );
+    expect(gcloudAsked).to.equal(false);
+    expect(error?.message).to.include(`as ${sa} (Permission iam.serviceAccounts.getOpenIdToken denied)`);
+    expect(error?.message).to.include(`roles/iam.serviceAccountTokenCreator on ${sa}`);
+    expect(error?.message).to.include('iamcredentials.googleapis.com');
+  });
+
+  it("without it, the deployer's credentials mint the token; gcloud's is the fallback", async () => {
+    const { library, calls } = fakeAuthLibrary();
+    expect(await googleIdToken(ENGINE_URL, undefined, sources(library))).to.equal('direct-token');
+    expect(calls).to.deep.equal([`getIdTokenClient ${ENGINE_URL}`, `direct ${ENGINE_URL}`]);
+    const federated = fakeAuthLibrary({ direct: failing('Cannot fetch ID token in this environment') });
+    expect(
+      await googleIdToken(
+        ENGINE_URL,
+        undefined,
+        sources(federated.library, () => 'gcloud-token'),
+      ),
+    ).to.equal('gcloud-token');
+  });
+
+  it('when nothing gives a token, the error names the reason and impersonation as the way out', async () => {
+    const { library } = fakeAuthLibrary({ direct: failing('Cannot fetch ID token in this environment') });
+    const noGcloud = (): string => {
+      throw new Error('spawn gcloud ENOENT');
+    };
+    const error = await googleIdToken(ENGINE_URL, undefined, sources(library, noGcloud)).then(
+      () => undefined,
+      (e: unknown) => e as Error,
+    );
+    expect(error?.message).to.include(`for ${ENGINE_URL} (Cannot fetch ID token in this environment)`);
+    expect(error?.message).to.match(/impersonateServiceAccount.*workload identity federation/);
+  });
+
+  it('a missing google-auth-library gives the same clear error, not a crash at require', async () => {
+    const missing = (): never => {
+      throw new Error("Cannot find module 'google-auth-library'");
+    };
+    for (const impersonate of [undefined, sa]) {
+      const error = await googleIdToken(ENGINE_URL, impersonate, sources(missing)).then(
+        () => undefined,
+        (e: unknown) => e as Error,
+      );
+      expect(error?.message).to.match(
+        /^cannot obtain a Google ID token for .*Cannot find module 'google-auth-library'/,
+      );
+    }
+  });
+
+  it('the provider builds its dependencies from the inputs, impersonated account included', async () => {
+    const engine = new FakeEngine();
+    const seen: Array<string | undefined> = [];
+    const provider = loopStarterProvider((given) => (seen.push(given.impersonateServiceAccount), deps(engine)));
+    const created = await provider.create!(inputs({ impersonateServiceAccount: sa }));
+    expect(created.outs.impersonateServiceAccount).to.equal(sa);
+    await provider.delete!(created.id, created.outs);
+    expect(seen).to.deep.equal([sa, sa]);
   });
 });
 
@@ -226,7 +393,7 @@ describe('loop starter: the dynamic provider', () => {
     });
   }
 
-  for (const key of ['engineUrl', 'auth', 'basicAuthUser', 'basicAuthPassword'] as const) {
+  for (const key of ['engineUrl', 'auth', 'basicAuthUser', 'basicAuthPassword', 'impersonateServiceAccount'] as const) {
     it(`updates in place when ${key} changes (the loop lives in the database, not the service)`, () => {
       const value = key === 'auth' ? 'none' : key === 'engineUrl' ? 'https://elsewhere.a.run.app' : 'changed';
       const result = diffLoopStarter(state(), inputs({ [key]: value }));
@@ -239,6 +406,20 @@ describe('loop starter: the dynamic provider', () => {
     const provider = loopStarterProvider();
     const result = await provider.check!({}, inputs({ engineUrl: 'camunda.example', loopName: '1 bad name' }));
     expect(result.failures?.map((f) => f.property)).to.deep.equal(['engineUrl', 'loopName']);
+  });
+
+  it('check wants a service account email to impersonate, and a token to send', async () => {
+    const provider = loopStarterProvider();
+    const sa = 'starter@test-project.iam.gserviceaccount.com';
+    const bad = await provider.check!({}, inputs({ impersonateServiceAccount: 'someone@example.com' }));
+    expect(bad.failures?.map((f) => f.property)).to.deep.equal(['impersonateServiceAccount']);
+    expect(bad.failures?.[0]?.reason).to.match(/service account's email/);
+    const none = await provider.check!({}, inputs({ auth: 'none', impersonateServiceAccount: sa }));
+    expect(none.failures?.[0]?.reason).to.match(/needs auth 'id-token'/);
+    const good = await provider.check!({}, inputs({ impersonateServiceAccount: sa }));
+    expect(good.failures).to.deep.equal([]);
+    const unknown = pulumi.runtime.unknownValue as string;
+    expect((await provider.check!({}, inputs({ impersonateServiceAccount: unknown }))).failures).to.deep.equal([]);
   });
 
   it('check lets values that are unknown during a preview pass', async () => {

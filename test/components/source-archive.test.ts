@@ -90,6 +90,42 @@ describe('function source archive', () => {
     expect(() => functionSource(dir, 'echo')).to.throw(/has no package.json/);
   });
 
+  it('refuses a package-lock.json that does not lock its package.json, naming the fix', () => {
+    const dir = tempDir();
+    writeTree(dir, {
+      'package.json': '{"dependencies":{"zod":"^4.6.7"}}',
+      'package-lock.json': '{"lockfileVersion":3,"packages":{"":{"dependencies":{"zod":"^3.0.0"}}}}',
+    });
+    expect(() => functionSource(dir, 'echo')).to.throw(/package-lock\.json does not lock the dependencies.*regenerate/);
+    writeTree(dir, { 'package-lock.json': '{"lockfileVersion":3,"packages":{"":{"dependencies":{"zod":"^4.6.7"}}}}' });
+    expect(functionSource(dir, 'echo').files).to.deep.equal(['package-lock.json', 'package.json']);
+  });
+
+  it("ships the echo function's lock file, locking exactly its package.json's dependencies", () => {
+    const dir = defaultEchoFunctionSource();
+    const source = functionSource(dir, 'camunda-dev-echo-source');
+    expect(source.files).to.include('package-lock.json');
+    const read = (file: string) => JSON.parse(fs.readFileSync(path.join(dir, file), 'utf8'));
+    const manifest = read('package.json');
+    const lock = read('package-lock.json');
+    expect(lock.lockfileVersion).to.equal(3);
+    expect(lock.packages[''].dependencies).to.deep.equal(manifest.dependencies);
+    expect(lock.packages[''].devDependencies).to.deep.equal(manifest.devDependencies);
+    // Every direct dependency is locked to a version with its integrity (what `npm ci` installs).
+    for (const name of [...Object.keys(manifest.dependencies), ...Object.keys(manifest.devDependencies)]) {
+      const entry = lock.packages[`node_modules/${name}`];
+      expect(entry?.version, name).to.match(/^\d+\.\d+\.\d+/);
+      expect(entry?.integrity, name).to.match(/^sha512-/);
+    }
+    // The lock is part of the content: a change to it is a new object name.
+    const copy = tempDir();
+    for (const rel of source.files)
+      writeTree(copy, { [rel]: fs.readFileSync(path.join(dir, ...rel.split('/')), 'utf8') });
+    expect(functionSource(copy, 'camunda-dev-echo-source').objectName).to.equal(source.objectName);
+    writeTree(copy, { 'package-lock.json': JSON.stringify({ ...lock, name: 'changed' }) });
+    expect(functionSource(copy, 'camunda-dev-echo-source').objectName).to.not.equal(source.objectName);
+  });
+
   it("finds this repository's echo-function/ and archives it under a content name", () => {
     const dir = defaultEchoFunctionSource();
     const source = functionSource(dir, 'camunda-dev-echo-source');

@@ -414,6 +414,18 @@ describe('npm run e2e: options', () => {
       .and.contains('--config deletionProtection=true: key must not be one the run sets itself');
   });
 
+  it('takes a service account to impersonate for its engine requests (flag or environment), checked', () => {
+    const sa = 'e2e-caller@my-project-123.iam.gserviceaccount.com';
+    const fromFlag = parseOptions(['--project', 'my-project-123', '--impersonate-service-account', sa], {}, now);
+    expect(fromFlag?.impersonateServiceAccount).to.equal(sa);
+    const fromEnv = parseOptions(['--project', 'my-project-123'], { E2E_IMPERSONATE_SERVICE_ACCOUNT: sa }, now);
+    expect(fromEnv?.impersonateServiceAccount).to.equal(sa);
+    expect(() => parseOptions(['--project', 'my-project-123', '--impersonate-service-account=me@example.com'], {}, now))
+      .to.throw(OptionsError)
+      .with.property('message')
+      .that.contains("--impersonate-service-account: must be a service account's email");
+  });
+
   it('returns nothing for --help', () => {
     expect(parseOptions(['--help'], {})).to.equal(undefined);
   });
@@ -481,6 +493,15 @@ describe('npm run e2e: the authorised GET', () => {
       `Bearer ${SECRET_TOKEN}`,
       `Bearer ${SECRET_TOKEN}`,
     ]);
+  });
+
+  it('sends the token in X-Serverless-Authorization too, as the loop starter does (Cloud Run checks that one)', async () => {
+    const seen = server.requests.length;
+    const get = idTokenGet(base, async () => SECRET_TOKEN);
+    await get(`${base}/json`);
+    const [request] = server.requests.slice(seen);
+    expect(request?.headers['x-serverless-authorization']).to.equal(`Bearer ${SECRET_TOKEN}`);
+    expect(request?.headers.authorization).to.equal(`Bearer ${SECRET_TOKEN}`);
   });
 
   it('never prints the token: a whole run logs nothing of it', async () => {
