@@ -4,7 +4,7 @@
 
 import * as gcp from '@pulumi/gcp';
 import * as pulumi from '@pulumi/pulumi';
-import { CamundaServerless, EchoLoop, echoFunctionCaller } from './components';
+import { CamundaServerless, EchoLoop, echoFunctionCaller, echoStarterCaller } from './components';
 import { readStackConfig, type StackConfig } from './components/stack-config';
 import { ConfigurationError } from './components/validation';
 
@@ -29,6 +29,12 @@ for (const warning of cfg.warnings) pulumi.log.warn(warning);
 
 // The echo loop's names, known before it exists: its function is one of the engine's callers.
 const echoLoopName = { name: 'echo', project: cfg.project, namePrefix: `${cfg.prefix}-echo` };
+// The account the loop starter impersonates: the one configured, else (when the loop is started on
+// a private engine, which checks its callers) the loop's own `<prefix>-echo-starter`, which EchoLoop
+// creates then. Either is an operator.
+const starterAccount: pulumi.Input<string> | undefined =
+  cfg.starterServiceAccount ??
+  (cfg.echoLoop && cfg.startLoop && !cfg.public ? echoStarterCaller(echoLoopName).email : undefined);
 
 const engine = new CamundaServerless('camunda', {
   project: cfg.project,
@@ -45,9 +51,9 @@ const engine = new CamundaServerless('camunda', {
   ingress: cfg.ingress,
   public: cfg.public,
   // A private engine checks each caller's Google ID token: the function may correlate messages;
-  // operators (and the loop starter's account) may do everything.
+  // operators and the loop starter's account may do everything.
   callers: cfg.echoLoop ? [echoFunctionCaller(echoLoopName)] : [],
-  operators: [...cfg.operators, ...(cfg.starterServiceAccount !== undefined ? [cfg.starterServiceAccount] : [])],
+  operators: [...cfg.operators, ...(starterAccount !== undefined ? [starterAccount] : [])],
   deletionProtection: cfg.deletionProtection,
   database: {
     version: cfg.databaseVersion,
@@ -120,9 +126,12 @@ const outputs: Record<string, pulumi.Input<string> | undefined> = {
   databaseConnectionName: engine.databaseConnectionName,
   /** The Secret Manager secret holding the database password (a reference, not the value). */
   databasePasswordSecret: engine.databasePasswordSecret,
-  /** A ready-made call to the engine: your own identity, or, when it checks callers, an operator account's. */
+  /**
+   * A ready-made call to the engine: your own identity, or, when it checks callers, the starter
+   * account's (the deployer may mint its tokens), with the engine URL as audience and its e-mail.
+   */
   curlEngine: engine.restCallers
-    ? pulumi.interpolate`T=$(gcloud auth print-identity-token --impersonate-service-account=${cfg.starterServiceAccount ?? 'OPERATOR_SERVICE_ACCOUNT'} --audiences=${engine.url}) && curl -H "X-Serverless-Authorization: Bearer $T" -H "Authorization: Bearer $T" ${engine.url}/engine-rest/process-instance/count`
+    ? pulumi.interpolate`T=$(gcloud auth print-identity-token --impersonate-service-account=${starterAccount ?? 'OPERATOR_SERVICE_ACCOUNT'} --audiences=${engine.url} --include-email) && curl -H "X-Serverless-Authorization: Bearer $T" -H "Authorization: Bearer $T" ${engine.url}/engine-rest/process-instance/count`
     : pulumi.interpolate`curl -H "Authorization: Bearer $(gcloud auth print-identity-token)" ${engine.url}/engine-rest/process-instance/count`,
   wakeJob: engine.wakeJob?.name,
 };

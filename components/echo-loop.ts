@@ -11,8 +11,8 @@
 // the CloudEvent source from that path when it converts a raw push body.
 //
 // The steps live in echo/, one file each, in the order the constructor takes them: resolve-args
-// (defaults and checks), project (APIs), topics, identities, function, push, monitoring, starter,
-// outputs.
+// (defaults and checks), project (APIs), topics, identities, function, push, monitoring,
+// starter-identity (the starter's own account, when it needs one), starter, outputs.
 
 import * as pulumi from '@pulumi/pulumi';
 import type { EchoLoopArgs } from './echo/args';
@@ -25,6 +25,7 @@ import { declareEchoProject } from './echo/project';
 import { declareEchoPush } from './echo/push';
 import { checkedEchoSettings, resolveEchoLoopArgs } from './echo/resolve-args';
 import { startEchoLoop } from './echo/starter';
+import { declareStarterIdentity } from './echo/starter-identity';
 import { declareEchoTopics } from './echo/topics';
 
 export { ECHO_DEFAULTS, type EchoLoopArgs } from './echo/args';
@@ -34,7 +35,12 @@ export {
   resolveEchoLoopArgs,
   type ResolvedEchoLoopArgs,
 } from './echo/resolve-args';
-export { ECHO_FUNCTION_PERMISSION, echoFunctionCaller } from './echo/engine-access';
+export {
+  ECHO_FUNCTION_PERMISSION,
+  ECHO_STARTER_PERMISSION,
+  echoFunctionCaller,
+  echoStarterCaller,
+} from './echo/engine-access';
 export { LoopStarter } from './echo/starter';
 export { MetricDescriptorWait, PropagationDelay } from './echo/waits';
 
@@ -69,7 +75,7 @@ export class EchoLoop extends pulumi.ComponentResource {
   constructor(name: string, args: EchoLoopArgs, opts?: pulumi.ComponentResourceOptions) {
     super('camunda-serverless:index:EchoLoop', name, {}, opts);
     const resolved = resolveEchoLoopArgs(name, args);
-    // An engine that checks its callers must let the function (and the starter's account) in.
+    // An engine that checks its callers must let the function and the starter's account in.
     const settings = withEngineAccessCheck(resolved, checkedEchoSettings(resolved));
     const source = readEchoFunctionSource(resolved);
 
@@ -79,7 +85,8 @@ export class EchoLoop extends pulumi.ComponentResource {
     const fn = declareEchoFunction(this, resolved, settings, source, project, identities);
     const push = declareEchoPush(this, resolved, settings, { project, topics, identities, fn });
     const monitoring = declareEchoMonitoring(this, resolved, { project, topics, fn, push });
-    const processInstanceId = startEchoLoop(this, resolved, { topics, identities, fn, push });
+    const starterIdentity = declareStarterIdentity(this, resolved, project);
+    const processInstanceId = startEchoLoop(this, resolved, { topics, identities, fn, push, starterIdentity });
     const outputs = echoOutputs(resolved, { topics, identities, fn, push, monitoring, processInstanceId });
 
     this.topicName = outputs.topicName;

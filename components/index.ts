@@ -19,7 +19,9 @@ export {
 export {
   ECHO_DEFAULTS,
   ECHO_FUNCTION_PERMISSION,
+  ECHO_STARTER_PERMISSION,
   echoFunctionCaller,
+  echoStarterCaller,
   EchoLoop,
   type EchoLoopArgs,
   LoopStarter,

@@ -131,14 +131,14 @@ export const STACK_CONFIG_KEYS: readonly ConfigKey[] = [
     type: 'string',
     default: '',
     description:
-      "E-mails (comma-separated) that may call the private engine's whole REST API with their Google ID token. Empty: only the echo function (and starterServiceAccount) may.",
+      "E-mails (comma-separated) that may call the private engine's whole REST API with their Google ID token. Empty: only the echo function and the loop starter's account may.",
   },
   {
     key: 'starterServiceAccount',
     type: 'string',
     default: '',
     description:
-      'Service account e-mail the loop starter impersonates to call the engine (it becomes an operator). Empty: the deployer credentials, which must then be among operators.',
+      'Service account e-mail the loop starter impersonates to call the engine (it becomes an operator). Empty: an account the echo loop creates (PREFIX-echo-starter), which the deployer may impersonate.',
   },
   {
     key: 'deletionProtection',

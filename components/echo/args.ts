@@ -53,8 +53,11 @@ export interface EchoLoopArgs {
   readonly functionServiceAccount?: pulumi.Input<string>;
   /**
    * E-mail of a service account the loop starter impersonates to call the engine (its ID token then
-   * has the engine URL as audience, whatever the deployer's credentials). Default: the deployer's
-   * own credentials. With an engine that checks its callers, it must be one of them (permission `*`).
+   * has the engine URL as audience, whatever the deployer's credentials). With an engine that checks
+   * its callers, it must be one of them (permission `*`). Default, for such an engine: an account of
+   * the loop's own, `<namePrefix>-starter@<project>.iam.gserviceaccount.com` (what `echoStarterCaller`
+   * names, for the engine's operators), which may invoke the engine and whose tokens the deployer may
+   * mint; for any other engine, the deployer's own credentials.
    */
   readonly starterServiceAccount?: pulumi.Input<string>;
   /** Start the loop through the engine's REST API (and cancel it on destroy). Default true. */

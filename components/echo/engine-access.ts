@@ -1,6 +1,6 @@
 // The echo loop's identities as callers of an engine that checks them (REST_AUTH=google): the
-// function may correlate messages, the loop starter's account (when it impersonates one) may do
-// everything. The function's account e-mail is known before the loop exists, so a stack can list it
+// function may correlate messages, the loop starter's account (given, or the loop's own) may do
+// everything. Both accounts' e-mails are known before the loop exists, so a stack can list them
 // among the engine's callers without a cycle (the engine is declared first).
 
 import * as pulumi from '@pulumi/pulumi';
@@ -10,6 +10,17 @@ import type { ResolvedEchoLoopArgs } from './resolve-args';
 
 /** The one REST path the echo function calls. */
 export const ECHO_FUNCTION_PERMISSION = 'POST /engine-rest/message';
+
+/** The permission of the loop starter's account: it starts and cancels the loop and reads instances. */
+export const ECHO_STARTER_PERMISSION = '*';
+
+/**
+ * Account id of the starter's own account. Ids are 6 to 30 characters: the longest prefix (20) plus
+ * `-starter` is 28, the shortest (4) 12.
+ */
+export function starterAccountId(prefix: string): string {
+  return `${prefix}-starter`;
+}
 
 /** A service account's e-mail from its id and project (`example.com:p` projects included). */
 function serviceAccountEmail(accountId: string, project: string): string {
@@ -34,11 +45,31 @@ export function echoFunctionCaller(loop: {
   return { email, permissions: [ECHO_FUNCTION_PERMISSION] };
 }
 
+/**
+ * The engine caller the loop starter's own account is (`<namePrefix>-starter`, created by EchoLoop
+ * when the engine checks its callers and no starterServiceAccount is given), with permission `*`.
+ */
+export function echoStarterCaller(loop: {
+  readonly name: string;
+  readonly project: pulumi.Input<string>;
+  readonly namePrefix?: string;
+}): EngineCaller {
+  const prefix = loop.namePrefix ?? sanitizePrefix(loop.name);
+  const email = pulumi.output(loop.project).apply((p) => serviceAccountEmail(starterAccountId(prefix), p));
+  return { email, permissions: [ECHO_STARTER_PERMISSION] };
+}
+
+/** The loop starter's identity as the check sees it: a given account, or the loop's own. */
+export interface StarterCaller {
+  readonly email: string;
+  readonly own: boolean;
+}
+
 /** What is wrong with the loop's access to an engine that checks its callers (empty: nothing). */
 export function engineAccessProblems(
   callers: readonly ResolvedEngineCaller[],
   functionEmail: string,
-  starterEmail: string | undefined,
+  starter: StarterCaller | undefined,
 ): string[] {
   const problems: string[] = [];
   if (!mayCall(callers, functionEmail, 'POST', '/engine-rest/message')) {
@@ -48,15 +79,18 @@ export function engineAccessProblems(
         `permissions: ['${ECHO_FUNCTION_PERMISSION}'] }) to the engine's callers`,
     );
   }
-  if (
-    starterEmail !== undefined &&
-    !mayCall(callers, starterEmail, 'POST', '/engine-rest/process-definition/key/x/start')
-  ) {
-    problems.push(
-      `starterServiceAccount: ${starterEmail} starts and cancels the loop through the engine's REST API and is not ` +
-        "among the engine's callers with permission '*': add it to the engine's operators",
-    );
+  if (starter === undefined || mayCall(callers, starter.email, 'POST', '/engine-rest/process-definition/key/x/start')) {
+    return problems;
   }
+  problems.push(
+    starter.own
+      ? `engine: the loop starter runs as the loop's own account ${starter.email}, which starts and cancels the loop ` +
+          "through the engine's REST API and is not among the engine's callers with permission '*': add " +
+          `echoStarterCaller(...) (or '${starter.email}') to the engine's operators, or pass starterServiceAccount, ` +
+          'or set startLoop to false'
+      : `starterServiceAccount: ${starter.email} starts and cancels the loop through the engine's REST API and is not ` +
+          "among the engine's callers with permission '*': add it to the engine's operators",
+  );
   return problems;
 }
 
@@ -74,9 +108,14 @@ export function withEngineAccessCheck<T>(args: ResolvedEchoLoopArgs, settings: p
     namePrefix: args.prefix,
     ...(args.functionServiceAccount !== undefined ? { functionServiceAccount: args.functionServiceAccount } : {}),
   }).email;
+  const ownStarter = args.ownStarterAccount
+    ? echoStarterCaller({ name: args.name, project: args.project, namePrefix: args.prefix }).email
+    : undefined;
   return pulumi
-    .all([settings, engine.restCallers, functionEmail, args.starterServiceAccount])
-    .apply(([values, callers, fn, starter]) => {
+    .all([settings, engine.restCallers, functionEmail, args.starterServiceAccount, ownStarter])
+    .apply(([values, callers, fn, given, own]) => {
+      const starter =
+        own !== undefined ? { email: own, own: true } : given !== undefined ? { email: given, own: false } : undefined;
       const problems = engineAccessProblems(callers, fn, starter);
       if (problems.length > 0) {
         throw new ConfigurationError(`EchoLoop '${args.name}': invalid arguments:\n${formatProblems(problems)}`);

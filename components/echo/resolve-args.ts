@@ -76,9 +76,17 @@ export interface ResolvedEchoLoopArgs {
   readonly buildServiceAccount: pulumi.Input<string> | undefined;
   /** The existing account the function runs as; undefined: a dedicated one. */
   readonly functionServiceAccount: pulumi.Input<string> | undefined;
-  /** The account the loop starter impersonates; undefined: the deployer's credentials. */
+  /** The account the loop starter impersonates; undefined: its own (see ownStarterAccount) or the deployer's. */
   readonly starterServiceAccount: pulumi.Input<string> | undefined;
   readonly startLoop: boolean;
+  /**
+   * Whether the loop creates the starter's account (`<prefix>-starter`) and impersonates it: the loop
+   * is started, the engine checks its callers, and no starterServiceAccount is given. The deployer's
+   * own credentials are no caller then (and a user login's ID token has the wrong audience).
+   */
+  readonly ownStarterAccount: boolean;
+  /** Whether the loop starter impersonates an account (given or its own): it calls the IAM Credentials API. */
+  readonly starterImpersonates: boolean;
   readonly restartToken: pulumi.Input<string> | undefined;
   readonly notificationChannels: pulumi.Input<pulumi.Input<string>[]>;
   readonly enableApis: boolean;
@@ -151,6 +159,8 @@ export function resolveEchoLoopArgs(name: string, args: EchoLoopArgs): ResolvedE
   ]);
   const { engine } = args;
   const loopName = args.loopName ?? ECHO_DEFAULTS.loopName;
+  const startLoop = args.startLoop ?? true;
+  const ownStarterAccount = startLoop && engine.restCallers !== undefined && args.starterServiceAccount === undefined;
   return {
     name,
     engine,
@@ -166,7 +176,9 @@ export function resolveEchoLoopArgs(name: string, args: EchoLoopArgs): ResolvedE
     buildServiceAccount: args.buildServiceAccount,
     functionServiceAccount: args.functionServiceAccount,
     starterServiceAccount: args.starterServiceAccount,
-    startLoop: args.startLoop ?? true,
+    startLoop,
+    ownStarterAccount,
+    starterImpersonates: startLoop && (ownStarterAccount || args.starterServiceAccount !== undefined),
     restartToken: args.restartToken,
     notificationChannels: args.notificationChannels ?? [],
     enableApis: args.enableApis !== false,

@@ -7,6 +7,7 @@ import type { EchoFunction } from './function';
 import type { EchoIdentities } from './identities';
 import type { EchoPush } from './push';
 import type { ResolvedEchoLoopArgs } from './resolve-args';
+import type { StarterIdentity } from './starter-identity';
 import type { EchoTopics } from './topics';
 
 type LoopStarterResourceInputs = { [K in keyof LoopStarterInputs]: pulumi.Input<LoopStarterInputs[K]> };
@@ -33,15 +34,27 @@ export class LoopStarter extends pulumi.dynamic.Resource {
   }
 }
 
+/** The account the starter impersonates: the one given, its own, or none (the deployer's credentials). */
+function impersonated(args: ResolvedEchoLoopArgs, own: StarterIdentity | undefined): pulumi.Input<string> | undefined {
+  return args.starterServiceAccount ?? own?.account.email;
+}
+
 /** The running loop's process instance id, or undefined when `startLoop` is false. */
 export function startEchoLoop(
   component: pulumi.ComponentResource,
   args: ResolvedEchoLoopArgs,
-  steps: { topics: EchoTopics; identities: EchoIdentities; fn: EchoFunction; push: EchoPush },
+  steps: {
+    topics: EchoTopics;
+    identities: EchoIdentities;
+    fn: EchoFunction;
+    push: EchoPush;
+    starterIdentity: StarterIdentity | undefined;
+  },
 ): pulumi.Output<string> | undefined {
   if (!args.startLoop) return undefined;
   const { engine } = args;
-  const { topics, identities, fn, push } = steps;
+  const { topics, identities, fn, push, starterIdentity } = steps;
+  const impersonate = impersonated(args, starterIdentity);
   const starter = new LoopStarter(
     `${args.name}-loop`,
     {
@@ -55,10 +68,11 @@ export function startEchoLoop(
         ? { basicAuthUser: engine.basicAuth.user, basicAuthPassword: pulumi.secret(engine.basicAuth.password) }
         : {}),
       ...(args.restartToken !== undefined ? { restartToken: args.restartToken } : {}),
-      ...(args.starterServiceAccount !== undefined ? { impersonateServiceAccount: args.starterServiceAccount } : {}),
+      ...(impersonate !== undefined ? { impersonateServiceAccount: impersonate } : {}),
     },
     // Everything the first iteration needs exists before the loop starts (a message published
-    // to a topic without subscription is lost), and on destroy the loop is cancelled first.
+    // to a topic without subscription is lost), its own account's grants have propagated (a 403 is
+    // not retried), and on destroy the loop is cancelled first.
     {
       parent: component,
       dependsOn: [
@@ -68,6 +82,7 @@ export function startEchoLoop(
         identities.engineInvoker,
         push.pushInvoker,
         fn.fn,
+        ...(starterIdentity ? [starterIdentity.propagated] : []),
       ],
     },
   );

@@ -1,6 +1,7 @@
-// The echo loop's two waits on eventual consistency, as dynamic resources: one until Cloud
-// Monitoring knows a log-based metric (before the alert names it), one after the build account's
-// role was granted (before the build runs as it).
+// The echo loop's waits on eventual consistency, as dynamic resources: one until Cloud Monitoring
+// knows a log-based metric (before the alert names it), and one after an IAM grant (the build
+// account's role before the build runs as it; the starter account's grants before the loop starter
+// impersonates it).
 
 import * as pulumi from '@pulumi/pulumi';
 import { metricWaiterProvider, type MetricWaiterInputs } from '../metric-waiter';
@@ -24,3 +25,6 @@ export class PropagationDelay extends pulumi.dynamic.Resource {
 
 /** Seconds the build waits after its account's role was granted: IAM's typical propagation time. */
 export const BUILD_GRANT_PROPAGATION_SECONDS = 120;
+
+/** Seconds the loop starter waits after its own account's grants (invoker, token creator): the same. */
+export const STARTER_GRANT_PROPAGATION_SECONDS = 120;

@@ -144,6 +144,8 @@ describe('EchoLoop: resource graph', () => {
     expect(agent.inputs).to.deep.include({ project: PROJECT, service: 'pubsub.googleapis.com' });
     expect(run.mocks.dependenciesOf('echo-pubsub-agent')).to.include.members(['echo-api-pubsub', 'echo-api-iam']);
     // No invoke at all: a preview needs neither the project number nor the Resource Manager API.
+    // (The one invoke EchoLoop may make, the deployer's e-mail for its own starter account, is for
+    // an engine that checks its callers, which this one does not: see starter-default.test.ts.)
     expect(run.mocks.calls.map((c) => c.token)).to.deep.equal([]);
   });
 });

@@ -199,9 +199,13 @@ describe('first up: who may call a private engine', () => {
     const locked: EngineEndpoint = { ...endpoint, restCallers: [{ email: 'ops@example.com', permissions: ['*'] }] };
     const message = await failure(() => loop({ engine: locked }, true));
     expect(message).to.include(`the function's account ${FUNCTION_SA} may not call 'POST /engine-rest/message'`);
+    // The loop's own starter account must be an operator too (issue 15: the first up starts the loop).
     const open: EngineEndpoint = {
       ...endpoint,
-      restCallers: [{ email: FUNCTION_SA.toUpperCase(), permissions: ['POST /engine-rest/message'] }],
+      restCallers: [
+        { email: FUNCTION_SA.toUpperCase(), permissions: ['POST /engine-rest/message'] },
+        { email: `camunda-dev-echo-starter@${PROJECT}.iam.gserviceaccount.com`, permissions: ['*'] },
+      ],
     };
     await loop({ engine: open }, true);
   });

@@ -278,11 +278,12 @@ describe('stack program: who may call the engine (issue 15)', () => {
       ).map((e) => [e.name, e]),
     );
 
-  it('lets the echo function correlate messages and nothing else, by default', async () => {
+  it("lets the echo function correlate messages and nothing else, and the loop's own starter do everything, by default", async () => {
     const env = envOf(await runStack(stackConfig()));
     expect(env.REST_AUTH?.value).to.equal('google');
     expect(env.REST_CALLERS?.value).to.equal(
-      `camunda-dev-echo-fn@${PROJECT}.iam.gserviceaccount.com=POST /engine-rest/message`,
+      `camunda-dev-echo-fn@${PROJECT}.iam.gserviceaccount.com=POST /engine-rest/message;` +
+        `camunda-dev-echo-starter@${PROJECT}.iam.gserviceaccount.com=*`,
     );
   });
 

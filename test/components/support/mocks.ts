@@ -12,6 +12,8 @@ export const FAKE_PASSWORD = 'MockGeneratedPassword0123456789AB';
 /** The deployer's access token; shaped like a real one so the secret detectors recognise it. */
 export const FAKE_ACCESS_TOKEN = 'ya29.mock-access-token-0123456789abcdefghijklmnop';
 export const FAKE_DIGEST = `sha256:${'ab'.repeat(32)}`;
+/** Who runs `pulumi up` (getClientOpenIdUserInfo's e-mail) unless a run says otherwise: a user login. */
+export const DEPLOYER_EMAIL = 'deployer@example.com';
 
 /**
  * Resource properties as the tests read them: by any path, without a cast at every step. Loose on
@@ -182,7 +184,10 @@ export class RecordingMocks implements pulumi.runtime.Mocks {
   /** The URNs each resource (by logical name) depends on, as the engine received them. */
   readonly dependencies = new Map<string, string[]>();
 
-  constructor(readonly preview: boolean) {}
+  constructor(
+    readonly preview: boolean,
+    readonly deployerEmail: string = DEPLOYER_EMAIL,
+  ) {}
 
   newResource(args: pulumi.runtime.MockResourceArgs): { id: string | undefined; state: Props } {
     const secretPaths: string[] = [];
@@ -213,6 +218,9 @@ export class RecordingMocks implements pulumi.runtime.Mocks {
           zone: `${REGION}-b`,
           id: 'client-config',
         };
+      case 'gcp:organizations/getClientOpenIdUserInfo:getClientOpenIdUserInfo':
+        // The provider's userinfo lookup: the e-mail of the credentials `pulumi up` runs with.
+        return { email: this.deployerEmail, id: this.deployerEmail };
       default:
         throw new Error(`unexpected invoke ${args.token}`);
     }
@@ -251,6 +259,8 @@ export interface RunOptions {
   /** Full configuration map (`namespace:key` → value); replaces any earlier configuration. */
   readonly config?: Record<string, string>;
   readonly stack?: string;
+  /** The deploying identity's e-mail (default DEPLOYER_EMAIL, a user). */
+  readonly deployerEmail?: string;
 }
 
 interface RegisterRequest {
@@ -276,7 +286,7 @@ function recordDependencies(monitor: MockMonitorView, mocks: RecordingMocks): vo
  * The program's return value becomes the stack outputs.
  */
 export async function runProgram(program: () => unknown, options: RunOptions = {}): Promise<ProgramRun> {
-  const mocks = new RecordingMocks(options.preview ?? false);
+  const mocks = new RecordingMocks(options.preview ?? false, options.deployerEmail);
   await pulumi.runtime.setMocks(mocks, 'camunda-serverless', options.stack ?? STACK, options.preview ?? false);
   pulumi.runtime.setAllConfig(options.config ?? {});
   const monitor = pulumi.runtime.getMonitor() as unknown as MockMonitorView;
