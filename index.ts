@@ -134,6 +134,8 @@ const outputs: Record<string, pulumi.Input<string> | undefined> = {
     ? pulumi.interpolate`T=$(gcloud auth print-identity-token --impersonate-service-account=${starterAccount ?? 'OPERATOR_SERVICE_ACCOUNT'} --audiences=${engine.url} --include-email) && curl -H "X-Serverless-Authorization: Bearer $T" -H "Authorization: Bearer $T" ${engine.url}/engine-rest/process-instance/count`
     : pulumi.interpolate`curl -H "Authorization: Bearer $(gcloud auth print-identity-token)" ${engine.url}/engine-rest/process-instance/count`,
   wakeJob: engine.wakeJob?.name,
+  /** The account the loop starter impersonates, an operator of the engine: mint its tokens to call the engine. */
+  starterAccount,
 };
 if (engine.basicAuth) {
   outputs.adminUser = engine.basicAuth.user;

@@ -112,8 +112,11 @@ describe('stack program: with only gcp:project and gcp:region', () => {
       'inspectDeadLetters',
       'dashboardUrl',
       'alertPolicy',
+      'starterAccount',
     );
     expect(run.outputs.messageUrl).to.equal(`${run.outputs.engineUrl}/engine-rest/message`);
+    // The account operators impersonate to reach the engine: the loop's own starter, an engine operator.
+    expect(run.outputs.starterAccount).to.equal(`camunda-dev-echo-starter@${PROJECT}.iam.gserviceaccount.com`);
     expect(run.outputs.databasePasswordSecret).to.equal(`projects/${PROJECT}/secrets/camunda-dev-db-password`);
     expect(run.outputs.inspectDeadLetters).to.equal(
       `gcloud pubsub subscriptions pull camunda-dev-echo-dead-letter-hold --project ${PROJECT} --limit 10`,
