@@ -123,7 +123,6 @@ describe('BPMN block EchoLoop', function () {
       [...atPublish].filter(([, counts]) => counts.some((n) => n !== 1)),
       'publishes that saw other than one active Echo',
     ).to.deep.equal([]);
-    expect(samples.length, 'samples in between (at least 3 by construction)').to.be.at.least(3);
     expect(
       samples.filter((n) => n !== 1),
       'samples with other than one active Echo',
