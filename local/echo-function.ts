@@ -22,6 +22,12 @@ export interface EchoFunctionOptions {
   /** More of the function's settings (ENGINE_TIMEOUT_MS, KNOWN_MESSAGE_NAMES, ...). */
   readonly settings?: Readonly<Record<string, string>>;
   readonly readyTimeoutMs?: number;
+  /**
+   * Gets every delivery line from the process's first one on. A listener added through the result's
+   * onDelivery comes too late for a push that arrives while the start still polls for the port (a
+   * push held during a restart is released the moment the port opens).
+   */
+  readonly onDelivery?: (line: DeliveryLine) => void;
 }
 
 export interface RunningEchoFunction {
@@ -61,7 +67,7 @@ export async function startEchoFunction(options: EchoFunctionOptions): Promise<R
     logFile: options.logFile,
   });
 
-  const listeners = new Set<(line: DeliveryLine) => void>();
+  const listeners = new Set<(line: DeliveryLine) => void>(options.onDelivery ? [options.onDelivery] : []);
   let partial = '';
   child.process.stdout?.on('data', (chunk: Buffer) => {
     const lines = (partial + chunk.toString('utf8')).split('\n');

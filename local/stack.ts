@@ -226,7 +226,6 @@ class RunningLocalStack implements LocalStack {
     await sleep(restart.downMs ?? 0);
     // The same port: the push subscription keeps its endpoint across the restart.
     this.runningFunction = await startEchoFunction({ ...this.functionOptions, port });
-    this.listenTo(this.runningFunction);
     this.rememberChildren();
   }
 
@@ -296,10 +295,14 @@ class RunningLocalStack implements LocalStack {
   private async startFunction(): Promise<void> {
     this.status('starting the echo function');
     const engineUrl = (await this.options.between?.functionAndEngine?.(this.engine.url)) ?? this.engine.url;
-    this.functionOptions = { engineUrl, logFile: join(this.runFolder, 'function.log') };
+    // The listener goes in with the options, so that it hears the first delivery of every start.
+    this.functionOptions = {
+      engineUrl,
+      logFile: join(this.runFolder, 'function.log'),
+      onDelivery: (line) => this.recordDelivery(line),
+    };
     this.runningFunction = await startEchoFunction(this.functionOptions);
     this.track({ stop: () => this.echoFunction.stop() });
-    this.listenTo(this.runningFunction);
   }
 
   /** The topic, its push subscription to the function, and the dead-letter topic with a pull subscription. */
@@ -320,11 +323,9 @@ class RunningLocalStack implements LocalStack {
     });
   }
 
-  private listenTo(running: RunningEchoFunction): void {
-    running.onDelivery((line) => {
-      this.deliveries.record(line);
-      for (const listener of this.deliveryListeners) listener(line);
-    });
+  private recordDelivery(line: DeliveryLine): void {
+    this.deliveries.record(line);
+    for (const listener of this.deliveryListeners) listener(line);
   }
 
   /** Tracks a part for stop() and writes the stack's process ids down (run-folder.ts). */

@@ -151,13 +151,15 @@ describe('local stack end to end: emulator, function and engine', function () {
       );
       const stalled = await loopCounters(stack!, loopIds);
       // Back on the same endpoint: the failed pushes come again after the subscription's backoff.
+      // The listener goes in with the options: a push held back while the function was down may come
+      // the moment the port opens, before a listener added to the result would hear it.
+      const delivered: DeliveryLine[] = [];
       replacement = await startEchoFunction({
         engineUrl: stack!.engine.url,
         port: echoFunction.port,
         logFile: join(runFolder, 'function-2.log'),
+        onDelivery: (line) => delivered.push(line),
       });
-      const delivered: DeliveryLine[] = [];
-      replacement.onDelivery((line) => delivered.push(line));
       await eventually(
         'both loops turning again',
         async () => {
