@@ -4,6 +4,7 @@
 // or `<METHOD> <path>`, where a path ending in `/*` matches that prefix.
 
 import * as pulumi from '@pulumi/pulumi';
+import { checkEngineSetting } from '../engine-settings';
 import { ConfigurationError } from '../validation';
 
 /** One identity and the REST paths it may call. */
@@ -20,14 +21,18 @@ export interface ResolvedEngineCaller {
   readonly permissions: readonly string[];
 }
 
-/** What the engine accepts as one permission (no separators, `*` only as the whole or a trailing `/*`). */
+/**
+ * One permission as the engine accepts it: `*`, or a method and a path under /engine-rest (the only
+ * paths the engine guards), `*` only as a trailing `/*`. The whole REST_CALLERS value is checked
+ * against the engine's own rule in the settings catalogue too (restCallersValue).
+ */
 export const REST_PERMISSION =
-  /^(?:\*|(?:GET|HEAD|POST|PUT|PATCH|DELETE|OPTIONS) (?:\/(?:[^\s;,=*]*\/)?\*|\/[^\s;,=*]*))$/;
+  /^(?:\*|(?:GET|HEAD|POST|PUT|PATCH|DELETE|OPTIONS) \/engine-rest(?:\/[^\s;,=*/]+)*(?:\/\*)?)$/;
 /** An e-mail that fits REST_CALLERS (no separators). */
 export const CALLER_EMAIL = /^[^\s@;,=]+@[^\s@;,=]+\.[^\s@;,=]+$/;
 
 export const PERMISSION_RULE =
-  "must be '<METHOD> /path', '<METHOD> /prefix/*' or '*' (e.g. 'POST /engine-rest/message')";
+  "must be '<METHOD> /path', '<METHOD> /prefix/*' or '*', the path under /engine-rest (e.g. 'POST /engine-rest/message')";
 export const EMAIL_RULE = 'must be an e-mail address (such as a service account e-mail)';
 
 /** Problems of one caller's plain parts, each naming its key (`callers[0].permissions[1]`). */
@@ -61,9 +66,13 @@ export function restCallersValue(callers: readonly ResolvedEngineCaller[], conte
     for (const permission of caller.permissions) if (!permissions.includes(permission)) permissions.push(permission);
     merged.set(key, permissions);
   }
-  return [...merged.entries()]
+  const value = [...merged.entries()]
     .map(([email, permissions]) => `${email}=${permissions.includes('*') ? '*' : permissions.join(',')}`)
     .join(';');
+  // The engine refuses a REST_CALLERS its rule does not allow, at start: refuse it here instead.
+  const problem = checkEngineSetting('REST_CALLERS', value);
+  if (problem !== undefined) throw new ConfigurationError(`${context}: REST_CALLERS '${value}' ${problem}`);
+  return value;
 }
 
 /** Whether `email` may call `method path` under these callers (the engine's matching, for checks). */

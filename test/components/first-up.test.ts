@@ -6,6 +6,7 @@ import type * as pulumi from '@pulumi/pulumi';
 import { expect } from 'chai';
 import type { CamundaServerlessArgs } from '../../components/camunda-serverless';
 import type { EngineEndpoint } from '../../components/engine/endpoint';
+import { checkEngineSetting } from '../../components/engine-settings';
 import type { EchoLoopArgs } from '../../components/echo-loop';
 import { PROJECT, type Props, type ProgramRun, REGION, runProgram, stackConfig, valueOf } from './support/mocks';
 
@@ -165,6 +166,8 @@ describe('first up: who may call a private engine', () => {
     const env = envOf(run);
     expect(env.REST_AUTH?.value).to.equal('google');
     expect(env.REST_CALLERS?.value).to.equal(`${FUNCTION_SA}=POST /engine-rest/message;ops@example.com=*`);
+    // The value the engine will read passes the engine's own rule (docker/camunda/engine-settings.json).
+    expect(checkEngineSetting('REST_CALLERS', env.REST_CALLERS?.value ?? '')).to.equal(undefined);
   });
 
   it('keeps basic authentication for a public engine and none without callers', async () => {
@@ -184,6 +187,16 @@ describe('first up: who may call a private engine', () => {
       'a separator inside a permission',
       { callers: [{ email: FUNCTION_SA, permissions: ['GET /a;b'] }] },
       "callers[0].permissions[0]: 'GET /a;b'",
+    ],
+    [
+      'a path the engine does not guard (outside /engine-rest)',
+      { callers: [{ email: FUNCTION_SA, permissions: ['GET /ready'] }] },
+      "callers[0].permissions[0]: 'GET /ready' must be '<METHOD> /path', '<METHOD> /prefix/*' or '*', the path under /engine-rest",
+    ],
+    [
+      'a wildcard inside a path',
+      { callers: [{ email: FUNCTION_SA, permissions: ['GET /engine-rest/*/count'] }] },
+      "callers[0].permissions[0]: 'GET /engine-rest/*/count'",
     ],
     ['a caller without permissions', { callers: [{ email: FUNCTION_SA, permissions: [] }] }, 'callers[0].permissions'],
     ['an operator that is no e-mail', { operators: ['ops'] }, "operators[0]: 'ops' must be an e-mail address"],
