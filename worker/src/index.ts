@@ -1,0 +1,2 @@
+// @camunda-serverless/worker: the push worker library (see worker/README.md). Built in issue #16.
+export {};
