@@ -14,6 +14,7 @@ const integration = [
   'test/bpmn/pubsub-publish.test.ts', // engine, emulator
   'test/chaos/chaos-run.test.ts', // the local stack on PostgreSQL
   'test/engine/callers.test.ts', // engine
+  'test/engine/concurrent-start.test.ts', // three engines on PostgreSQL
   'test/engine/engine.test.ts', // engine, PostgreSQL
   'test/engine/settings.test.ts', // runs the engine jar
   'test/local/cli.test.ts', // `npm run local`: the local stack on PostgreSQL

@@ -22,6 +22,8 @@ public class EngineApplication {
   /** Exit codes a supervisor can tell apart: 2 for a bad setting, 3 for an unreachable database. */
   static final int EXIT_INVALID_SETTING = 2;
   static final int EXIT_DATABASE_UNREACHABLE = 3;
+  /** 4: another engine held the start-up lock for longer than {@link StartupLock#MAX_WAIT}. */
+  static final int EXIT_STARTUP_LOCK_TIMEOUT = 4;
 
   /** The process application's name; META-INF/processes.xml names its deployment the same. */
   static final String PROCESS_APPLICATION_NAME = "camunda-serverless";
@@ -53,10 +55,36 @@ public class EngineApplication {
       return;
     }
 
+    StartupLock startupLock = acquireStartupLock(settings);
     SpringApplication application = new SpringApplication(EngineApplication.class);
     application.setDefaultProperties(settings.toSpringProperties());
-    application.addInitializers(context -> context.getBeanFactory().registerSingleton("engineSettings", settings));
-    application.run(args);
+    application.addInitializers(context -> {
+      context.getBeanFactory().registerSingleton("engineSettings", settings);
+      context.getBeanFactory().registerSingleton("startupLock", startupLock);
+    });
+    try {
+      application.run(args);
+    } finally {
+      // Released at the latest here: DeploymentReadiness releases it as soon as the BPMN files are deployed.
+      startupLock.close();
+    }
+  }
+
+  /** Waits for any other engine starting on the same database; exits with a line when the wait runs out. */
+  private static StartupLock acquireStartupLock(EngineSettings settings) {
+    try {
+      return StartupLock.acquire(settings, StartupLock.MAX_WAIT);
+    } catch (SQLException e) {
+      System.err.println("engine: " + DatabaseCheck.explain(settings, e));
+      System.exit(EXIT_DATABASE_UNREACHABLE);
+    } catch (StartupLock.StartupLockTimeoutException e) {
+      System.err.println("engine: " + e.getMessage());
+      System.exit(EXIT_STARTUP_LOCK_TIMEOUT);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      System.exit(EXIT_STARTUP_LOCK_TIMEOUT);
+    }
+    throw new IllegalStateException("unreachable");
   }
 
   /** What the BPMN building blocks may read in expressions, as ${blockSettings.pubsubUrl} and so on. */
