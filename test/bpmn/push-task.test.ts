@@ -8,7 +8,7 @@ import { expect } from 'chai';
 
 import { startTestEngine } from '../support/bpmn-engine';
 import { eventually, json, variables } from '../support/camunda';
-import { PushTaskWorld, type PushTaskMessage } from './push-task-worker';
+import { PushTaskWorld, taskOf, type PushTaskMessage } from './push-task-worker';
 
 const ISO_UTC_MS = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 
@@ -82,6 +82,17 @@ describe('BPMN block PushTask: message and replies', function () {
       world.reply(task, { outcome: 'completed', result: { price: 1 } }),
     );
     expect(await world.heartbeat(task), 'a heartbeat after the end').to.equal(400);
+  });
+
+  it('a reply sent the instant the task is published, before Pub/Sub has answered, still completes it', async () => {
+    const statuses: number[] = [];
+    world.pubsub.beforeAnswer = async (message) => {
+      statuses.push(await world.reply(taskOf(message), { outcome: 'completed', result: 'fast' }));
+    };
+    const { callerId } = await callTask();
+    const caller = await world.callerAt(callerId, 'Activity_Done');
+    expect(statuses).to.deep.equal([204]);
+    expect(JSON.parse(caller.result.value as string)).to.equal('fast');
   });
 
   it('a completed reply without a result gives the caller a Null result; no payload, no deadline in the message', async () => {
