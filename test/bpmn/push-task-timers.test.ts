@@ -79,6 +79,22 @@ describe('BPMN block PushTask: deadline, heartbeats, retry', function () {
     await world.ended(task.processInstanceId);
   });
 
+  it('while a re-publish keeps failing a heartbeat gets 400; a reply still completes the task and leaves no job', async () => {
+    const { callerId, task } = await callTask({ republishAfter: 'PT1S', publishRetryTimeCycle: 'R100/PT1S' });
+    world.pubsub.failNext(...Array.from({ length: 50 }, () => ({ status: 503, body: 'unavailable' })));
+    await eventually('the re-publish to fail', async () => {
+      const failed = await world.camunda.jobs({ processInstanceId: task.processInstanceId, withException: 'true' });
+      return failed.length > 0 ? failed : undefined;
+    });
+    expect(await world.heartbeat(task), 'a heartbeat while a publish runs').to.equal(400);
+
+    expect(await world.reply(task, { outcome: 'completed', result: 'despite it' })).to.equal(204);
+    const caller = await world.callerAt(callerId, 'Activity_Done');
+    expect(JSON.parse(caller.result.value as string)).to.equal('despite it');
+    expect(await world.camunda.jobs({ processInstanceId: task.processInstanceId })).to.be.empty;
+    expect(await world.camunda.incidents({ processInstanceId: task.processInstanceId })).to.be.empty;
+  });
+
   it('an uncaught error is an incident with its code and message; retryPushTask and a job retry publish it again under a new request id', async () => {
     const { callerId, task } = await callTask();
     expect(
