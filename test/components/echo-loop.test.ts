@@ -11,12 +11,14 @@ import { defaultEchoFunctionSource } from '../../components/paths';
 import { functionSource } from '../../components/source-archive';
 import { expect } from 'chai';
 import {
+  failureOf,
+  grantsTo,
+  one,
   PROJECT,
   type Props,
   PROJECT_NUMBER,
   REGION,
   type ProgramRun,
-  type RecordedResource,
   runProgram,
   stackConfig,
   valueOf,
@@ -59,31 +61,12 @@ async function deploy(
   );
 }
 
-async function failure(args: Partial<EchoLoopArgs>): Promise<string> {
-  try {
-    await deploy(args);
-  } catch (err) {
-    return (err as Error).message;
-  }
-  throw new Error('expected the declaration to fail');
-}
-
-const one = (run: ProgramRun, type: string, name?: string): RecordedResource => {
-  const found = run.mocks.ofType(type).filter((r) => name === undefined || r.name === name);
-  if (found.length !== 1) throw new Error(`expected one ${type}${name ? ` named ${name}` : ''}, found ${found.length}`);
-  return found[0] as RecordedResource;
-};
+const failure = (args: Partial<EchoLoopArgs>): Promise<string> => failureOf(() => deploy(args));
 const typeCounts = (run: ProgramRun): Record<string, number> => {
   const counts: Record<string, number> = {};
   for (const r of run.mocks.resources.filter((r) => r.custom)) counts[r.type] = (counts[r.type] ?? 0) + 1;
   return counts;
 };
-const grantsTo = (run: ProgramRun, member: string): string[] =>
-  run.mocks.resources
-    .filter((r) => r.inputs.member === member)
-    .map((r) => `${r.type} ${r.inputs.role}`)
-    .sort();
-
 describe('EchoLoop: resource graph', () => {
   let run: ProgramRun;
   before(async () => {

@@ -2,17 +2,17 @@
 // path, the identities and their only permissions, the environment of contract §4, the waits on
 // eventual consistency, the monitoring filtered on the task type, and names within GCP's limits.
 
-import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
 import { expect } from 'chai';
 import type { EngineEndpoint } from '../../components/camunda-serverless';
 import type { PushWorkerArgs } from '../../components/push-worker';
+import { fixtureSource } from './support/archive';
 import {
+  failureOf,
+  grantsTo,
+  one,
   PROJECT,
   PROJECT_NUMBER,
   type ProgramRun,
-  type RecordedResource,
   REGION,
   runProgram,
   stackConfig,
@@ -36,9 +36,7 @@ const engine: EngineEndpoint = {
 type Components = typeof import('../../components');
 
 /** A function folder of its own (no worker library: the archive tests cover vendoring). */
-const source = fs.mkdtempSync(path.join(os.tmpdir(), 'price-order-'));
-fs.writeFileSync(path.join(source, 'package.json'), '{"name":"price-order","main":"dist/index.js"}');
-after(() => fs.rmSync(source, { recursive: true, force: true }));
+const source = fixtureSource('price-order');
 
 async function deploy(args: Partial<PushWorkerArgs> = {}, preview = false): Promise<ProgramRun> {
   return runProgram(
@@ -58,25 +56,7 @@ async function deploy(args: Partial<PushWorkerArgs> = {}, preview = false): Prom
   );
 }
 
-async function failure(args: Partial<PushWorkerArgs>): Promise<string> {
-  try {
-    await deploy(args);
-  } catch (err) {
-    return (err as Error).message;
-  }
-  throw new Error('expected the declaration to fail');
-}
-
-const one = (run: ProgramRun, type: string, name?: string): RecordedResource => {
-  const found = run.mocks.ofType(type).filter((r) => name === undefined || r.name === name);
-  if (found.length !== 1) throw new Error(`expected one ${type}${name ? ` named ${name}` : ''}, found ${found.length}`);
-  return found[0] as RecordedResource;
-};
-const grantsTo = (run: ProgramRun, member: string): string[] =>
-  run.mocks.resources
-    .filter((r) => r.inputs.member === member)
-    .map((r) => `${r.type} ${r.inputs.role}`)
-    .sort();
+const failure = (args: Partial<PushWorkerArgs>): Promise<string> => failureOf(() => deploy(args));
 const FUNCTION = 'gcp:cloudfunctionsv2/function:Function';
 const SUBSCRIPTION = 'gcp:pubsub/subscription:Subscription';
 

@@ -1,14 +1,13 @@
 // The policy pack over what PushWorker and EchoLoop declare under Pulumi mocks, on an update and in a
 // preview: no public invoker, no secret in a plain environment variable or an output, no primitive role.
 
-import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
 import { expect } from 'chai';
 import type { EngineEndpoint } from '../../components/camunda-serverless';
 import { policies } from '../../policy/policies';
-import { PROJECT, type ProgramRun, REGION, runProgram, stackConfig } from '../components/support/mocks';
-import { checkAll, type FakeResource } from './support/harness';
+import { PROJECT, REGION, runProgram, stackConfig } from '../components/support/mocks';
+import { fixtureSource } from '../components/support/archive';
+import { checkAll } from './support/harness';
+import { policyView } from './support/view';
 
 type Components = typeof import('../../components');
 
@@ -21,18 +20,7 @@ const engine: EngineEndpoint = {
   basicAuth: { user: 'admin', passwordSecretId: 'camunda-dev-admin', passwordSecretVersion: '1', password: 'pw-12345' },
 };
 
-/** What the policy pack sees: every custom resource's state, plus the stack's outputs. */
-function policyView(run: ProgramRun): FakeResource[] {
-  const resources: FakeResource[] = run.mocks.resources
-    .filter((r) => r.custom)
-    .map((r) => ({ type: r.type, name: r.name, props: r.state }));
-  resources.push({ type: 'pulumi:pulumi:Stack', name: 'camunda-serverless-dev', props: run.outputs });
-  return resources;
-}
-
-const source = fs.mkdtempSync(path.join(os.tmpdir(), 'policy-worker-'));
-fs.writeFileSync(path.join(source, 'package.json'), '{"name":"price-order","main":"dist/index.js"}');
-after(() => fs.rmSync(source, { recursive: true, force: true }));
+const source = fixtureSource('price-order');
 
 const programs: Record<string, () => unknown> = {
   PushWorker: () => {

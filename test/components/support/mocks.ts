@@ -327,3 +327,28 @@ export function stackConfig(
     config[key.includes(':') ? key : `camunda-serverless:${key}`] = String(value);
   return config;
 }
+
+/** The one resource of `type` (and `name`, if given) a run declared; fails loudly otherwise. */
+export function one(run: ProgramRun, type: string, name?: string): RecordedResource {
+  const found = run.mocks.ofType(type).filter((r) => name === undefined || r.name === name);
+  if (found.length !== 1) throw new Error(`expected one ${type}${name ? ` named ${name}` : ''}, found ${found.length}`);
+  return found[0] as RecordedResource;
+}
+
+/** Every grant to `member` as `<type> <role>`, sorted. */
+export function grantsTo(run: ProgramRun, member: string): string[] {
+  return run.mocks.resources
+    .filter((r) => r.inputs.member === member)
+    .map((r) => `${r.type} ${r.inputs.role}`)
+    .sort();
+}
+
+/** The message `declare` fails with; fails itself when it succeeds. */
+export async function failureOf(declare: () => Promise<unknown>): Promise<string> {
+  try {
+    await declare();
+  } catch (err) {
+    return (err as Error).message;
+  }
+  throw new Error('expected the declaration to fail');
+}
