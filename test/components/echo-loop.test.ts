@@ -11,34 +11,28 @@ import { defaultEchoFunctionSource } from '../../components/paths';
 import { functionSource } from '../../components/source-archive';
 import { expect } from 'chai';
 import {
+  ENGINE_SA,
+  ENGINE_URL,
   failureOf,
   grantsTo,
   one,
   PROJECT,
   type Props,
-  PROJECT_NUMBER,
+  PUBSUB_AGENT,
   REGION,
   type ProgramRun,
   runProgram,
   stackConfig,
+  TEST_ENGINE,
   valueOf,
 } from './support/mocks';
 
 const COMPONENT = 'camunda-serverless:index:EchoLoop';
 const WORKER = 'camunda-serverless:index:PushWorker';
-const ENGINE_URL = 'https://camunda-dev-engine-abcdefghij-ew.a.run.app';
-const ENGINE_SA = `camunda-dev-engine@${PROJECT}.iam.gserviceaccount.com`;
-const PUBSUB_AGENT = `serviceAccount:service-${PROJECT_NUMBER}@gcp-sa-pubsub.iam.gserviceaccount.com`;
 const FUNCTION_URL = 'https://camunda-dev-echo-klmnopqrst-ew.a.run.app';
 const STARTER = 'pulumi-nodejs:dynamic/camunda:LoopStarter';
 
-const engine: EngineEndpoint = {
-  url: ENGINE_URL,
-  serviceName: 'camunda-dev-engine',
-  location: REGION,
-  project: PROJECT,
-  serviceAccountEmail: ENGINE_SA,
-};
+const engine: EngineEndpoint = TEST_ENGINE;
 
 type Components = typeof import('../../components');
 

@@ -7,31 +7,24 @@ import type { EngineEndpoint } from '../../components/camunda-serverless';
 import type { PushWorkerArgs } from '../../components/push-worker';
 import { fixtureSource } from './support/archive';
 import {
+  ENGINE_SA,
+  ENGINE_URL,
   failureOf,
   grantsTo,
   one,
   PROJECT,
-  PROJECT_NUMBER,
+  PUBSUB_AGENT,
   type ProgramRun,
-  REGION,
   runProgram,
   stackConfig,
+  TEST_ENGINE,
 } from './support/mocks';
 
 const COMPONENT = 'camunda-serverless:index:PushWorker';
-const ENGINE_URL = 'https://camunda-dev-engine-abcdefghij-ew.a.run.app';
-const ENGINE_SA = `camunda-dev-engine@${PROJECT}.iam.gserviceaccount.com`;
-const PUBSUB_AGENT = `serviceAccount:service-${PROJECT_NUMBER}@gcp-sa-pubsub.iam.gserviceaccount.com`;
 const FN_SA = `camunda-dev-price-order-fn@${PROJECT}.iam.gserviceaccount.com`;
 const PUSH_SA = `camunda-dev-price-order-push@${PROJECT}.iam.gserviceaccount.com`;
 
-const engine: EngineEndpoint = {
-  url: ENGINE_URL,
-  serviceName: 'camunda-dev-engine',
-  location: REGION,
-  project: PROJECT,
-  serviceAccountEmail: ENGINE_SA,
-};
+const engine: EngineEndpoint = TEST_ENGINE;
 
 type Components = typeof import('../../components');
 

@@ -12,6 +12,17 @@ export const FAKE_PASSWORD = 'MockGeneratedPassword0123456789AB';
 /** The deployer's access token; shaped like a real one so the secret detectors recognise it. */
 export const FAKE_ACCESS_TOKEN = 'ya29.mock-access-token-0123456789abcdefghijklmnop';
 export const FAKE_DIGEST = `sha256:${'ab'.repeat(32)}`;
+/** The engine a client component (PushWorker, EchoLoop) is given in the tests. */
+export const ENGINE_URL = 'https://camunda-dev-engine-abcdefghij-ew.a.run.app';
+export const ENGINE_SA = `camunda-dev-engine@${PROJECT}.iam.gserviceaccount.com`;
+export const PUBSUB_AGENT = `serviceAccount:service-${PROJECT_NUMBER}@gcp-sa-pubsub.iam.gserviceaccount.com`;
+export const TEST_ENGINE = {
+  url: ENGINE_URL,
+  serviceName: 'camunda-dev-engine',
+  location: REGION,
+  project: PROJECT,
+  serviceAccountEmail: ENGINE_SA,
+} as const;
 /** Who runs `pulumi up` (getClientOpenIdUserInfo's e-mail) unless a run says otherwise: a user login. */
 export const DEPLOYER_EMAIL = 'deployer@example.com';
 
