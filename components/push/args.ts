@@ -46,8 +46,10 @@ export interface PushWorkerArgs {
   /** Timeout of the function's call to the engine in ms (ENGINE_TIMEOUT_MS); below the function timeout. Default 10000. */
   readonly engineTimeoutMs?: pulumi.Input<number>;
   /**
-   * Extra environment variables of the function. Names the component sets (ENGINE_*,
-   * MAX_DELIVERY_ATTEMPTS) and secret-like names (PASSWORD, TOKEN, ...: use Secret Manager) are refused.
+   * Extra environment variables of the function (ENGINE_AUDIENCE, say, or the worker's own settings).
+   * Names the component sets (ENGINE_URL, ENGINE_AUTH, ENGINE_TIMEOUT_MS, ENGINE_BASIC_AUTH_*,
+   * MAX_DELIVERY_ATTEMPTS), Cloud Run's (PORT, K_*) and secret-like names (PASSWORD, TOKEN, ...: use
+   * Secret Manager) are refused.
    */
   readonly environment?: Record<string, pulumi.Input<string>>;
   /**

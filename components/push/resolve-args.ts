@@ -91,9 +91,12 @@ export interface ResolvedPushWorkerArgs {
 /** The shortest prefix: account ids (`<prefix>-fn`) need 6 characters, topic names 3; 4 leaves room. */
 export const PUSH_PREFIX_MIN = 4;
 
-/** Environment names the component sets itself (contract §4) or Cloud Run reserves. */
+/**
+ * Environment names the component sets itself (contract §4: from `engine` and the settings) or Cloud
+ * Run reserves. ENGINE_AUDIENCE stays the user's: PushWorker leaves it to its default, ENGINE_URL.
+ */
 export const RESERVED_ENVIRONMENT =
-  /^(?:ENGINE_.*|MAX_DELIVERY_ATTEMPTS|PORT|K_SERVICE|K_REVISION|K_CONFIGURATION|FUNCTION_TARGET|FUNCTION_SIGNATURE_TYPE)$/;
+  /^(?:ENGINE_(?:URL|AUTH|TIMEOUT_MS|BASIC_AUTH_USER|BASIC_AUTH_PASSWORD)|MAX_DELIVERY_ATTEMPTS|PORT|K_SERVICE|K_REVISION|K_CONFIGURATION|FUNCTION_TARGET|FUNCTION_SIGNATURE_TYPE)$/;
 const ENVIRONMENT_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 /** Entry points: the JavaScript name the function registers. */
 const ENTRY_POINT = /^[A-Za-z_$][A-Za-z0-9_$]*$/;

@@ -249,13 +249,14 @@ describe('PushWorker: the engine it replies to', () => {
 describe('PushWorker: arguments', () => {
   it('passes extra environment variables, and the subscription attempts to the function', async () => {
     const run = await deploy({
-      environment: { PRICE_LIST: 'eu' },
+      environment: { PRICE_LIST: 'eu', ENGINE_AUDIENCE: 'https://engine.example.com' },
       maxDeliveryAttempts: 7,
       functionTimeoutSeconds: 120,
     });
     const fn = one(run, FUNCTION);
     expect(fn.inputs.serviceConfig.environmentVariables).to.deep.include({
       PRICE_LIST: 'eu',
+      ENGINE_AUDIENCE: 'https://engine.example.com',
       MAX_DELIVERY_ATTEMPTS: '7',
     });
     const push = one(run, SUBSCRIPTION, 'price-push');
