@@ -12,6 +12,17 @@ export const FAKE_PASSWORD = 'MockGeneratedPassword0123456789AB';
 /** The deployer's access token; shaped like a real one so the secret detectors recognise it. */
 export const FAKE_ACCESS_TOKEN = 'ya29.mock-access-token-0123456789abcdefghijklmnop';
 export const FAKE_DIGEST = `sha256:${'ab'.repeat(32)}`;
+/** The engine a client component (PushWorker, EchoLoop) is given in the tests. */
+export const ENGINE_URL = 'https://camunda-dev-engine-abcdefghij-ew.a.run.app';
+export const ENGINE_SA = `camunda-dev-engine@${PROJECT}.iam.gserviceaccount.com`;
+export const PUBSUB_AGENT = `serviceAccount:service-${PROJECT_NUMBER}@gcp-sa-pubsub.iam.gserviceaccount.com`;
+export const TEST_ENGINE = {
+  url: ENGINE_URL,
+  serviceName: 'camunda-dev-engine',
+  location: REGION,
+  project: PROJECT,
+  serviceAccountEmail: ENGINE_SA,
+} as const;
 /** Who runs `pulumi up` (getClientOpenIdUserInfo's e-mail) unless a run says otherwise: a user login. */
 export const DEPLOYER_EMAIL = 'deployer@example.com';
 
@@ -183,6 +194,8 @@ export class RecordingMocks implements pulumi.runtime.Mocks {
   readonly calls: RecordedCall[] = [];
   /** The URNs each resource (by logical name) depends on, as the engine received them. */
   readonly dependencies = new Map<string, string[]>();
+  /** The parent URNs of each resource's aliases (by logical name): where it was declared before. */
+  readonly aliasParents = new Map<string, string[]>();
 
   constructor(
     readonly preview: boolean,
@@ -263,20 +276,26 @@ export interface RunOptions {
   readonly deployerEmail?: string;
 }
 
+interface AliasRequest {
+  getSpec(): { getParenturn(): string } | undefined;
+}
 interface RegisterRequest {
   getName(): string;
   getDependenciesList(): string[];
+  getAliasesList(): AliasRequest[];
 }
 interface MockMonitorView {
   resources: Map<string, unknown>;
   registerResource(request: RegisterRequest, callback: unknown): Promise<void>;
 }
 
-/** Wraps the mock monitor so every registration's dependencies (dependsOn and inputs) are kept. */
+/** Wraps the mock monitor so every registration's dependencies (dependsOn and inputs) and aliases are kept. */
 function recordDependencies(monitor: MockMonitorView, mocks: RecordingMocks): void {
   const register = monitor.registerResource.bind(monitor);
   monitor.registerResource = (request, callback) => {
     mocks.dependencies.set(request.getName(), request.getDependenciesList());
+    const parents = request.getAliasesList().flatMap((alias) => alias.getSpec()?.getParenturn() ?? []);
+    mocks.aliasParents.set(request.getName(), parents);
     return register(request, callback);
   };
 }
@@ -318,4 +337,29 @@ export function stackConfig(
   for (const [key, value] of Object.entries(keys))
     config[key.includes(':') ? key : `camunda-serverless:${key}`] = String(value);
   return config;
+}
+
+/** The one resource of `type` (and `name`, if given) a run declared; fails loudly otherwise. */
+export function one(run: ProgramRun, type: string, name?: string): RecordedResource {
+  const found = run.mocks.ofType(type).filter((r) => name === undefined || r.name === name);
+  if (found.length !== 1) throw new Error(`expected one ${type}${name ? ` named ${name}` : ''}, found ${found.length}`);
+  return found[0] as RecordedResource;
+}
+
+/** Every grant to `member` as `<type> <role>`, sorted. */
+export function grantsTo(run: ProgramRun, member: string): string[] {
+  return run.mocks.resources
+    .filter((r) => r.inputs.member === member)
+    .map((r) => `${r.type} ${r.inputs.role}`)
+    .sort();
+}
+
+/** The message `declare` fails with; fails itself when it succeeds. */
+export async function failureOf(declare: () => Promise<unknown>): Promise<string> {
+  try {
+    await declare();
+  } catch (err) {
+    return (err as Error).message;
+  }
+  throw new Error('expected the declaration to fail');
 }
