@@ -3,7 +3,8 @@
 # needs nothing but `npm test` or `npm run local`:
 #   1. Node.js >= 22 (the machine's own, or Node.js 24 from the npm registry's `node` package);
 #   2. the npm packages, reinstalled whenever package-lock.json changes or node_modules no longer matches it;
-#   3. with --engine, the engine jar (rebuilt by Maven only when its sources or bpmn/ changed).
+#   3. the worker library (worker/dist), which every function archive vendors;
+#   4. with --engine, the engine jar (rebuilt by Maven only when its sources or bpmn/ changed).
 # Usage: bash scripts/env.sh [--engine] COMMAND [ARGS...]
 set -euo pipefail
 
@@ -39,7 +40,10 @@ if [ ! -d "$root/node_modules" ] || [ "$(cat "$state/npm-installed" 2>/dev/null)
 fi
 export PATH="$root/node_modules/.bin:$PATH"
 
-# 3. The engine jar.
+# 3. The worker library's dist, which the function archives vendor (rebuilt only when its sources changed).
+bash "$root/scripts/build-worker.sh"
+
+# 4. The engine jar.
 if $need_engine; then
   bash "$root/scripts/build-engine.sh" >&2
 fi

@@ -59,12 +59,13 @@ describe('stack program: with only gcp:project and gcp:region', () => {
     run = await runStack(stackConfig());
   });
 
-  it('declares the engine and the echo loop as two components', () => {
+  it('declares the engine and the echo loop (its worker a component inside it) as the top-level components', () => {
     const components = run.mocks.resources.filter((r) => !r.custom).map((r) => `${r.type}::${r.name}`);
     expect(components).to.deep.equal([
       'pulumi:pulumi:Stack::camunda-serverless-dev',
       'camunda-serverless:index:CamundaServerless::camunda',
       'camunda-serverless:index:EchoLoop::echo',
+      'camunda-serverless:index:PushWorker::echo',
     ]);
     expect(run.urns.filter((u) => u.includes('::pulumi:pulumi:Stack$camunda-serverless:index:'))).to.have.length(2);
   });
