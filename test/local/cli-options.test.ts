@@ -49,6 +49,26 @@ describe('local CLI options', () => {
     expect(parseCliArgs(['-h'])).to.equal('help');
   });
 
+  it('runs an example instead of the loop: 20 orders on H2 within 300 s by default, or as told', () => {
+    expect(parseCliArgs(['--example', 'orders'])).to.deep.equal({
+      example: 'orders',
+      orders: 20,
+      deadlineMs: 300_000,
+      database: 'h2',
+      json: false,
+      runFolder: DEFAULT_RUN_FOLDER,
+    });
+    const options = ['--example=orders', '--orders', '5', '--deadline-seconds', '90', '--db', 'postgres', '--json'];
+    expect(parseCliArgs([...options, '--run-folder', '/tmp/o'])).to.deep.equal({
+      example: 'orders',
+      orders: 5,
+      deadlineMs: 90_000,
+      database: 'postgres',
+      json: true,
+      runFolder: '/tmp/o',
+    });
+  });
+
   it('takes an existing PostgreSQL database with its credentials, the password also from DB_PASSWORD', () => {
     const url = 'jdbc:postgresql://127.0.0.1:5432/camunda';
     expect(parseCliArgs(['--db-url', url, '--db-user', 'me', '--db-password', 'pw'])).to.deep.include({
@@ -69,6 +89,16 @@ describe('local CLI options', () => {
     [['--db-url', 'postgres://h/db', '--db-password', 'x'], '--db-url must look like jdbc:postgresql://'],
     [['--db-url', 'jdbc:postgresql://h/db'], '--db-url needs --db-password'],
     [['--db-user', 'me'], '--db-user and --db-password go with --db-url'],
+    [['--example', 'shop'], "--example must be one of orders, got 'shop'"],
+    [['--example', 'orders', '--orders', '0'], '--orders must be a whole number from 1 to 1000'],
+    [['--example', 'orders', '--deadline-seconds', 'never'], '--deadline-seconds must be a number of seconds above 0'],
+    [['--example', 'orders', '--loops', '2'], '--loops is for the echo loop, not --example'],
+    [['--example', 'orders', '--stall-seconds', '5'], '--stall-seconds is for the echo loop, not --example'],
+    [['--example', 'orders', '--db-url', 'jdbc:postgresql://h/db'], '--example runs on a fresh database'],
+    [['--example', 'orders', '--db', 'mysql'], "--db must be h2 or postgres, got 'mysql'"],
+    [['--orders', '5'], '--orders goes with --example'],
+    [['--deadline-seconds', '5'], '--deadline-seconds goes with --example'],
+    [['--example'], "Option '--example <value>' argument missing"],
     [['--bogus'], "Unknown option '--bogus'"],
     [['extra'], 'Unexpected argument'],
   ] as const) {
