@@ -1,10 +1,12 @@
 // Entry point (target `priceOrder`): the worker reads its settings (ENGINE_URL, ...) at load, so a
-// misconfigured deployment fails to start, naming the variable.
+// misconfigured deployment fails to start, naming the variable. Registered as an HTTP function: behind
+// a plain push subscription the framework's CloudEvent conversion drops deliveryAttempt, which this
+// worker (and the library's last-attempt `failed` reply) needs; the raw push body keeps it.
 import * as functions from '@google-cloud/functions-framework';
 import { pushWorker } from '@camunda-serverless/worker';
 
-import { logFields, priceOrder as handler, PriceRequest, TASK_TYPE } from './price-order';
+import { priceOrderWorker } from './price-order';
 
-export const priceOrder = pushWorker({ taskType: TASK_TYPE, payload: PriceRequest, handler, logFields });
+export const priceOrder = pushWorker(priceOrderWorker);
 
-functions.cloudEvent('priceOrder', priceOrder);
+functions.http('priceOrder', priceOrder.http);

@@ -3,6 +3,7 @@
  * It fails on every first delivery, on purpose, to show a technical failure and Pub/Sub's redelivery
  * at work: the second delivery prices the order.
  */
+import type { PushTask, PushWorkerOptions } from '@camunda-serverless/worker';
 import { z } from 'zod';
 
 export const TASK_TYPE = 'price-order';
@@ -30,20 +31,14 @@ export interface Price {
   readonly total: number;
 }
 
-/** What the handler reads of a task (the worker library's task has more). */
-export interface PriceTask {
-  readonly payload: PriceRequest;
-  /** Pub/Sub's count, 1 on the first delivery; absent when the subscription has no dead-letter policy. */
-  readonly deliveryAttempt?: number;
-}
-
 /**
  * Prices the order, except on the first delivery of a message, which fails as a price list still
  * loading would. Chosen on deliveryAttempt, which Pub/Sub sends with every delivery, so it is the same
  * for every copy of the function and survives its restarts: a redelivery always succeeds. Without a
- * dead-letter policy Pub/Sub sends no count, and the worker never fails.
+ * dead-letter policy (or registered with functions.cloudEvent, whose conversion of a plain push drops
+ * the count) the worker never learns the attempt, and never fails.
  */
-export async function priceOrder(task: PriceTask): Promise<Price> {
+export async function priceOrder(task: Pick<PushTask<PriceRequest>, 'payload' | 'deliveryAttempt'>): Promise<Price> {
   if (task.deliveryAttempt === 1) {
     throw new Error('price list not loaded yet (this example fails every first delivery, to show a redelivery)');
   }
@@ -59,3 +54,11 @@ export function priceOf({ item, quantity }: Pick<PriceRequest, 'item' | 'quantit
 export function logFields(payload: PriceRequest): Record<string, string | number> {
   return { orderId: payload.orderId, item: payload.item, quantity: payload.quantity };
 }
+
+/** The worker: index.ts deploys it as it is; tests add their own config and log. */
+export const priceOrderWorker = {
+  taskType: TASK_TYPE,
+  payload: PriceRequest,
+  handler: priceOrder,
+  logFields,
+} satisfies PushWorkerOptions<typeof PriceRequest>;

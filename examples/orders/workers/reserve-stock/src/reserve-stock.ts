@@ -2,7 +2,7 @@
  * The task type `reserve-stock` of the Orders process: reserves the ordered quantity, or raises the
  * business error `OutOfStock` when the stock cannot cover it, which the Orders process catches.
  */
-import { BpmnError } from '@camunda-serverless/worker';
+import { BpmnError, type PushTask, type PushWorkerOptions } from '@camunda-serverless/worker';
 import { z } from 'zod';
 
 export const TASK_TYPE = 'reserve-stock';
@@ -41,7 +41,7 @@ export function shortage({ item, quantity }: Pick<ReserveRequest, 'item' | 'quan
 }
 
 /** Reserves the order's quantity, or throws BpmnError OutOfStock with the shortage. */
-export async function reserveStock(task: { readonly payload: ReserveRequest }): Promise<Reservation> {
+export async function reserveStock(task: Pick<PushTask<ReserveRequest>, 'payload'>): Promise<Reservation> {
   const { orderId, item, quantity } = task.payload;
   const missing = shortage(task.payload);
   if (missing) throw new BpmnError(OUT_OF_STOCK, missing);
@@ -52,3 +52,11 @@ export async function reserveStock(task: { readonly payload: ReserveRequest }): 
 export function logFields(payload: ReserveRequest): Record<string, string | number> {
   return { orderId: payload.orderId, item: payload.item, quantity: payload.quantity };
 }
+
+/** The worker: index.ts deploys it as it is; tests add their own config and log. */
+export const reserveStockWorker = {
+  taskType: TASK_TYPE,
+  payload: ReserveRequest,
+  handler: reserveStock,
+  logFields,
+} satisfies PushWorkerOptions<typeof ReserveRequest>;
