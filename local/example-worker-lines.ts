@@ -27,7 +27,10 @@ export function parseWorkerLine(text: string): WorkerLine | undefined {
 export interface WorkerCounts {
   /** task type -> outcome -> lines */
   readonly outcomes: Record<string, Record<string, number>>;
-  /** Deliveries that came again: deliveryAttempt above 1. */
+  /**
+   * Deliveries that came again: a message id seen before (the emulator's pushes carry no attempt
+   * count), or deliveryAttempt above 1.
+   */
   readonly redeliveries: number;
   /** Deliveries the worker asked Pub/Sub to send again (outcome retry). */
   readonly retries: number;
@@ -66,9 +69,13 @@ export function countLines(lines: readonly WorkerLine[]): WorkerCounts {
     const byOutcome = (outcomes[line.taskType] ??= {});
     byOutcome[line.outcome] = (byOutcome[line.outcome] ?? 0) + 1;
   }
-  return {
-    outcomes,
-    redeliveries: lines.filter((line) => typeof line.deliveryAttempt === 'number' && line.deliveryAttempt > 1).length,
-    retries: lines.filter((line) => line.outcome === 'retry').length,
-  };
+  const seen = new Set<string>();
+  let redeliveries = 0;
+  for (const line of lines) {
+    const id = typeof line.messageId === 'string' ? `${line.taskType} ${line.messageId}` : undefined;
+    const again = (id !== undefined && seen.has(id)) || (line.deliveryAttempt ?? 0) > 1;
+    if (again) redeliveries += 1;
+    if (id !== undefined) seen.add(id);
+  }
+  return { outcomes, redeliveries, retries: lines.filter((line) => line.outcome === 'retry').length };
 }

@@ -1,7 +1,7 @@
 /**
  * The task type `price-order` of the Orders process: the price of an order from a fixed price list.
- * It fails on every first delivery, on purpose, to show a technical failure and Pub/Sub's redelivery
- * at work: the second delivery prices the order.
+ * It fails the first delivery of every task, on purpose, to show a technical failure and Pub/Sub's
+ * redelivery at work: the next delivery prices the order.
  */
 import type { PushTask, PushWorkerOptions } from '@camunda-serverless/worker';
 import { z } from 'zod';
@@ -31,18 +31,29 @@ export interface Price {
   readonly total: number;
 }
 
+/** How many request ids a worker remembers (the oldest are forgotten first): bounded memory. */
+export const REMEMBERED_REQUESTS = 10_000;
+
 /**
- * Prices the order, except on the first delivery of a message, which fails as a price list still
- * loading would. Chosen on deliveryAttempt, which Pub/Sub sends with every delivery, so it is the same
- * for every copy of the function and survives its restarts: a redelivery always succeeds. Without a
- * dead-letter policy (or registered with functions.cloudEvent, whose conversion of a plain push drops
- * the count) the worker never learns the attempt, and never fails.
+ * The handler: prices the order, except the first time this copy of the function sees a task's
+ * requestId, which fails as a price list still loading would, so that Pub/Sub delivers it again.
+ * Keyed on the requestId, which every delivery and every re-publish of one task carries: a redelivery
+ * to the same copy always succeeds. (Not on deliveryAttempt: the emulator's pushes carry none, nor
+ * do a subscription's without a dead-letter policy.) A redelivery that reaches another copy of the
+ * function fails once more there: at most once per copy.
  */
-export async function priceOrder(task: Pick<PushTask<PriceRequest>, 'payload' | 'deliveryAttempt'>): Promise<Price> {
-  if (task.deliveryAttempt === 1) {
-    throw new Error('price list not loaded yet (this example fails every first delivery, to show a redelivery)');
-  }
-  return priceOf(task.payload);
+export function createPriceOrder(): (task: Pick<PushTask<PriceRequest>, 'payload' | 'requestId'>) => Promise<Price> {
+  const seen = new Set<string>();
+  return async (task) => {
+    if (!seen.has(task.requestId)) {
+      seen.add(task.requestId);
+      if (seen.size > REMEMBERED_REQUESTS) seen.delete(seen.values().next().value as string);
+      throw new Error(
+        'price list not loaded yet (this example fails the first delivery of every task, to show a redelivery)',
+      );
+    }
+    return priceOf(task.payload);
+  };
 }
 
 export function priceOf({ item, quantity }: Pick<PriceRequest, 'item' | 'quantity'>): Price {
@@ -55,10 +66,12 @@ export function logFields(payload: PriceRequest): Record<string, string | number
   return { orderId: payload.orderId, item: payload.item, quantity: payload.quantity };
 }
 
-/** The worker: index.ts deploys it as it is; tests add their own config and log. */
-export const priceOrderWorker = {
-  taskType: TASK_TYPE,
-  payload: PriceRequest,
-  handler: priceOrder,
-  logFields,
-} satisfies PushWorkerOptions<typeof PriceRequest>;
+/** The worker, with a memory of its own: index.ts deploys it as it is; tests add their own config and log. */
+export function priceOrderWorker() {
+  return {
+    taskType: TASK_TYPE,
+    payload: PriceRequest,
+    handler: createPriceOrder(),
+    logFields,
+  } satisfies PushWorkerOptions<typeof PriceRequest>;
+}

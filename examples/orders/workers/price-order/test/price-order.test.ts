@@ -1,51 +1,60 @@
-// price-order through the worker library: the first delivery fails for a redelivery, the next one
-// prices the order; an item not on the price list is a malformed task.
+// price-order through the worker library: the first delivery of a task fails for a redelivery, the
+// next one prices the order; an item not on the price list is a malformed task.
+import { RedeliveryRequested } from '@camunda-serverless/worker';
 import { expect } from 'chai';
 
 import { replyVariables, WorkerHarness } from '../../../support/worker-harness';
 import { priceOf, priceOrderWorker } from '../src/price-order';
 
 describe('example worker price-order', () => {
-  const harness = new WorkerHarness(priceOrderWorker);
+  const harness = new WorkerHarness(priceOrderWorker());
   const payload = { orderId: 'order-1', item: 'espresso-beans', quantity: 3 };
+  const redelivery = (error: unknown) => expect(error).to.be.instanceOf(RedeliveryRequested);
 
   before(() => harness.start());
   after(() => harness.close());
   beforeEach(() => harness.reset());
 
-  it('fails the first delivery, so that Pub/Sub delivers it again, and sends no reply', async () => {
-    await harness.deliver({ payload, deliveryAttempt: 1 }).then(
-      () => expect.fail('the first delivery was acked'),
-      () => undefined,
-    );
+  it('fails the first delivery of a task, so that Pub/Sub delivers it again, and sends no reply', async () => {
+    await harness.deliver({ payload, requestId: 'first' }).then(() => expect.fail('acked'), redelivery);
     expect(harness.replies).to.deep.equal([]);
     expect(harness.lines).to.have.length(1);
-    expect(harness.lines[0]).to.deep.include({
-      outcome: 'retry',
-      deliveryAttempt: 1,
-      orderId: 'order-1',
-      item: 'espresso-beans',
-    });
+    expect(harness.lines[0]).to.deep.include({ outcome: 'retry', requestId: 'first', orderId: 'order-1' });
+    expect(harness.lines[0])
+      .to.have.property('error')
+      .that.matches(/price list not loaded yet/);
   });
 
-  it('prices the order on a redelivery: unit price times quantity, in EUR', async () => {
-    await harness.deliver({ payload, deliveryAttempt: 2 });
-    expect(harness.replies).to.have.length(1);
-    const variables = replyVariables(harness.replies[0]);
-    expect(variables).to.include({ pushOutcome: 'completed', pushContractVersion: 1 });
-    expect(JSON.parse(variables.result as string)).to.deep.equal({ currency: 'EUR', unitPrice: 12.5, total: 37.5 });
-    expect(harness.lines[0]).to.deep.include({ outcome: 'completed', deliveryAttempt: 2, orderId: 'order-1' });
+  it('prices the task on its redelivery, whatever the attempt count says: unit price times quantity, in EUR', async () => {
+    await harness.deliver({ payload, requestId: 'again' }).then(() => expect.fail('acked'), redelivery);
+    await harness.deliver({ payload, requestId: 'again', deliveryAttempt: 2 });
+    await harness.deliver({ payload, requestId: 'again' });
+    expect(harness.replies).to.have.length(2);
+    for (const reply of harness.replies) {
+      const variables = replyVariables(reply);
+      expect(variables).to.include({ pushOutcome: 'completed', pushContractVersion: 1 });
+      expect(JSON.parse(variables.result as string)).to.deep.equal({ currency: 'EUR', unitPrice: 12.5, total: 37.5 });
+    }
+    expect(harness.lines.map((line) => ('outcome' in line ? line.outcome : line.heartbeat))).to.deep.equal([
+      'retry',
+      'completed',
+      'completed',
+    ]);
   });
 
-  it('prices at once when Pub/Sub sends no attempt count (no dead-letter policy)', async () => {
-    await harness.deliver({ payload: { ...payload, item: 'tamper', quantity: 2 } });
-    const variables = replyVariables(harness.replies[0]);
-    expect(JSON.parse(variables.result as string)).to.deep.equal(priceOf({ item: 'tamper', quantity: 2 }));
+  it('fails the first delivery of every other task too, and remembers each', async () => {
+    const tamper = { ...payload, item: 'tamper', quantity: 2 };
+    await harness.deliver({ payload: tamper, requestId: 'tamper' }).then(() => expect.fail('acked'), redelivery);
+    await harness.deliver({ payload, requestId: 'beans' }).then(() => expect.fail('acked'), redelivery);
+    await harness.deliver({ payload: tamper, requestId: 'tamper' });
+    expect(JSON.parse(replyVariables(harness.replies[0]).result as string)).to.deep.equal(
+      priceOf({ item: 'tamper', quantity: 2 }),
+    );
     expect(priceOf({ item: 'tamper', quantity: 2 }).total).to.equal(49.8);
   });
 
   it('answers an item that is not on the price list with a failed reply, acked', async () => {
-    await harness.deliver({ payload: { ...payload, item: 'teapot' }, deliveryAttempt: 2 });
+    await harness.deliver({ payload: { ...payload, item: 'teapot' }, requestId: 'teapot' });
     const variables = replyVariables(harness.replies[0]);
     expect(variables.pushOutcome).to.equal('failed');
     expect(variables.pushErrorMessage).to.match(/item/);
