@@ -6,6 +6,8 @@ import { expect } from 'chai';
 
 import { parseCliArgs } from '../../local/cli';
 import { DeliveryStats, parseDeliveryLine, percentiles } from '../../local/deliveries';
+import { orderMix, ordersHealthy, ordersSummaryText, type OrdersSummary } from '../../local/example-orders';
+import { countLines, parseWorkerLine } from '../../local/example-worker-lines';
 import { LoopMonitor } from '../../local/loop-monitor';
 import { healthy, progressLine, RateMeter, summarize } from '../../local/progress';
 import { DEFAULT_RUN_FOLDER } from '../../local/stack';
@@ -213,5 +215,66 @@ describe('local run figures', () => {
       '62:03 10 loops | 123456 it, 31.3/s | round trip p50 181 ms p99 1511 ms | dup 12 retry 3 incidents 0',
     );
     expect(line.length).to.be.at.most(100);
+  });
+});
+
+describe('local example figures', () => {
+  it("reads push workers' delivery lines: a task type and an outcome, with whatever else they logged", () => {
+    const line = '{"severity":"INFO","outcome":"retry","taskType":"price-order","messageId":"7","orderId":"order-1"}';
+    expect(parseWorkerLine(line)).to.deep.include({ outcome: 'retry', taskType: 'price-order', orderId: 'order-1' });
+    expect(parseWorkerLine('{"outcome":"retry"}')).to.equal(undefined);
+    expect(parseWorkerLine('function-host: priceOrder listening on http://127.0.0.1:1')).to.equal(undefined);
+    expect(parseWorkerLine('{"taskType":')).to.equal(undefined);
+  });
+
+  it('counts outcomes per task type, and as redeliveries a message id seen again or an attempt above 1', () => {
+    const counts = countLines([
+      { taskType: 'price-order', outcome: 'retry', messageId: '1' },
+      { taskType: 'price-order', outcome: 'completed', messageId: '1' },
+      { taskType: 'reserve-stock', outcome: 'completed', messageId: '1' },
+      { taskType: 'reserve-stock', outcome: 'error', messageId: '2', deliveryAttempt: 3 },
+    ]);
+    expect(counts).to.deep.equal({
+      outcomes: { 'price-order': { retry: 1, completed: 1 }, 'reserve-stock': { completed: 1, error: 1 } },
+      redeliveries: 2,
+      retries: 1,
+    });
+  });
+
+  it('orders the same mix at every run: four items in turn, quantities 1 to 3 in turn', () => {
+    expect(orderMix(5)).to.deep.equal([
+      { orderId: 'order-1', item: 'espresso-beans', quantity: 1 },
+      { orderId: 'order-2', item: 'milk-frother', quantity: 2 },
+      { orderId: 'order-3', item: 'grinder', quantity: 3 },
+      { orderId: 'order-4', item: 'tamper', quantity: 1 },
+      { orderId: 'order-5', item: 'espresso-beans', quantity: 2 },
+    ]);
+  });
+
+  it('calls an orders run healthy only when every order ended at one of its end events without incident', () => {
+    const summary: OrdersSummary = {
+      orders: 3,
+      ended: 3,
+      confirmed: 2,
+      backOrdered: 1,
+      incidents: 0,
+      incidentMessages: [],
+      deadLettered: 0,
+      workers: { outcomes: { 'price-order': { retry: 3, completed: 3 } }, redeliveries: 3, retries: 3 },
+      durationMs: 12_345,
+      problems: [],
+    };
+    expect(ordersHealthy(summary)).to.equal(true);
+    expect(ordersHealthy({ ...summary, ended: 2, confirmed: 1 })).to.equal(false);
+    expect(ordersHealthy({ ...summary, incidents: 1 })).to.equal(false);
+    expect(
+      ordersHealthy({ ...summary, problems: ['price-order worker exited (1) during the run: see its log'] }),
+    ).to.equal(false);
+    const text = ordersSummaryText(summary, '.local/run/');
+    expect(text).to.contain('orders: 3 started, 3 ended in 12.3 s');
+    expect(text).to.contain('2 confirmed, 1 back-ordered (OutOfStock caught)');
+    expect(text).to.contain('deliveries: price-order 3 retry, 3 completed');
+    expect(text).to.contain('redeliveries 3 (retries asked for 3), dead letters 0, incidents 0');
+    expect(text).to.contain('verdict: OK');
   });
 });
