@@ -20,6 +20,7 @@ const integration = [
   'test/local/example-orders.test.ts', // the Orders example: engine, emulator, workers
   'test/local/local-stack.test.ts', // engine, emulator
   'test/local/postgres.test.ts', // PostgreSQL
+  'worker/test/engine.test.ts', // engine, emulator
 ];
 
 module.exports = { ...require('./.mocharc.full.cjs'), ignore: integration };

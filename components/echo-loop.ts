@@ -1,32 +1,22 @@
 // EchoLoop: the self-triggering loop that proves the engine ↔ Pub/Sub ↔ function chain holds.
 //
-// Data path: the engine publishes to the echo topic → a push subscription of our own delivers to
-// the echo function (a 2nd gen function, i.e. a Cloud Run service) with an OIDC token → the function
-// correlates the reply through the engine's REST API with an ID token of its own service account.
-//
-// Why our own push subscription instead of the function's Eventarc trigger: the trigger's
-// subscription cannot dead-letter. Ours retries with backoff (10 s to 600 s) and, after
-// `maxDeliveryAttempts`, moves the message to a dead-letter topic whose subscription keeps it for
-// replay. The push endpoint ends in /projects/<p>/topics/<t> because the Functions Framework takes
-// the CloudEvent source from that path when it converts a raw push body.
+// It is a PushWorker (push-worker.ts) for task type `echo`, whose function (echo-function/) answers
+// every task, plus the loop starter that starts the EchoLoop process through the engine's REST API
+// and the engine access that both need. The worker brings the data path: the echo topic, our own
+// push subscription with backoff and dead-lettering, the function with its own account, and the
+// monitoring.
 //
 // The steps live in echo/, one file each, in the order the constructor takes them: resolve-args
-// (defaults and checks), project (APIs), topics, identities, function, push, monitoring,
-// starter-identity (the starter's own account, when it needs one), starter, outputs.
+// (defaults and checks), worker (the PushWorker, with the engine-access check of engine-access.ts),
+// starter-identity (the APIs the starter needs, and its own account when it needs one), starter.
 
 import * as pulumi from '@pulumi/pulumi';
 import type { EchoLoopArgs } from './echo/args';
-import { withEngineAccessCheck } from './echo/engine-access';
-import { declareEchoFunction, readEchoFunctionSource } from './echo/function';
-import { declareEchoIdentities } from './echo/identities';
-import { declareEchoMonitoring } from './echo/monitoring';
-import { echoOutputs } from './echo/outputs';
-import { declareEchoProject } from './echo/project';
-import { declareEchoPush } from './echo/push';
-import { checkedEchoSettings, resolveEchoLoopArgs } from './echo/resolve-args';
+import type { PushWorker } from './push-worker';
+import { resolveEchoLoopArgs } from './echo/resolve-args';
 import { startEchoLoop } from './echo/starter';
-import { declareStarterIdentity } from './echo/starter-identity';
-import { declareEchoTopics } from './echo/topics';
+import { declareEchoApis, declareStarterIdentity } from './echo/starter-identity';
+import { declareEchoWorker } from './echo/worker';
 
 export { ECHO_DEFAULTS, type EchoLoopArgs } from './echo/args';
 export {
@@ -42,7 +32,7 @@ export {
   echoStarterCaller,
 } from './echo/engine-access';
 export { LoopStarter } from './echo/starter';
-export { MetricDescriptorWait, PropagationDelay } from './echo/waits';
+export { MetricDescriptorWait, PropagationDelay } from './push/waits';
 
 export class EchoLoop extends pulumi.ComponentResource {
   /** Echo topic name (the engine publishes here). */
@@ -71,24 +61,34 @@ export class EchoLoop extends pulumi.ComponentResource {
   public readonly loopName: string;
   /** Process instance id of the running loop (undefined when startLoop is false). */
   public readonly processInstanceId: pulumi.Output<string> | undefined;
+  /** The push worker of task type `echo` that the loop runs on. */
+  public readonly worker: PushWorker;
 
   constructor(name: string, args: EchoLoopArgs, opts?: pulumi.ComponentResourceOptions) {
     super('camunda-serverless:index:EchoLoop', name, {}, opts);
     const resolved = resolveEchoLoopArgs(name, args);
-    // An engine that checks its callers must let the function and the starter's account in.
-    const settings = withEngineAccessCheck(resolved, checkedEchoSettings(resolved));
-    const source = readEchoFunctionSource(resolved);
 
-    const project = declareEchoProject(this, resolved);
-    const topics = declareEchoTopics(this, resolved, settings, project);
-    const identities = declareEchoIdentities(this, resolved, project);
-    const fn = declareEchoFunction(this, resolved, settings, source, project, identities);
-    const push = declareEchoPush(this, resolved, settings, { project, topics, identities, fn });
-    const monitoring = declareEchoMonitoring(this, resolved, { project, topics, fn, push });
-    const starterIdentity = declareStarterIdentity(this, resolved, project);
-    const processInstanceId = startEchoLoop(this, resolved, { topics, identities, fn, push, starterIdentity });
-    const outputs = echoOutputs(resolved, { topics, identities, fn, push, monitoring, processInstanceId });
+    const worker = declareEchoWorker(this, resolved);
+    const apis = declareEchoApis(this, resolved, worker);
+    const starterIdentity = declareStarterIdentity(this, resolved, apis);
+    const processInstanceId = startEchoLoop(this, resolved, { worker, starterIdentity });
+    const outputs = {
+      topicName: worker.topicName,
+      topicId: worker.topicId,
+      deadLetterTopicName: worker.deadLetterTopicName,
+      deadLetterSubscriptionName: worker.deadLetterSubscriptionName,
+      pushSubscriptionName: worker.pushSubscriptionName,
+      functionName: worker.functionName,
+      functionUrl: worker.functionUrl,
+      functionServiceAccountEmail: worker.functionServiceAccountEmail,
+      dashboardId: worker.dashboardId,
+      dashboardUrl: worker.dashboardUrl,
+      alertPolicyName: worker.alertPolicyName,
+      loopName: resolved.loopName,
+      processInstanceId,
+    };
 
+    this.worker = worker;
     this.topicName = outputs.topicName;
     this.topicId = outputs.topicId;
     this.deadLetterTopicName = outputs.deadLetterTopicName;

@@ -1,5 +1,5 @@
 // camunda-serverless components: import them into any Pulumi TypeScript program with
-//   import { CamundaServerless, EchoLoop } from 'camunda-serverless';
+//   import { CamundaServerless, EchoLoop, PushWorker } from 'camunda-serverless';
 
 export {
   CAMUNDA_DEFAULTS,
@@ -30,6 +30,16 @@ export {
   resolveEchoLoopArgs,
   type ResolvedEchoLoopArgs,
 } from './echo-loop';
+export {
+  PUSH_DEFAULTS,
+  PUSH_WORKER_PERMISSION,
+  PushWorker,
+  type PushWorkerArgs,
+  pushWorkerCaller,
+  type PushWorkerIdentity,
+  resolvePushWorkerArgs,
+  type ResolvedPushWorkerArgs,
+} from './push-worker';
 export {
   cancelLoop,
   defaultLoopStarterDeps,

@@ -1,12 +1,26 @@
-// The echo function's source as an archive whose object name is derived from its content. Cloud
-// Functions only rebuilds when the source object changes name, so a content hash in the name makes
-// every source change redeploy and an unchanged source deploy nothing. The source's package-lock.json
-// goes with it, so that Cloud Build installs exactly the locked dependencies (`npm ci`).
+// A function's source as an archive whose object name is derived from its content. Cloud Functions
+// only rebuilds when the source object changes name, so a content hash in the name makes every source
+// change redeploy and an unchanged source deploy nothing. The source's package-lock.json goes with it,
+// so that Cloud Build installs exactly the locked dependencies (`npm ci`); a source that depends on
+// the worker library gets it vendored (push/vendor.ts).
 
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as pulumi from '@pulumi/pulumi';
+import {
+  type ArchiveFile,
+  archiveManifest,
+  archiveManifestFile,
+  dependsOnWorker,
+  fileAt,
+  type Manifest,
+  readManifest,
+  VENDOR_DIR,
+  vendoredManifest,
+  vendoredWorkerFiles,
+  workerPackageDir,
+} from './push/vendor';
 
 /** Directories that never belong in the upload: Cloud Build installs and compiles from source. */
 const EXCLUDED_DIRS = new Set(['node_modules', 'dist', 'test', 'coverage', '.git']);
@@ -43,45 +57,68 @@ export function listSourceFiles(dir: string): string[] {
   return files.sort();
 }
 
-/** Hashes the listed files; path and content both count, so a rename also redeploys. */
-export function hashSourceFiles(dir: string, files: readonly string[]): string {
-  const hash = crypto.createHash('sha256');
-  for (const rel of files) {
-    const content = fs.readFileSync(path.join(dir, ...rel.split('/')));
-    hash.update(rel).update('\0').update(String(content.length)).update('\0').update(content);
-  }
-  return hash.digest('hex');
-}
-
-type Manifest = { dependencies?: Record<string, string>; devDependencies?: Record<string, string> };
-
 function sameRanges(a: Record<string, string> = {}, b: Record<string, string> = {}): boolean {
   const keys = Object.keys(a);
   return keys.length === Object.keys(b).length && keys.every((key) => a[key] === b[key]);
 }
 
+type Lock = { packages?: Record<string, Manifest> };
+
 /**
- * Problems with a source's package-lock.json, if it has one: it must be a lock for that very
- * package.json (the same dependency ranges), or Cloud Build's `npm ci` fails on it.
+ * Problems with a source's package-lock.json, if it has one: it must be a lock for the package.json
+ * the archive holds (the same dependency ranges, the worker library from its vendored folder), or
+ * Cloud Build's `npm ci` fails on it.
  */
 export function lockFileProblem(dir: string): string | undefined {
   const lockFile = path.join(dir, 'package-lock.json');
   if (!fs.existsSync(lockFile)) return undefined;
-  const manifest = JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8')) as Manifest;
-  let locked: Manifest | undefined;
+  const manifest = archiveManifest(readManifest(dir));
+  let lock: Lock;
   try {
-    locked = (JSON.parse(fs.readFileSync(lockFile, 'utf8')) as { packages?: Record<string, Manifest> }).packages?.[''];
+    lock = JSON.parse(fs.readFileSync(lockFile, 'utf8')) as Lock;
   } catch {
     return `${lockFile} is not JSON`;
   }
-  if (
+  const locked = lock.packages?.[''];
+  const stale =
     !locked ||
     !sameRanges(manifest.dependencies, locked.dependencies) ||
-    !sameRanges(manifest.devDependencies, locked.devDependencies)
-  ) {
-    return `${lockFile} does not lock the dependencies of its package.json: regenerate it (npm run lock:echo-function for this repository's echo function)`;
+    !sameRanges(manifest.devDependencies, locked.devDependencies) ||
+    (dependsOnWorker(manifest) &&
+      !sameRanges(
+        vendoredManifest(readManifest(workerPackageDir(dir))).dependencies,
+        lock.packages?.[VENDOR_DIR]?.dependencies,
+      ));
+  if (stale) {
+    return (
+      `${lockFile} does not lock the dependencies of the package.json the archive holds: regenerate it ` +
+      `(tsx scripts/lock-function.ts <dir>; npm run lock:echo-function for this repository's echo function)`
+    );
   }
   return undefined;
+}
+
+/**
+ * The files of a function's archive: the source's own, with the worker library vendored and the
+ * package.json pointing at it when the source depends on the library.
+ */
+export function archiveFiles(dir: string): ArchiveFile[] {
+  const manifest = readManifest(dir);
+  const vendoring = dependsOnWorker(manifest);
+  const own = listSourceFiles(dir)
+    .filter((rel) => !(vendoring && (rel === 'package.json' || rel.startsWith(`${VENDOR_DIR}/`))))
+    .map((rel) => fileAt(dir, rel, rel));
+  if (!vendoring) return own;
+  return [...own, archiveManifestFile(dir), ...vendoredWorkerFiles(dir)].sort((a, b) => (a.path < b.path ? -1 : 1));
+}
+
+/** Hashes archive files; path and content both count, so a rename also redeploys. */
+export function hashArchiveFiles(files: readonly ArchiveFile[]): string {
+  const hash = crypto.createHash('sha256');
+  for (const file of files) {
+    hash.update(file.path).update('\0').update(String(file.content.length)).update('\0').update(file.content);
+  }
+  return hash.digest('hex');
 }
 
 /** Reads a function source directory into an archive named after its content. */
@@ -93,12 +130,16 @@ export function functionSource(dir: string, objectPrefix: string): FunctionSourc
   }
   const lockProblem = lockFileProblem(dir);
   if (lockProblem) throw new Error(`function source ${dir}: ${lockProblem}`);
-  const files = listSourceFiles(dir);
-  const hash = hashSourceFiles(dir, files);
+  const files = archiveFiles(dir);
+  const hash = hashArchiveFiles(files);
   const assets: Record<string, pulumi.asset.Asset> = {};
-  for (const rel of files) assets[rel] = new pulumi.asset.FileAsset(path.join(dir, ...rel.split('/')));
+  for (const file of files) {
+    assets[file.path] = file.from
+      ? new pulumi.asset.FileAsset(file.from)
+      : new pulumi.asset.StringAsset(file.content.toString('utf8'));
+  }
   return {
-    files,
+    files: files.map((file) => file.path),
     hash,
     // 16 hex digits (64 bits) are plenty to tell versions of one function apart.
     objectName: `${objectPrefix}-${hash.slice(0, 16)}.zip`,

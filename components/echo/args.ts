@@ -3,6 +3,7 @@
 
 import type * as pulumi from '@pulumi/pulumi';
 import type { EngineEndpoint } from '../engine/endpoint';
+import { PUSH_DEFAULTS } from '../push/args';
 
 export interface EchoLoopArgs {
   /** The engine the loop runs in; a {@link CamundaServerless} can be passed as is. */
@@ -77,17 +78,11 @@ export interface EchoLoopArgs {
 }
 
 export const ECHO_DEFAULTS = {
+  ...PUSH_DEFAULTS,
   loopName: 'echo',
   processDefinitionKey: 'EchoLoop',
   knownMessageNames: ['echo'],
-  maxDeliveryAttempts: 10,
-  functionTimeoutSeconds: 60,
-  functionMemory: '256M',
-  functionMaxInstances: 10,
-  functionMinInstances: 0,
-  functionRuntime: 'nodejs22',
-  engineTimeoutMs: 10_000,
-  alertAfterMinutes: 15,
-  deadLetterRetention: '604800s',
+  /** The echo function's task type (PushTask's `taskType`). */
+  taskType: 'echo',
   entryPoint: 'echo',
 } as const;

@@ -5,11 +5,15 @@
 
 import * as pulumi from '@pulumi/pulumi';
 import { type EngineCaller, mayCall, type ResolvedEngineCaller } from '../engine/callers';
+import type { EngineEndpoint } from '../engine/endpoint';
+import { functionAccessProblem, PUSH_WORKER_PERMISSION, pushWorkerCaller } from '../push/engine-access';
+import { serviceAccountEmail } from '../push/names';
 import { ConfigurationError, formatProblems, sanitizePrefix } from '../validation';
+import { ECHO_DEFAULTS } from './args';
 import type { ResolvedEchoLoopArgs } from './resolve-args';
 
-/** The one REST path the echo function calls. */
-export const ECHO_FUNCTION_PERMISSION = 'POST /engine-rest/message';
+/** The one REST path the echo function calls (a push worker's). */
+export const ECHO_FUNCTION_PERMISSION = PUSH_WORKER_PERMISSION;
 
 /** The permission of the loop starter's account: it starts and cancels the loop and reads instances. */
 export const ECHO_STARTER_PERMISSION = '*';
@@ -20,12 +24,6 @@ export const ECHO_STARTER_PERMISSION = '*';
  */
 export function starterAccountId(prefix: string): string {
   return `${prefix}-starter`;
-}
-
-/** A service account's e-mail from its id and project (`example.com:p` projects included). */
-function serviceAccountEmail(accountId: string, project: string): string {
-  const [domain, id] = project.includes(':') ? project.split(':') : [undefined, project];
-  return `${accountId}@${domain !== undefined ? `${id}.${domain}` : id}.iam.gserviceaccount.com`;
 }
 
 /**
@@ -39,10 +37,14 @@ export function echoFunctionCaller(loop: {
   readonly namePrefix?: string;
   readonly functionServiceAccount?: pulumi.Input<string>;
 }): EngineCaller {
-  const prefix = loop.namePrefix ?? sanitizePrefix(loop.name);
-  const email =
-    loop.functionServiceAccount ?? pulumi.output(loop.project).apply((p) => serviceAccountEmail(`${prefix}-fn`, p));
-  return { email, permissions: [ECHO_FUNCTION_PERMISSION] };
+  // The echo loop's worker names everything after the loop's prefix (see echo/worker.ts).
+  return pushWorkerCaller({
+    name: loop.name,
+    taskType: ECHO_DEFAULTS.taskType,
+    project: loop.project,
+    baseName: loop.namePrefix ?? sanitizePrefix(loop.name),
+    ...(loop.functionServiceAccount !== undefined ? { functionServiceAccount: loop.functionServiceAccount } : {}),
+  });
 }
 
 /**
@@ -72,13 +74,8 @@ export function engineAccessProblems(
   starter: StarterCaller | undefined,
 ): string[] {
   const problems: string[] = [];
-  if (!mayCall(callers, functionEmail, 'POST', '/engine-rest/message')) {
-    problems.push(
-      `engine: the engine lets only its callers use the REST API, and the function's account ${functionEmail} may not ` +
-        `call '${ECHO_FUNCTION_PERMISSION}': add echoFunctionCaller(...) (or { email: '${functionEmail}', ` +
-        `permissions: ['${ECHO_FUNCTION_PERMISSION}'] }) to the engine's callers`,
-    );
-  }
+  const functionProblem = functionAccessProblem(callers, functionEmail, 'echoFunctionCaller');
+  if (functionProblem) problems.push(functionProblem);
   if (starter === undefined || mayCall(callers, starter.email, 'POST', '/engine-rest/process-definition/key/x/start')) {
     return problems;
   }
@@ -95,13 +92,13 @@ export function engineAccessProblems(
 }
 
 /**
- * `settings`, failing once the engine's callers and the e-mails are known (at preview when they
- * are plain) if the loop could not call the engine: every resource that reads the settings fails
- * with the fix. Unchanged when the engine does not check its callers.
+ * The engine as the loop's worker sees it: its callers, failing once they and the e-mails are known
+ * (at preview when they are plain) if the loop could not call the engine, so that every resource of
+ * the worker fails with the fix. Unchanged when the engine does not check its callers.
  */
-export function withEngineAccessCheck<T>(args: ResolvedEchoLoopArgs, settings: pulumi.Output<T>): pulumi.Output<T> {
+export function withEngineAccessCheck(args: ResolvedEchoLoopArgs): EngineEndpoint {
   const { engine } = args;
-  if (engine.restCallers === undefined) return settings;
+  if (engine.restCallers === undefined) return engine;
   const functionEmail = echoFunctionCaller({
     name: args.name,
     project: args.project,
@@ -111,15 +108,16 @@ export function withEngineAccessCheck<T>(args: ResolvedEchoLoopArgs, settings: p
   const ownStarter = args.ownStarterAccount
     ? echoStarterCaller({ name: args.name, project: args.project, namePrefix: args.prefix }).email
     : undefined;
-  return pulumi
-    .all([settings, engine.restCallers, functionEmail, args.starterServiceAccount, ownStarter])
-    .apply(([values, callers, fn, given, own]) => {
+  const restCallers = pulumi
+    .all([engine.restCallers, functionEmail, args.starterServiceAccount, ownStarter])
+    .apply(([callers, fn, given, own]) => {
       const starter =
         own !== undefined ? { email: own, own: true } : given !== undefined ? { email: given, own: false } : undefined;
       const problems = engineAccessProblems(callers, fn, starter);
       if (problems.length > 0) {
         throw new ConfigurationError(`EchoLoop '${args.name}': invalid arguments:\n${formatProblems(problems)}`);
       }
-      return values;
-    }) as pulumi.Output<T>;
+      return callers;
+    });
+  return { ...engine, restCallers };
 }

@@ -1,58 +1,23 @@
 // EchoLoop's arguments turned into one fully-defaulted record, checked before any resource exists,
 // so the decisions can be tested without Pulumi. Settings that may be Outputs are checked as far as
-// they are known now and again once they resolve (checkedEchoSettings).
+// they are known now and again once they resolve (checkedEchoSettings, PushWorker's checks).
 
 import * as pulumi from '@pulumi/pulumi';
-import { z } from 'zod';
 import type { EngineEndpoint } from '../engine/endpoint';
-import { ALERT_MINUTES_MAX, ALERT_MINUTES_MIN } from '../monitoring';
-import { checkWhenResolved, problemsNow, type SettingInputs } from '../shared/inputs';
-import { MEMORY, NAME_PREFIX, SAFE_NAME, sanitizePrefix, throwIfProblems } from '../validation';
+import {
+  alertProblems,
+  checkedPushSettings,
+  engineProblems,
+  pushSettingInputs,
+  type PushSettingValues,
+  pushSettingsSchema,
+} from '../push/resolve-args';
+import { problemsNow, type SettingInputs } from '../shared/inputs';
+import { NAME_PREFIX, SAFE_NAME, sanitizePrefix, throwIfProblems } from '../validation';
 import { ECHO_DEFAULTS, type EchoLoopArgs } from './args';
 
-/** The checks that can run on plain values now and on Output values once they resolve. */
-export const echoSettingsSchema = z
-  .object({
-    maxDeliveryAttempts: z
-      .number()
-      .int()
-      .min(5, 'must be at least 5 (Pub/Sub minimum)')
-      .max(100, 'must be at most 100 (Pub/Sub maximum)'),
-    functionTimeoutSeconds: z
-      .number()
-      .int()
-      .min(1, 'must be at least 1')
-      .max(590, 'must be at most 590 (the ack deadline, 10 s more, caps at 600)'),
-    functionMemory: z.string().regex(MEMORY, "must be a size such as '256M' or '512Mi'"),
-    functionMaxInstances: z.number().int().min(1, 'must be at least 1'),
-    functionMinInstances: z.number().int().min(0, 'must be 0 or more'),
-    engineTimeoutMs: z.number().int().min(1000, 'must be at least 1000'),
-    deadLetterRetention: z.string().regex(/^\d+s$/, "must be seconds such as '604800s'"),
-  })
-  .partial()
-  .superRefine((v, ctx) => {
-    if (
-      v.functionMinInstances !== undefined &&
-      v.functionMaxInstances !== undefined &&
-      v.functionMinInstances > v.functionMaxInstances
-    ) {
-      ctx.addIssue({ code: 'custom', path: ['functionMinInstances'], message: 'must not exceed functionMaxInstances' });
-    }
-    if (
-      v.engineTimeoutMs !== undefined &&
-      v.functionTimeoutSeconds !== undefined &&
-      v.engineTimeoutMs >= v.functionTimeoutSeconds * 1000
-    ) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['engineTimeoutMs'],
-        message: `(${v.engineTimeoutMs}) must be below functionTimeoutSeconds × 1000 (${v.functionTimeoutSeconds * 1000}), or the function times out first`,
-      });
-    }
-  });
-
-/** The settings that may be Outputs, as checked. */
-export type EchoSettingValues = z.output<typeof echoSettingsSchema>;
+/** The settings that may be Outputs (PushWorker's), as checked. */
+export type EchoSettingValues = PushSettingValues;
 
 /** Every argument of EchoLoop with its default applied; see EchoLoopArgs. */
 export interface ResolvedEchoLoopArgs {
@@ -101,12 +66,7 @@ export const ECHO_PREFIX_MIN = 4;
 
 /** Problems with the plain arguments: names and the alert window. */
 function plainProblems(name: string, args: EchoLoopArgs | undefined): string[] {
-  const problems: string[] = [];
-  if (!args || !args.engine) {
-    problems.push(
-      'engine is required (pass a CamundaServerless or its url, serviceName, location, project, serviceAccountEmail)',
-    );
-  }
+  const problems = engineProblems(args);
   const prefix = args?.namePrefix ?? sanitizePrefix(name);
   if (!NAME_PREFIX.test(prefix) || prefix.length < ECHO_PREFIX_MIN) {
     problems.push(
@@ -126,25 +86,8 @@ function plainProblems(name: string, args: EchoLoopArgs | undefined): string[] {
   if (messageNames.length === 0 || !messageNames.every((m) => SAFE_NAME.test(m))) {
     problems.push('knownMessageNames must list at least one name of letters, digits, _ . - starting with a letter');
   }
-  const minutes = args?.alertAfterMinutes ?? ECHO_DEFAULTS.alertAfterMinutes;
-  if (!Number.isInteger(minutes) || minutes < ALERT_MINUTES_MIN || minutes > ALERT_MINUTES_MAX) {
-    problems.push(
-      `alertAfterMinutes must be a whole number from ${ALERT_MINUTES_MIN} to ${ALERT_MINUTES_MAX}, got ${minutes}`,
-    );
-  }
+  problems.push(...alertProblems(args?.alertAfterMinutes));
   return problems;
-}
-
-function settingInputs(args: EchoLoopArgs | undefined): SettingInputs<EchoSettingValues> {
-  return {
-    maxDeliveryAttempts: args?.maxDeliveryAttempts ?? ECHO_DEFAULTS.maxDeliveryAttempts,
-    functionTimeoutSeconds: args?.functionTimeoutSeconds ?? ECHO_DEFAULTS.functionTimeoutSeconds,
-    functionMemory: args?.functionMemory ?? ECHO_DEFAULTS.functionMemory,
-    functionMaxInstances: args?.functionMaxInstances ?? ECHO_DEFAULTS.functionMaxInstances,
-    functionMinInstances: args?.functionMinInstances ?? ECHO_DEFAULTS.functionMinInstances,
-    engineTimeoutMs: args?.engineTimeoutMs ?? ECHO_DEFAULTS.engineTimeoutMs,
-    deadLetterRetention: args?.deadLetterRetention ?? ECHO_DEFAULTS.deadLetterRetention,
-  };
 }
 
 /**
@@ -152,10 +95,10 @@ function settingInputs(args: EchoLoopArgs | undefined): SettingInputs<EchoSettin
  * ConfigurationError listing every problem, each naming its argument.
  */
 export function resolveEchoLoopArgs(name: string, args: EchoLoopArgs): ResolvedEchoLoopArgs {
-  const settings = settingInputs(args);
+  const settings = pushSettingInputs(args);
   throwIfProblems(`EchoLoop '${name}': invalid arguments`, [
     ...plainProblems(name, args),
-    ...problemsNow(echoSettingsSchema, settings),
+    ...problemsNow(pushSettingsSchema, settings),
   ]);
   const { engine } = args;
   const loopName = args.loopName ?? ECHO_DEFAULTS.loopName;
@@ -194,9 +137,5 @@ export function resolveEchoLoopArgs(name: string, args: EchoLoopArgs): ResolvedE
 
 /** The settings of `resolved` as one Output that checks every value once it resolves. */
 export function checkedEchoSettings(resolved: ResolvedEchoLoopArgs): pulumi.Output<Required<EchoSettingValues>> {
-  return checkWhenResolved(
-    echoSettingsSchema,
-    resolved.settings,
-    `EchoLoop '${resolved.name}': invalid arguments`,
-  ) as pulumi.Output<Required<EchoSettingValues>>;
+  return checkedPushSettings(resolved, 'EchoLoop');
 }

@@ -1,4 +1,4 @@
-// Step 7a of EchoLoop: the loop starter's own account, when the engine checks its callers and no
+// Step 7 of EchoLoop: the loop starter's own account, when the engine checks its callers and no
 // starterServiceAccount is given. The deployer's credentials cannot call such an engine (they are no
 // caller, and a user login's ID token names gcloud's OAuth client as audience), so the starter
 // impersonates an account of the loop's own: it may invoke the engine service, the deployer may mint
@@ -6,10 +6,26 @@
 
 import * as gcp from '@pulumi/gcp';
 import * as pulumi from '@pulumi/pulumi';
+import { PropagationDelay, STARTER_GRANT_PROPAGATION_SECONDS } from '../push/waits';
+import type { PushWorker } from '../push-worker';
+import { type ComponentApis, declareApis } from '../shared/apis';
 import { starterAccountId } from './engine-access';
-import type { EchoProject } from './project';
 import type { ResolvedEchoLoopArgs } from './resolve-args';
-import { PropagationDelay, STARTER_GRANT_PROPAGATION_SECONDS } from './waits';
+
+/** The API the loop starter calls when it impersonates an account (IAM Service Account Credentials). */
+export const STARTER_IMPERSONATION_API = 'iamcredentials';
+
+/** The worker's APIs, and IAM Credentials when the loop starter impersonates an account. */
+export function declareEchoApis(
+  component: pulumi.ComponentResource,
+  args: ResolvedEchoLoopArgs,
+  worker: PushWorker,
+): ComponentApis {
+  const names = args.enableApis && args.starterImpersonates ? [STARTER_IMPERSONATION_API] : [];
+  const own = declareApis(component, args.name, args.project, names);
+  const apis = [...worker.apis, ...own.apis];
+  return { apis, afterApis: { parent: component, dependsOn: apis } };
+}
 
 export interface StarterIdentity {
   readonly account: gcp.serviceaccount.Account;
@@ -30,7 +46,7 @@ export function deployerMember(email: string): string {
 export function declareStarterIdentity(
   component: pulumi.ComponentResource,
   args: ResolvedEchoLoopArgs,
-  project: EchoProject,
+  project: ComponentApis,
 ): StarterIdentity | undefined {
   if (!args.ownStarterAccount) return undefined;
   const { name, engine } = args;

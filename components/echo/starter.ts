@@ -1,14 +1,11 @@
-// Step 7 of EchoLoop: the loop starter, a dynamic resource that starts the loop through the engine's
+// Step 8 of EchoLoop: the loop starter, a dynamic resource that starts the loop through the engine's
 // REST API once everything the first iteration needs exists, and cancels it on destroy.
 
 import * as pulumi from '@pulumi/pulumi';
 import { loopStarterProvider, type LoopStarterInputs } from '../loop-starter';
-import type { EchoFunction } from './function';
-import type { EchoIdentities } from './identities';
-import type { EchoPush } from './push';
+import type { PushWorker } from '../push-worker';
 import type { ResolvedEchoLoopArgs } from './resolve-args';
 import type { StarterIdentity } from './starter-identity';
-import type { EchoTopics } from './topics';
 
 type LoopStarterResourceInputs = { [K in keyof LoopStarterInputs]: pulumi.Input<LoopStarterInputs[K]> };
 
@@ -43,17 +40,11 @@ function impersonated(args: ResolvedEchoLoopArgs, own: StarterIdentity | undefin
 export function startEchoLoop(
   component: pulumi.ComponentResource,
   args: ResolvedEchoLoopArgs,
-  steps: {
-    topics: EchoTopics;
-    identities: EchoIdentities;
-    fn: EchoFunction;
-    push: EchoPush;
-    starterIdentity: StarterIdentity | undefined;
-  },
+  steps: { worker: PushWorker; starterIdentity: StarterIdentity | undefined },
 ): pulumi.Output<string> | undefined {
   if (!args.startLoop) return undefined;
   const { engine } = args;
-  const { topics, identities, fn, push, starterIdentity } = steps;
+  const { worker, starterIdentity } = steps;
   const impersonate = impersonated(args, starterIdentity);
   const starter = new LoopStarter(
     `${args.name}-loop`,
@@ -61,7 +52,7 @@ export function startEchoLoop(
       engineUrl: engine.url,
       loopName: args.loopName,
       project: args.project,
-      topic: topics.topic.name,
+      topic: worker.topicName,
       processDefinitionKey: args.processDefinitionKey,
       auth: 'id-token',
       ...(engine.basicAuth
@@ -75,15 +66,7 @@ export function startEchoLoop(
     // not retried), and on destroy the loop is cancelled first.
     {
       parent: component,
-      dependsOn: [
-        push.subscription,
-        push.deadLetterAck,
-        topics.enginePublisher,
-        identities.engineInvoker,
-        push.pushInvoker,
-        fn.fn,
-        ...(starterIdentity ? [starterIdentity.propagated] : []),
-      ],
+      dependsOn: [...worker.readyResources, ...(starterIdentity ? [starterIdentity.propagated] : [])],
     },
   );
   return starter.processInstanceId;

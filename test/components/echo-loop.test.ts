@@ -23,6 +23,7 @@ import {
 } from './support/mocks';
 
 const COMPONENT = 'camunda-serverless:index:EchoLoop';
+const WORKER = 'camunda-serverless:index:PushWorker';
 const ENGINE_URL = 'https://camunda-dev-engine-abcdefghij-ew.a.run.app';
 const ENGINE_SA = `camunda-dev-engine@${PROJECT}.iam.gserviceaccount.com`;
 const PUBSUB_AGENT = `serviceAccount:service-${PROJECT_NUMBER}@gcp-sa-pubsub.iam.gserviceaccount.com`;
@@ -113,13 +114,27 @@ describe('EchoLoop: resource graph', () => {
     });
   });
 
-  it('parents every resource to the component and derives every name from it', () => {
+  it('parents every resource to the component (the data path through its push worker) and derives every name from it', () => {
     const children = run.urns.filter((urn) => !urn.endsWith('::echo') && !urn.includes('pulumi:pulumi:Stack::'));
     expect(children.length).to.equal(run.mocks.resources.filter((r) => r.custom).length);
     for (const urn of children) {
-      expect(urn.split('::')[2], urn).to.match(new RegExp(`^${COMPONENT}\\$`));
+      // A URN's type names the parent's type: the loop's, or the worker's (itself the loop's child).
+      expect(urn.split('::')[2], urn).to.match(new RegExp(`^(?:${COMPONENT}|${WORKER})\\$[^$]+$`));
       expect(urn.split('::')[3], urn).to.match(/^echo-/);
     }
+    // What the loop itself declares: the starter; its worker (`echo` too) the rest.
+    const own = children.filter((urn) => urn.includes(`::${COMPONENT}$`)).map((urn) => urn.split('::')[2]);
+    expect(own).to.deep.equal([`${COMPONENT}$${STARTER}`]);
+    expect(run.urns.filter((urn) => urn.endsWith(`${COMPONENT}$${WORKER}::echo`))).to.have.length(1);
+  });
+
+  it("keeps each moved resource's former address as an alias, so an existing stack moves it instead of replacing it", () => {
+    const loopUrn = run.urns.find((urn) => urn.endsWith(`$${COMPONENT}::echo`));
+    const moved = run.urns.filter((urn) => urn.includes(`${WORKER}$`)).map((urn) => urn.split('::')[3] ?? urn);
+    expect(moved.length).to.be.greaterThan(20);
+    // (The provider adds type aliases of its own to some, such as service accounts.)
+    for (const name of moved) expect(run.mocks.aliasParents.get(name), name).to.include(loopUrn);
+    expect(run.mocks.aliasParents.get('echo-loop')).to.deep.equal([]);
   });
 
   it('enables the APIs the function, Pub/Sub and monitoring need, and leaves them on destroy', () => {
@@ -252,14 +267,16 @@ describe('EchoLoop: the function and its push path', () => {
     }
   });
 
-  it('configures the function for the engine: URL, ID-token auth, known message names, timeouts', () => {
+  it('configures the function for the engine: URL, ID-token auth, known message names, timeouts, attempts', () => {
     const fn = one(run, 'gcp:cloudfunctionsv2/function:Function');
     expect(fn.inputs.serviceConfig.environmentVariables).to.deep.equal({
       ENGINE_URL,
       ENGINE_AUTH: 'id-token',
       KNOWN_MESSAGE_NAMES: 'echo',
       ENGINE_TIMEOUT_MS: '10000',
+      MAX_DELIVERY_ATTEMPTS: '10',
     });
+    expect(fn.inputs.buildConfig.entryPoint).to.equal('echo');
     expect(fn.inputs.serviceConfig).to.deep.include({
       serviceAccountEmail: `camunda-dev-echo-fn@${PROJECT}.iam.gserviceaccount.com`,
       timeoutSeconds: 60,
@@ -349,18 +366,23 @@ describe('EchoLoop: monitoring', () => {
       unit: 'ms',
     });
     expect(roundTrip.inputs.filter).to.include('resource.labels.service_name="camunda-dev-echo"');
-    expect(roundTrip.inputs.filter).to.include('labels.component="echo-function"');
-    expect(roundTrip.inputs.filter).to.include('jsonPayload.outcome="delivered"');
+    expect(roundTrip.inputs.filter).to.include('jsonPayload.taskType="echo"');
+    expect(roundTrip.inputs.filter).to.include('jsonPayload.outcome="completed"');
     const deliveries = one(run, 'gcp:logging/metric:Metric', 'echo-deliveries-metric');
     expect(deliveries.inputs.labelExtractors).to.deep.equal({ outcome: 'EXTRACT(jsonPayload.outcome)' });
     expect(deliveries.inputs.metricDescriptor).to.deep.include({ metricKind: 'DELTA', valueType: 'INT64' });
     expect(deliveries.inputs.metricDescriptor.labels).to.deep.equal([
-      { key: 'outcome', valueType: 'STRING', description: 'delivered, duplicate, retry or invalid' },
+      {
+        key: 'outcome',
+        valueType: 'STRING',
+        description: 'completed, error, failed, duplicate, retry, invalid, unknown-task',
+      },
     ]);
-    expect(deliveries.inputs.filter).to.not.include('"delivered"');
+    expect(deliveries.inputs.filter).to.include('jsonPayload.taskType="echo"');
+    expect(deliveries.inputs.filter).to.not.include('"completed"');
   });
 
-  it('shows round-trip latency, deliveries by outcome, iterations and dead letters on a dashboard', () => {
+  it('shows round-trip latency, deliveries by outcome, iterations (completed tasks) and dead letters on a dashboard', () => {
     const dashboard = JSON.parse(one(run, 'gcp:monitoring/dashboard:Dashboard').inputs.dashboardJson) as {
       displayName: string;
       mosaicLayout: {
@@ -376,7 +398,7 @@ describe('EchoLoop: monitoring', () => {
     expect(tiles.map((t) => t.title)).to.deep.equal([
       'Round-trip latency (ms)',
       'Deliveries by outcome (per minute)',
-      'Iterations (delivered round trips per minute)',
+      'Completed tasks (per minute)',
       'Dead-lettered messages waiting for replay',
     ]);
     const filters = tiles.map((t) => t.xyChart.dataSets.map((d) => d.timeSeriesQuery.timeSeriesFilter));
@@ -387,7 +409,7 @@ describe('EchoLoop: monitoring', () => {
     ]);
     expect(filters[0]?.[0]?.filter).to.include('logging.googleapis.com/user/camunda-dev-echo-round-trip-ms');
     expect(filters[1]?.[0]?.aggregation.groupByFields).to.deep.equal(['metric.label.outcome']);
-    expect(filters[2]?.[0]?.filter).to.include('metric.label.outcome="delivered"');
+    expect(filters[2]?.[0]?.filter).to.include('metric.label.outcome="completed"');
     expect(filters[3]?.[0]?.filter).to.include('resource.label.subscription_id="camunda-dev-echo-dead-letter-hold"');
   });
 
@@ -397,7 +419,7 @@ describe('EchoLoop: monitoring', () => {
     const [condition] = alert.inputs.conditions;
     expect(condition.conditionAbsent.duration).to.equal('1200s');
     expect(condition.conditionAbsent.filter).to.equal(
-      'metric.type="logging.googleapis.com/user/camunda-dev-echo-deliveries" AND resource.type="cloud_run_revision" AND metric.label.outcome="delivered"',
+      'metric.type="logging.googleapis.com/user/camunda-dev-echo-deliveries" AND resource.type="cloud_run_revision" AND metric.label.outcome="completed"',
     );
     expect(alert.inputs.documentation.content).to.include('camunda-dev-echo-dead-letter-hold');
   });

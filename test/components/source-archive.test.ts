@@ -6,7 +6,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import fc from 'fast-check';
 import { defaultEchoFunctionSource } from '../../components/paths';
-import { functionSource, listSourceFiles } from '../../components/source-archive';
+import { archiveFiles, functionSource, listSourceFiles } from '../../components/source-archive';
 import { expect } from 'chai';
 
 function writeTree(root: string, files: Record<string, string>): void {
@@ -101,25 +101,31 @@ describe('function source archive', () => {
     expect(functionSource(dir, 'echo').files).to.deep.equal(['package-lock.json', 'package.json']);
   });
 
-  it("ships the echo function's lock file, locking exactly its package.json's dependencies", () => {
+  it("ships the echo function's lock file, locking exactly the package.json its archive holds", () => {
     const dir = defaultEchoFunctionSource();
     const source = functionSource(dir, 'camunda-dev-echo-source');
     expect(source.files).to.include('package-lock.json');
     const read = (file: string) => JSON.parse(fs.readFileSync(path.join(dir, file), 'utf8'));
-    const manifest = read('package.json');
+    // The archive's package.json: the worker library from its vendored folder (push-archive.test.ts).
+    const manifest = JSON.parse(
+      archiveFiles(dir)
+        .find((f) => f.path === 'package.json')
+        ?.content.toString('utf8') ?? '{}',
+    );
     const lock = read('package-lock.json');
     expect(lock.lockfileVersion).to.equal(3);
     expect(lock.packages[''].dependencies).to.deep.equal(manifest.dependencies);
     expect(lock.packages[''].devDependencies).to.deep.equal(manifest.devDependencies);
-    // Every direct dependency is locked to a version with its integrity (what `npm ci` installs).
-    for (const name of [...Object.keys(manifest.dependencies), ...Object.keys(manifest.devDependencies)]) {
+    // Every direct dependency from the registry is locked to a version with its integrity (what `npm ci` installs).
+    const registry = (deps: Record<string, string>) => Object.keys(deps).filter((n) => !deps[n]?.startsWith('file:'));
+    for (const name of [...registry(manifest.dependencies), ...registry(manifest.devDependencies)]) {
       const entry = lock.packages[`node_modules/${name}`];
       expect(entry?.version, name).to.match(/^\d+\.\d+\.\d+/);
       expect(entry?.integrity, name).to.match(/^sha512-/);
     }
     // The lock is part of the content: a change to it is a new object name.
     const copy = tempDir();
-    for (const rel of source.files)
+    for (const rel of listSourceFiles(dir))
       writeTree(copy, { [rel]: fs.readFileSync(path.join(dir, ...rel.split('/')), 'utf8') });
     expect(functionSource(copy, 'camunda-dev-echo-source').objectName).to.equal(source.objectName);
     writeTree(copy, { 'package-lock.json': JSON.stringify({ ...lock, name: 'changed' }) });

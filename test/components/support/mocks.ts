@@ -183,6 +183,8 @@ export class RecordingMocks implements pulumi.runtime.Mocks {
   readonly calls: RecordedCall[] = [];
   /** The URNs each resource (by logical name) depends on, as the engine received them. */
   readonly dependencies = new Map<string, string[]>();
+  /** The parent URNs of each resource's aliases (by logical name): where it was declared before. */
+  readonly aliasParents = new Map<string, string[]>();
 
   constructor(
     readonly preview: boolean,
@@ -263,20 +265,26 @@ export interface RunOptions {
   readonly deployerEmail?: string;
 }
 
+interface AliasRequest {
+  getSpec(): { getParenturn(): string } | undefined;
+}
 interface RegisterRequest {
   getName(): string;
   getDependenciesList(): string[];
+  getAliasesList(): AliasRequest[];
 }
 interface MockMonitorView {
   resources: Map<string, unknown>;
   registerResource(request: RegisterRequest, callback: unknown): Promise<void>;
 }
 
-/** Wraps the mock monitor so every registration's dependencies (dependsOn and inputs) are kept. */
+/** Wraps the mock monitor so every registration's dependencies (dependsOn and inputs) and aliases are kept. */
 function recordDependencies(monitor: MockMonitorView, mocks: RecordingMocks): void {
   const register = monitor.registerResource.bind(monitor);
   monitor.registerResource = (request, callback) => {
     mocks.dependencies.set(request.getName(), request.getDependenciesList());
+    const parents = request.getAliasesList().flatMap((alias) => alias.getSpec()?.getParenturn() ?? []);
+    mocks.aliasParents.set(request.getName(), parents);
     return register(request, callback);
   };
 }

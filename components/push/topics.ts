@@ -1,34 +1,34 @@
-// Step 2 of EchoLoop: the echo topic the engine publishes to, and the dead-letter topic whose own
+// Step 2 of PushWorker: the task type's topic the engine publishes to, and the dead-letter topic whose own
 // subscription keeps what could not be delivered, for replay.
 
 import * as gcp from '@pulumi/gcp';
 import * as pulumi from '@pulumi/pulumi';
-import type { EchoProject } from './project';
-import type { EchoSettingValues, ResolvedEchoLoopArgs } from './resolve-args';
+import type { PushProject } from './project';
+import type { PushSettingValues, ResolvedPushWorkerArgs } from './resolve-args';
 
-export interface EchoTopics {
+export interface PushTopics {
   readonly topic: gcp.pubsub.Topic;
   readonly deadLetterTopic: gcp.pubsub.Topic;
   /** The service agent's publish right on the dead-letter topic. */
   readonly deadLetterPublisher: gcp.pubsub.TopicIAMMember;
   /** The subscription that keeps dead-lettered messages. */
   readonly deadLetterHold: gcp.pubsub.Subscription;
-  /** The engine's publish right on the echo topic. */
+  /** The engine's publish right on the topic. */
   readonly enginePublisher: gcp.pubsub.TopicIAMMember;
 }
 
-export function declareEchoTopics(
+export function declarePushTopics(
   component: pulumi.ComponentResource,
-  args: ResolvedEchoLoopArgs,
-  settings: pulumi.Output<Required<EchoSettingValues>>,
-  { afterApis, pubsubAgent }: EchoProject,
-): EchoTopics {
-  const { name, prefix, project, labels } = args;
+  args: ResolvedPushWorkerArgs,
+  settings: pulumi.Output<Required<PushSettingValues>>,
+  { afterApis, pubsubAgent }: PushProject,
+): PushTopics {
+  const { name, names, project, labels } = args;
   const parent = { parent: component };
-  const topic = new gcp.pubsub.Topic(`${name}-topic`, { project, name: prefix, labels }, afterApis);
+  const topic = new gcp.pubsub.Topic(`${name}-topic`, { project, name: names.topic, labels }, afterApis);
   const deadLetterTopic = new gcp.pubsub.Topic(
     `${name}-dead-letter`,
-    { project, name: `${prefix}-dead-letter`, labels },
+    { project, name: names.deadLetterTopic, labels },
     afterApis,
   );
   // Without publish rights for the Pub/Sub service agent, dead-lettering silently does nothing.
@@ -41,7 +41,7 @@ export function declareEchoTopics(
     `${name}-dead-letter-hold`,
     {
       project,
-      name: `${prefix}-dead-letter-hold`,
+      name: names.deadLetterHold,
       topic: deadLetterTopic.id,
       messageRetentionDuration: settings.deadLetterRetention,
       // Acked messages stay too, so a replay by seek still finds them.

@@ -1,16 +1,16 @@
-// Step 4 of EchoLoop: the echo function (Cloud Functions 2nd gen, i.e. a Cloud Run service), built
-// from a source archive named after its content, so every source change redeploys it.
+// Step 4 of PushWorker: the function (Cloud Functions 2nd gen, i.e. a Cloud Run service), built from
+// a source archive named after its content, so every source change redeploys it. Its environment is
+// the worker library's (contract §4): where the engine is, how to authenticate, and when a delivery
+// is the last.
 
 import * as gcp from '@pulumi/gcp';
 import * as pulumi from '@pulumi/pulumi';
-import { defaultEchoFunctionSource } from '../paths';
 import { type FunctionSource, functionSource } from '../source-archive';
-import { ECHO_DEFAULTS } from './args';
-import type { EchoIdentities } from './identities';
-import type { EchoProject } from './project';
-import type { EchoSettingValues, ResolvedEchoLoopArgs } from './resolve-args';
+import type { PushIdentities } from './identities';
+import type { PushProject } from './project';
+import type { PushSettingValues, ResolvedPushWorkerArgs } from './resolve-args';
 
-export interface EchoFunction {
+export interface PushFunction {
   readonly fn: gcp.cloudfunctionsv2.Function;
   /** The function's URL (its Cloud Run service URL: the push endpoint's base and token audience). */
   readonly url: pulumi.Output<string>;
@@ -19,21 +19,23 @@ export interface EchoFunction {
 }
 
 /** Reads the function's source (before any resource is declared: a missing source fails first). */
-export function readEchoFunctionSource(args: ResolvedEchoLoopArgs): FunctionSource {
-  return functionSource(args.functionSourceDir ?? defaultEchoFunctionSource(), `${args.prefix}-source`);
+export function readPushSource(args: ResolvedPushWorkerArgs): FunctionSource {
+  return functionSource(args.source, args.names.sourceObjectPrefix);
 }
 
-/** The function's environment; its basic-auth password comes as a secret reference. */
-function functionEnvironment(
-  args: ResolvedEchoLoopArgs,
-  settings: pulumi.Output<Required<EchoSettingValues>>,
+/** The function's environment (the user's first); its basic-auth password comes as a secret reference. */
+export function functionEnvironment(
+  args: ResolvedPushWorkerArgs,
+  settings: pulumi.Output<Required<PushSettingValues>>,
 ): Record<string, pulumi.Input<string>> {
   const { engine } = args;
   const environment: Record<string, pulumi.Input<string>> = {
+    ...args.environment,
     ENGINE_URL: engine.url,
     ENGINE_AUTH: 'id-token',
-    KNOWN_MESSAGE_NAMES: args.knownMessageNames.join(','),
     ENGINE_TIMEOUT_MS: settings.engineTimeoutMs.apply(String),
+    // The worker sends a `failed` reply on the subscription's last attempt, not before.
+    MAX_DELIVERY_ATTEMPTS: settings.maxDeliveryAttempts.apply(String),
   };
   if (engine.basicAuth) environment.ENGINE_BASIC_AUTH_USER = engine.basicAuth.user;
   return environment;
@@ -41,9 +43,9 @@ function functionEnvironment(
 
 function uploadSource(
   component: pulumi.ComponentResource,
-  args: ResolvedEchoLoopArgs,
+  args: ResolvedPushWorkerArgs,
   source: FunctionSource,
-  { afterApis }: EchoProject,
+  { afterApis }: PushProject,
 ) {
   const bucket = new gcp.storage.Bucket(
     `${args.name}-source`,
@@ -66,27 +68,27 @@ function uploadSource(
   return { bucket, object };
 }
 
-export function declareEchoFunction(
+export function declarePushFunction(
   component: pulumi.ComponentResource,
-  args: ResolvedEchoLoopArgs,
-  settings: pulumi.Output<Required<EchoSettingValues>>,
+  args: ResolvedPushWorkerArgs,
+  settings: pulumi.Output<Required<PushSettingValues>>,
   source: FunctionSource,
-  project: EchoProject,
-  identities: EchoIdentities,
-): EchoFunction {
-  const { engine, loopName } = args;
+  project: PushProject,
+  identities: PushIdentities,
+): PushFunction {
+  const { engine } = args;
   const { bucket, object } = uploadSource(component, args, source, project);
   const fn = new gcp.cloudfunctionsv2.Function(
     `${args.name}-function`,
     {
       project: args.project,
       location: args.region,
-      name: args.prefix,
-      description: `Echo function of loop ${loopName}: forwards replies to the engine (camunda-serverless)`,
+      name: args.names.functionName,
+      description: `Function of ${args.title}: runs task type ${args.taskType} and replies to the engine (camunda-serverless)`,
       labels: args.labels,
       buildConfig: {
         runtime: args.functionRuntime,
-        entryPoint: ECHO_DEFAULTS.entryPoint,
+        entryPoint: args.entryPoint,
         serviceAccount: identities.buildAccount,
         source: { storageSource: { bucket: bucket.name, object: object.name } },
       },

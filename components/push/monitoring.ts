@@ -1,24 +1,19 @@
-// Step 6 of EchoLoop: the Cloud Monitoring resources: log-based metrics of the function's delivery
-// log lines, the "echo loop monitor" dashboard, and an alert when no round trip succeeds. Their
-// filters and layout are plain data in ../monitoring.ts.
+// Step 6 of PushWorker: the Cloud Monitoring resources: log-based metrics of the worker's delivery
+// log lines (filtered on its task type), a dashboard, and an alert when no task completes. Their
+// filters and layout are plain data in dashboard.ts.
 
 import * as gcp from '@pulumi/gcp';
 import * as pulumi from '@pulumi/pulumi';
-import {
-  deliveryLogFilter,
-  echoDashboard,
-  roundTripLogFilter,
-  stalledLoopConditions,
-  userMetricFilter,
-} from '../monitoring';
-import type { EchoFunction } from './function';
-import type { EchoProject } from './project';
-import type { EchoPush } from './push';
-import type { ResolvedEchoLoopArgs } from './resolve-args';
-import type { EchoTopics } from './topics';
+import { stalledLoopConditions, userMetricFilter } from '../monitoring';
+import { COMPLETED, completedLogFilter, OUTCOMES, workerDashboard, workerLogFilter } from './dashboard';
+import type { PushFunction } from './function';
+import type { PushProject } from './project';
+import type { PushPath } from './push';
+import type { ResolvedPushWorkerArgs } from './resolve-args';
+import type { PushTopics } from './topics';
 import { MetricDescriptorWait } from './waits';
 
-export interface EchoMonitoring {
+export interface PushMonitoring {
   readonly dashboard: gcp.monitoring.Dashboard;
   readonly alert: gcp.monitoring.AlertPolicy;
   /** Exists once Cloud Monitoring knows the deliveries metric the alert names. */
@@ -27,20 +22,20 @@ export interface EchoMonitoring {
 
 type Metrics = { roundTrip: gcp.logging.Metric; deliveries: gcp.logging.Metric };
 
-function declareMetrics(args: ResolvedEchoLoopArgs, fn: EchoFunction, { afterApis }: EchoProject): Metrics {
-  const { name, prefix, project, loopName } = args;
+function declareMetrics(args: ResolvedPushWorkerArgs, fn: PushFunction, { afterApis }: PushProject): Metrics {
+  const { name, names, project, title, taskType } = args;
   const roundTrip = new gcp.logging.Metric(
     `${name}-round-trip-metric`,
     {
       project,
-      name: `${prefix}-round-trip-ms`,
-      description: `Echo loop ${loopName}: engine → Pub/Sub → function → engine round trip of delivered replies`,
-      filter: fn.serviceName.apply(roundTripLogFilter),
+      name: names.roundTripMetric,
+      description: `${title}: engine → Pub/Sub → function → engine round trip of completed tasks`,
+      filter: fn.serviceName.apply((service) => completedLogFilter(service, taskType)),
       metricDescriptor: {
         metricKind: 'DELTA',
         valueType: 'DISTRIBUTION',
         unit: 'ms',
-        displayName: `Echo ${loopName} round trip`,
+        displayName: `${title} round trip`,
       },
       valueExtractor: 'EXTRACT(jsonPayload.roundTripMs)',
       // 10 ms up to about 2 hours in 1.5× steps.
@@ -52,15 +47,15 @@ function declareMetrics(args: ResolvedEchoLoopArgs, fn: EchoFunction, { afterApi
     `${name}-deliveries-metric`,
     {
       project,
-      name: `${prefix}-deliveries`,
-      description: `Echo loop ${loopName}: deliveries to the echo function by outcome (delivered = one iteration)`,
-      filter: fn.serviceName.apply(deliveryLogFilter),
+      name: names.deliveriesMetric,
+      description: `${title}: deliveries of task type ${taskType} by outcome (${COMPLETED} = one task done)`,
+      filter: fn.serviceName.apply((service) => workerLogFilter(service, taskType)),
       metricDescriptor: {
         metricKind: 'DELTA',
         valueType: 'INT64',
         unit: '1',
-        displayName: `Echo ${loopName} deliveries`,
-        labels: [{ key: 'outcome', valueType: 'STRING', description: 'delivered, duplicate, retry or invalid' }],
+        displayName: `${title} deliveries`,
+        labels: [{ key: 'outcome', valueType: 'STRING', description: OUTCOMES.join(', ') }],
       },
       labelExtractors: { outcome: 'EXTRACT(jsonPayload.outcome)' },
     },
@@ -69,7 +64,7 @@ function declareMetrics(args: ResolvedEchoLoopArgs, fn: EchoFunction, { afterApi
   return { roundTrip, deliveries };
 }
 
-function declareDashboard(args: ResolvedEchoLoopArgs, metrics: Metrics, topics: EchoTopics, project: EchoProject) {
+function declareDashboard(args: ResolvedPushWorkerArgs, metrics: Metrics, topics: PushTopics, project: PushProject) {
   return new gcp.monitoring.Dashboard(
     `${args.name}-dashboard`,
     {
@@ -78,8 +73,8 @@ function declareDashboard(args: ResolvedEchoLoopArgs, metrics: Metrics, topics: 
         .all([metrics.roundTrip.name, metrics.deliveries.name, topics.deadLetterHold.name])
         .apply(([roundTrip, deliveries, deadLetters]) =>
           JSON.stringify(
-            echoDashboard({
-              title: `Echo loop monitor: ${args.loopName} (${args.prefix})`,
+            workerDashboard({
+              title: `Monitor: ${args.title} (${args.base})`,
               roundTripMetric: roundTrip,
               deliveriesMetric: deliveries,
               deadLetterSubscription: deadLetters,
@@ -93,11 +88,11 @@ function declareDashboard(args: ResolvedEchoLoopArgs, metrics: Metrics, topics: 
 
 function declareStalledAlert(
   component: pulumi.ComponentResource,
-  args: ResolvedEchoLoopArgs,
+  args: ResolvedPushWorkerArgs,
   metrics: Metrics,
-  steps: { project: EchoProject; topics: EchoTopics; push: EchoPush },
+  steps: { project: PushProject; topics: PushTopics; push: PushPath },
 ) {
-  const { loopName, prefix, alertAfterMinutes: minutes } = args;
+  const { title, base, alertAfterMinutes: minutes } = args;
   // A log-based metric takes up to 10 minutes to reach Cloud Monitoring; until then it refuses
   // an alert that names it (404 "Cannot find metric(s)").
   const metricKnown = new MetricDescriptorWait(
@@ -109,30 +104,30 @@ function declareStalledAlert(
     .all([metrics.deliveries.name, steps.push.subscription.name, steps.topics.deadLetterHold.name])
     .apply(([deliveries, pushSubscription, deadLetterSubscription]) => [
       {
-        displayName: `No delivered round trip for ${minutes} minutes`,
+        displayName: `No completed task for ${minutes} minutes`,
         conditionAbsent: {
-          filter: userMetricFilter(deliveries, 'metric.label.outcome="delivered"'),
+          filter: userMetricFilter(deliveries, `metric.label.outcome="${COMPLETED}"`),
           duration: `${minutes * 60}s`,
           aggregations: [{ alignmentPeriod: '60s', perSeriesAligner: 'ALIGN_SUM', crossSeriesReducer: 'REDUCE_SUM' }],
           trigger: { count: 1 },
         },
       },
-      // These fire for a loop that never completed a round trip, which the absence above cannot.
+      // These fire for a worker that never completed a task, which the absence above cannot.
       ...stalledLoopConditions({ minutes, pushSubscription, deadLetterSubscription }),
     ]);
   const alert = new gcp.monitoring.AlertPolicy(
     `${args.name}-stalled-alert`,
     {
       project: args.project,
-      displayName: `Echo loop ${loopName} (${prefix}) stalled: no round trip for ${minutes} min`,
+      displayName: `${title} (${base}) stalled: no task completed for ${minutes} min`,
       combiner: 'OR',
       severity: 'ERROR',
       conditions,
       documentation: {
         mimeType: 'text/markdown',
-        content: pulumi.interpolate`The echo loop **${loopName}** has not completed a round trip for ${minutes} minutes.
+        content: pulumi.interpolate`The ${title} (task type **${args.taskType}**) has not completed a task for ${minutes} minutes.
 
-Check, in order: the engine's incidents and failed jobs (\`GET /engine-rest/incident\`, \`GET /engine-rest/job?withException=true\`); the push subscription \`${steps.push.subscription.name}\` backlog; the dead-letter subscription \`${steps.topics.deadLetterHold.name}\` (replay with a seek or by republishing); the echo function's logs (outcomes \`retry\` and \`invalid\`).`,
+Check, in order: the engine's incidents and failed jobs (\`GET /engine-rest/incident\`, \`GET /engine-rest/job?withException=true\`); the push subscription \`${steps.push.subscription.name}\` backlog; the dead-letter subscription \`${steps.topics.deadLetterHold.name}\` (replay with a seek or by republishing); the function's logs (outcomes \`retry\`, \`failed\` and \`invalid\`).`,
       },
       notificationChannels: args.notificationChannels,
       alertStrategy: { autoClose: '1800s' },
@@ -143,11 +138,11 @@ Check, in order: the engine's incidents and failed jobs (\`GET /engine-rest/inci
   return { alert, metricKnown };
 }
 
-export function declareEchoMonitoring(
+export function declarePushMonitoring(
   component: pulumi.ComponentResource,
-  args: ResolvedEchoLoopArgs,
-  steps: { project: EchoProject; topics: EchoTopics; fn: EchoFunction; push: EchoPush },
-): EchoMonitoring {
+  args: ResolvedPushWorkerArgs,
+  steps: { project: PushProject; topics: PushTopics; fn: PushFunction; push: PushPath },
+): PushMonitoring {
   const metrics = declareMetrics(args, steps.fn, steps.project);
   const dashboard = declareDashboard(args, metrics, steps.topics, steps.project);
   const { alert, metricKnown } = declareStalledAlert(component, args, metrics, steps);

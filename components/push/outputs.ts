@@ -1,14 +1,15 @@
-// Step 8 of EchoLoop: what the component exposes, all of it registered as its outputs.
+// Step 7 of PushWorker: what the component exposes, all of it registered as its outputs.
 
 import * as pulumi from '@pulumi/pulumi';
-import type { EchoFunction } from './function';
-import type { EchoIdentities } from './identities';
-import type { EchoMonitoring } from './monitoring';
-import type { EchoPush } from './push';
-import type { ResolvedEchoLoopArgs } from './resolve-args';
-import type { EchoTopics } from './topics';
+import type { PushFunction } from './function';
+import type { PushIdentities } from './identities';
+import type { PushMonitoring } from './monitoring';
+import type { PushPath } from './push';
+import type { ResolvedPushWorkerArgs } from './resolve-args';
+import type { PushTopics } from './topics';
 
-export interface EchoOutputs {
+export interface PushWorkerOutputs {
+  readonly taskType: string;
   readonly topicName: pulumi.Output<string>;
   readonly topicId: pulumi.Output<string>;
   readonly deadLetterTopicName: pulumi.Output<string>;
@@ -20,24 +21,22 @@ export interface EchoOutputs {
   readonly dashboardId: pulumi.Output<string>;
   readonly dashboardUrl: pulumi.Output<string>;
   readonly alertPolicyName: pulumi.Output<string>;
-  readonly loopName: string;
-  readonly processInstanceId: pulumi.Output<string> | undefined;
 }
 
-export function echoOutputs(
-  args: ResolvedEchoLoopArgs,
+export function pushWorkerOutputs(
+  args: ResolvedPushWorkerArgs,
   steps: {
-    topics: EchoTopics;
-    identities: EchoIdentities;
-    fn: EchoFunction;
-    push: EchoPush;
-    monitoring: EchoMonitoring;
-    processInstanceId: pulumi.Output<string> | undefined;
+    topics: PushTopics;
+    identities: PushIdentities;
+    fn: PushFunction;
+    push: PushPath;
+    monitoring: PushMonitoring;
   },
-): EchoOutputs {
+): PushWorkerOutputs {
   const { topics, fn, monitoring } = steps;
   const dashboardId = monitoring.dashboard.id;
   return {
+    taskType: args.taskType,
     topicName: topics.topic.name,
     topicId: topics.topic.id,
     deadLetterTopicName: topics.deadLetterTopic.name,
@@ -49,7 +48,5 @@ export function echoOutputs(
     dashboardId,
     dashboardUrl: pulumi.interpolate`https://console.cloud.google.com/monitoring/dashboards/custom/${dashboardId.apply((id) => id.split('/').pop() ?? id)}?project=${args.project}`,
     alertPolicyName: monitoring.alert.name,
-    loopName: args.loopName,
-    processInstanceId: steps.processInstanceId,
   };
 }

@@ -1,17 +1,17 @@
-// Step 5 of EchoLoop: the push path. Our own push subscription delivers to the function with an OIDC
+// Step 5 of PushWorker: the push path. Our own push subscription delivers to the function with an OIDC
 // token, retries with backoff (10 s to 600 s) and dead-letters after `maxDeliveryAttempts`, which the
 // function's Eventarc trigger could not. The endpoint ends in /projects/<p>/topics/<t> because the
 // Functions Framework takes the CloudEvent source from that path when it converts a raw push body.
 
 import * as gcp from '@pulumi/gcp';
 import * as pulumi from '@pulumi/pulumi';
-import type { EchoFunction } from './function';
-import type { EchoIdentities } from './identities';
-import type { EchoProject } from './project';
-import type { EchoSettingValues, ResolvedEchoLoopArgs } from './resolve-args';
-import type { EchoTopics } from './topics';
+import type { PushFunction } from './function';
+import type { PushIdentities } from './identities';
+import type { PushProject } from './project';
+import type { PushSettingValues, ResolvedPushWorkerArgs } from './resolve-args';
+import type { PushTopics } from './topics';
 
-export interface EchoPush {
+export interface PushPath {
   /** The push account's run.invoker on the function's service. */
   readonly pushInvoker: gcp.cloudrunv2.ServiceIamMember;
   readonly subscription: gcp.pubsub.Subscription;
@@ -19,13 +19,13 @@ export interface EchoPush {
   readonly deadLetterAck: gcp.pubsub.SubscriptionIAMMember;
 }
 
-export function declareEchoPush(
+export function declarePushPath(
   component: pulumi.ComponentResource,
-  args: ResolvedEchoLoopArgs,
-  settings: pulumi.Output<Required<EchoSettingValues>>,
-  steps: { project: EchoProject; topics: EchoTopics; identities: EchoIdentities; fn: EchoFunction },
-): EchoPush {
-  const { name, prefix, project, region, labels } = args;
+  args: ResolvedPushWorkerArgs,
+  settings: pulumi.Output<Required<PushSettingValues>>,
+  steps: { project: PushProject; topics: PushTopics; identities: PushIdentities; fn: PushFunction },
+): PushPath {
+  const { name, names, project, region, labels } = args;
   const { topics, identities, fn } = steps;
   const parent = { parent: component };
   const pushInvoker = new gcp.cloudrunv2.ServiceIamMember(
@@ -37,7 +37,7 @@ export function declareEchoPush(
     `${name}-push`,
     {
       project,
-      name: `${prefix}-push`,
+      name: names.pushSubscription,
       topic: topics.topic.id,
       // At least the function timeout: a slower ack deadline would redeliver a delivery in progress.
       ackDeadlineSeconds: settings.functionTimeoutSeconds.apply((t) => Math.min(600, t + 10)),
@@ -50,7 +50,7 @@ export function declareEchoPush(
         deadLetterTopic: topics.deadLetterTopic.id,
         maxDeliveryAttempts: settings.maxDeliveryAttempts,
       },
-      // The default expiry (31 days without activity) would end a paused loop for good.
+      // The default expiry (31 days without activity) would end a quiet worker's subscription for good.
       expirationPolicy: { ttl: '' },
       messageRetentionDuration: '604800s',
       labels,

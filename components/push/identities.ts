@@ -1,14 +1,15 @@
-// Step 3 of EchoLoop: the identities of the data path and their only permissions. The function may
+// Step 3 of PushWorker: the identities of the data path and their only permissions. The function may
 // invoke the engine (and read its basic-auth password); the push account may invoke the function;
 // the builder builds it.
 
 import * as gcp from '@pulumi/gcp';
 import * as pulumi from '@pulumi/pulumi';
-import type { EchoProject } from './project';
-import type { ResolvedEchoLoopArgs } from './resolve-args';
+import { accountDisplayName } from './names';
+import type { PushProject } from './project';
+import type { ResolvedPushWorkerArgs } from './resolve-args';
 import { BUILD_GRANT_PROPAGATION_SECONDS, PropagationDelay } from './waits';
 
-export interface EchoIdentities {
+export interface PushIdentities {
   /** The function's account, unless an existing one was given (`functionServiceAccount`). */
   readonly functionAccount: gcp.serviceaccount.Account | undefined;
   /** The e-mail the function runs as. */
@@ -27,7 +28,11 @@ export interface EchoIdentities {
 }
 
 /** The function's grants on the engine: run.invoker, and the basic-auth password when there is one. */
-function engineGrants(component: pulumi.ComponentResource, args: ResolvedEchoLoopArgs, member: pulumi.Output<string>) {
+function engineGrants(
+  component: pulumi.ComponentResource,
+  args: ResolvedPushWorkerArgs,
+  member: pulumi.Output<string>,
+) {
   const { name, engine } = args;
   const parent = { parent: component };
   const engineInvoker = new gcp.cloudrunv2.ServiceIamMember(
@@ -59,12 +64,12 @@ function engineGrants(component: pulumi.ComponentResource, args: ResolvedEchoLoo
  * can write any bucket of the project. The build waits for the grant to propagate, also when the
  * engine already exists and nothing else slows the first `up` down.
  */
-function buildIdentity(component: pulumi.ComponentResource, args: ResolvedEchoLoopArgs, { afterApis }: EchoProject) {
+function buildIdentity(component: pulumi.ComponentResource, args: ResolvedPushWorkerArgs, { afterApis }: PushProject) {
   if (args.buildServiceAccount !== undefined) return { buildAccount: args.buildServiceAccount, grants: [] };
-  const { name, prefix, project, loopName } = args;
+  const { name, names, project, title } = args;
   const builder = new gcp.serviceaccount.Account(
     `${name}-build-sa`,
-    { project, accountId: `${prefix}-build`, displayName: `Builds the echo function of loop ${loopName}` },
+    { project, accountId: names.buildAccountId, displayName: accountDisplayName(`Builds the function of ${title}`) },
     afterApis,
   );
   const role = new gcp.projects.IAMMember(
@@ -81,7 +86,7 @@ function buildIdentity(component: pulumi.ComponentResource, args: ResolvedEchoLo
 }
 
 /** The function's own account, or the existing one given. */
-function functionIdentity(args: ResolvedEchoLoopArgs, project: EchoProject) {
+function functionIdentity(args: ResolvedPushWorkerArgs, project: PushProject) {
   if (args.functionServiceAccount !== undefined) {
     return { functionAccount: undefined, functionEmail: pulumi.output(args.functionServiceAccount) };
   }
@@ -89,27 +94,27 @@ function functionIdentity(args: ResolvedEchoLoopArgs, project: EchoProject) {
     `${args.name}-function-sa`,
     {
       project: args.project,
-      accountId: `${args.prefix}-fn`,
-      displayName: `Echo function of loop ${args.loopName} (camunda-serverless)`,
+      accountId: args.names.functionAccountId,
+      displayName: accountDisplayName(`Function of ${args.title} (camunda-serverless)`),
     },
     project.afterApis,
   );
   return { functionAccount, functionEmail: functionAccount.email };
 }
 
-export function declareEchoIdentities(
+export function declarePushIdentities(
   component: pulumi.ComponentResource,
-  args: ResolvedEchoLoopArgs,
-  project: EchoProject,
-): EchoIdentities {
-  const { name, prefix, loopName } = args;
+  args: ResolvedPushWorkerArgs,
+  project: PushProject,
+): PushIdentities {
+  const { name, names, title } = args;
   const { functionAccount, functionEmail } = functionIdentity(args, project);
   const pushAccount = new gcp.serviceaccount.Account(
     `${name}-push-sa`,
     {
       project: args.project,
-      accountId: `${prefix}-push`,
-      displayName: `Pub/Sub push to the echo function of loop ${loopName}`,
+      accountId: names.pushAccountId,
+      displayName: accountDisplayName(`Pub/Sub push to the function of ${title}`),
     },
     project.afterApis,
   );

@@ -1,4 +1,4 @@
-// The echo loop's waits on eventual consistency, as dynamic resources: one until Cloud Monitoring
+// The waits on eventual consistency of PushWorker and EchoLoop, as dynamic resources: one until Cloud Monitoring
 // knows a log-based metric (before the alert names it), and one after an IAM grant (the build
 // account's role before the build runs as it; the starter account's grants before the loop starter
 // impersonates it).
@@ -26,5 +26,5 @@ export class PropagationDelay extends pulumi.dynamic.Resource {
 /** Seconds the build waits after its account's role was granted: IAM's typical propagation time. */
 export const BUILD_GRANT_PROPAGATION_SECONDS = 120;
 
-/** Seconds the loop starter waits after its own account's grants (invoker, token creator): the same. */
+/** Seconds EchoLoop's loop starter waits after its own account's grants (invoker, token creator): the same. */
 export const STARTER_GRANT_PROPAGATION_SECONDS = 120;
