@@ -8,7 +8,7 @@ import { relative } from 'node:path';
 
 import { firstLine, parseOptions, positiveSeconds, printReport, runCli, UsageError, wholeNumber } from '../devkit/cli';
 import { LiveLine } from '../devkit/live-line';
-import { EXAMPLES, runExample, type ExampleCliOptions, type ExampleName } from './example-run';
+import { exampleOptions, runExample, type ExampleCliOptions } from './example-run';
 import { LoopMonitor } from './loop-monitor';
 import { healthy, progressLine, RateMeter, summarize, summaryText, type RunSummary } from './progress';
 import { DEFAULT_RUN_FOLDER, startLocalStack, type DatabaseChoice, type LocalStack } from './stack';
@@ -76,7 +76,7 @@ export function parseCliArgs(
 ): CliOptions | ExampleCliOptions | 'help' {
   const parsed = parseOptions(argv, OPTIONS);
   if (parsed.help) return 'help';
-  if (parsed.example !== undefined) return exampleOptionsOf(parsed);
+  if (parsed.example !== undefined) return exampleOptions(parsed, DEFAULT_RUN_FOLDER);
   for (const flag of ['orders', 'deadline-seconds'] as const) {
     if (parsed[flag] !== undefined) throw new UsageError(`--${flag} goes with --example`);
   }
@@ -86,32 +86,6 @@ export function parseCliArgs(
     ...(durationMs === undefined ? {} : { durationMs }),
     database: databaseOf(parsed, env),
     stallMs: positiveSeconds('--stall-seconds', parsed['stall-seconds'] ?? '30') * 1000,
-    json: parsed.json ?? false,
-    runFolder: parsed['run-folder'] ?? DEFAULT_RUN_FOLDER,
-  };
-}
-
-/** An example's run: its own options, and of the echo loop's only those that make sense for it. */
-function exampleOptionsOf(parsed: ParsedOptions): ExampleCliOptions {
-  const example = parsed.example as ExampleName;
-  if (!EXAMPLES.includes(example))
-    throw new UsageError(`--example must be one of ${EXAMPLES.join(', ')}, got '${parsed.example}'`);
-  for (const flag of ['loops', 'duration', 'stall-seconds'] as const) {
-    if (parsed[flag] !== undefined) throw new UsageError(`--${flag} is for the echo loop, not --example`);
-  }
-  for (const flag of ['db-url', 'db-user', 'db-password'] as const) {
-    // The example reads its outcomes from history (level audit); a database of yours keeps its own level.
-    if (parsed[flag] !== undefined)
-      throw new UsageError(`--example runs on a fresh database (--db h2 or postgres): drop --${flag}`);
-  }
-  const database = parsed.db ?? 'h2';
-  if (database !== 'h2' && database !== 'postgres')
-    throw new UsageError(`--db must be h2 or postgres, got '${database}'`);
-  return {
-    example,
-    orders: wholeNumber('--orders', parsed.orders ?? '20', 1, 1000),
-    deadlineMs: positiveSeconds('--deadline-seconds', parsed['deadline-seconds'] ?? '300') * 1000,
-    database,
     json: parsed.json ?? false,
     runFolder: parsed['run-folder'] ?? DEFAULT_RUN_FOLDER,
   };

@@ -5,7 +5,7 @@
  */
 import { relative } from 'node:path';
 
-import { firstLine, printReport } from '../devkit/cli';
+import { firstLine, positiveSeconds, printReport, UsageError, wholeNumber } from '../devkit/cli';
 import { ordersHealthy, ordersStack, ordersSummaryText, runOrders } from './example-orders';
 
 /** The examples `--example` knows. */
@@ -19,6 +19,42 @@ export interface ExampleCliOptions {
   readonly database: 'h2' | 'postgres';
   readonly json: boolean;
   readonly runFolder: string;
+}
+
+/** The command line's values, as local/cli.ts parsed them (util.parseArgs). */
+export type ExampleFlags = Readonly<Record<string, string | boolean | undefined>> & {
+  readonly example?: string;
+  readonly db?: string;
+  readonly orders?: string;
+  readonly 'deadline-seconds'?: string;
+  readonly json?: boolean;
+  readonly 'run-folder'?: string;
+};
+
+/** An example's run: its own options, and of the echo loop's only those that make sense for it. */
+export function exampleOptions(parsed: ExampleFlags, defaultRunFolder: string): ExampleCliOptions {
+  const example = parsed.example as ExampleName;
+  if (!EXAMPLES.includes(example))
+    throw new UsageError(`--example must be one of ${EXAMPLES.join(', ')}, got '${parsed.example}'`);
+  for (const flag of ['loops', 'duration', 'stall-seconds'] as const) {
+    if (parsed[flag] !== undefined) throw new UsageError(`--${flag} is for the echo loop, not --example`);
+  }
+  for (const flag of ['db-url', 'db-user', 'db-password'] as const) {
+    // The example reads its outcomes from history (level audit); a database of yours keeps its own level.
+    if (parsed[flag] !== undefined)
+      throw new UsageError(`--example runs on a fresh database (--db h2 or postgres): drop --${flag}`);
+  }
+  const database = parsed.db ?? 'h2';
+  if (database !== 'h2' && database !== 'postgres')
+    throw new UsageError(`--db must be h2 or postgres, got '${database}'`);
+  return {
+    example,
+    orders: wholeNumber('--orders', parsed.orders ?? '20', 1, 1000),
+    deadlineMs: positiveSeconds('--deadline-seconds', parsed['deadline-seconds'] ?? '300') * 1000,
+    database,
+    json: parsed.json ?? false,
+    runFolder: parsed['run-folder'] ?? defaultRunFolder,
+  };
 }
 
 export async function runExample(options: ExampleCliOptions, say: (text: string) => void): Promise<number> {
