@@ -66,7 +66,8 @@ export async function runExample(options: ExampleCliOptions, say: (text: string)
     say(`logs: ${shortPath(options.runFolder)}/`);
     return 3;
   }
-  const logsHint = `${shortPath(stack.runFolder)}/ (engine/engine.log, price-order.log, reserve-stock.log, emulator/emulator.log)`;
+  const postgresLog = options.database === 'postgres' ? ', postgres/postgres.log' : '';
+  const logsHint = `${shortPath(stack.runFolder)}/ (engine/engine.log, price-order.log, reserve-stock.log, emulator/emulator.log${postgresLog})`;
   say(`engine ${stack.engine.url}/engine-rest, Pub/Sub emulator ${stack.emulator.url}`);
   try {
     const report = await runOrders(stack, { orders: options.orders, deadlineMs: options.deadlineMs, onStatus: say });
