@@ -13,6 +13,7 @@
 import * as pulumi from '@pulumi/pulumi';
 import type { EchoLoopArgs } from './echo/args';
 import type { PushWorker } from './push-worker';
+import { WorkerOutputsComponent, workerOutputsOf } from './push/outputs';
 import { resolveEchoLoopArgs } from './echo/resolve-args';
 import { startEchoLoop } from './echo/starter';
 import { declareEchoApis, declareStarterIdentity } from './echo/starter-identity';
@@ -34,29 +35,8 @@ export {
 export { LoopStarter } from './echo/starter';
 export { MetricDescriptorWait, PropagationDelay } from './push/waits';
 
-export class EchoLoop extends pulumi.ComponentResource {
-  /** Echo topic name (the engine publishes here). */
-  public readonly topicName: pulumi.Output<string>;
-  /** Echo topic id (`projects/<p>/topics/<t>`). */
-  public readonly topicId: pulumi.Output<string>;
-  /** Dead-letter topic name. */
-  public readonly deadLetterTopicName: pulumi.Output<string>;
-  /** Subscription that keeps dead-lettered messages for replay. */
-  public readonly deadLetterSubscriptionName: pulumi.Output<string>;
-  /** The push subscription that delivers to the function. */
-  public readonly pushSubscriptionName: pulumi.Output<string>;
-  /** Function name. */
-  public readonly functionName: pulumi.Output<string>;
-  /** Function URL (its Cloud Run service URL: the push endpoint's base and token audience). */
-  public readonly functionUrl: pulumi.Output<string>;
-  /** The function's service account (invokes the engine). */
-  public readonly functionServiceAccountEmail: pulumi.Output<string>;
-  /** Dashboard resource id. */
-  public readonly dashboardId: pulumi.Output<string>;
-  /** Cloud console link to the dashboard. */
-  public readonly dashboardUrl: pulumi.Output<string>;
-  /** Alert policy resource name. */
-  public readonly alertPolicyName: pulumi.Output<string>;
+/** The echo loop; its topic, function, dashboard, … outputs are its worker's (see WorkerOutputsComponent). */
+export class EchoLoop extends WorkerOutputsComponent {
   /** The loop's name (business key). */
   public readonly loopName: string;
   /** Process instance id of the running loop (undefined when startLoop is false). */
@@ -72,34 +52,10 @@ export class EchoLoop extends pulumi.ComponentResource {
     const apis = declareEchoApis(this, resolved, worker);
     const starterIdentity = declareStarterIdentity(this, resolved, apis);
     const processInstanceId = startEchoLoop(this, resolved, { worker, starterIdentity });
-    const outputs = {
-      topicName: worker.topicName,
-      topicId: worker.topicId,
-      deadLetterTopicName: worker.deadLetterTopicName,
-      deadLetterSubscriptionName: worker.deadLetterSubscriptionName,
-      pushSubscriptionName: worker.pushSubscriptionName,
-      functionName: worker.functionName,
-      functionUrl: worker.functionUrl,
-      functionServiceAccountEmail: worker.functionServiceAccountEmail,
-      dashboardId: worker.dashboardId,
-      dashboardUrl: worker.dashboardUrl,
-      alertPolicyName: worker.alertPolicyName,
-      loopName: resolved.loopName,
-      processInstanceId,
-    };
+    const outputs = { ...workerOutputsOf(worker), loopName: resolved.loopName, processInstanceId };
 
     this.worker = worker;
-    this.topicName = outputs.topicName;
-    this.topicId = outputs.topicId;
-    this.deadLetterTopicName = outputs.deadLetterTopicName;
-    this.deadLetterSubscriptionName = outputs.deadLetterSubscriptionName;
-    this.pushSubscriptionName = outputs.pushSubscriptionName;
-    this.functionName = outputs.functionName;
-    this.functionUrl = outputs.functionUrl;
-    this.functionServiceAccountEmail = outputs.functionServiceAccountEmail;
-    this.dashboardId = outputs.dashboardId;
-    this.dashboardUrl = outputs.dashboardUrl;
-    this.alertPolicyName = outputs.alertPolicyName;
+    this.exposeWorkerOutputs(outputs);
     this.loopName = outputs.loopName;
     this.processInstanceId = outputs.processInstanceId;
     this.registerOutputs({ ...outputs });

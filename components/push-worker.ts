@@ -23,7 +23,7 @@ import { withFunctionAccessCheck } from './push/engine-access';
 import { declarePushFunction, readPushSource } from './push/function';
 import { declarePushIdentities } from './push/identities';
 import { declarePushMonitoring } from './push/monitoring';
-import { pushWorkerOutputs } from './push/outputs';
+import { pushWorkerOutputs, WorkerOutputsComponent } from './push/outputs';
 import { declarePushProject } from './push/project';
 import { declarePushPath } from './push/push';
 import { checkedPushSettings, resolvePushWorkerArgs } from './push/resolve-args';
@@ -36,31 +36,7 @@ export { resolvePushWorkerArgs, type ResolvedPushWorkerArgs } from './push/resol
 
 export const PUSH_WORKER_TYPE = 'camunda-serverless:index:PushWorker';
 
-export class PushWorker extends pulumi.ComponentResource {
-  /** The task type this worker runs. */
-  public readonly taskType: string;
-  /** Topic name (PushTask's `topic` input: the engine publishes here). */
-  public readonly topicName: pulumi.Output<string>;
-  /** Topic id (`projects/<p>/topics/<t>`). */
-  public readonly topicId: pulumi.Output<string>;
-  /** Dead-letter topic name. */
-  public readonly deadLetterTopicName: pulumi.Output<string>;
-  /** Subscription that keeps dead-lettered messages for replay. */
-  public readonly deadLetterSubscriptionName: pulumi.Output<string>;
-  /** The push subscription that delivers to the function. */
-  public readonly pushSubscriptionName: pulumi.Output<string>;
-  /** Function name. */
-  public readonly functionName: pulumi.Output<string>;
-  /** Function URL (its Cloud Run service URL: the push endpoint's base and token audience). */
-  public readonly functionUrl: pulumi.Output<string>;
-  /** The function's service account (replies to the engine). */
-  public readonly functionServiceAccountEmail: pulumi.Output<string>;
-  /** Dashboard resource id. */
-  public readonly dashboardId: pulumi.Output<string>;
-  /** Cloud console link to the dashboard. */
-  public readonly dashboardUrl: pulumi.Output<string>;
-  /** Alert policy resource name. */
-  public readonly alertPolicyName: pulumi.Output<string>;
+export class PushWorker extends WorkerOutputsComponent {
   /** The enabled APIs (for resources of a caller's own that need them first). */
   public readonly apis: readonly pulumi.Resource[];
   /**
@@ -94,18 +70,7 @@ export class PushWorker extends pulumi.ComponentResource {
       push.pushInvoker,
       fn.fn,
     ];
-    this.taskType = outputs.taskType;
-    this.topicName = outputs.topicName;
-    this.topicId = outputs.topicId;
-    this.deadLetterTopicName = outputs.deadLetterTopicName;
-    this.deadLetterSubscriptionName = outputs.deadLetterSubscriptionName;
-    this.pushSubscriptionName = outputs.pushSubscriptionName;
-    this.functionName = outputs.functionName;
-    this.functionUrl = outputs.functionUrl;
-    this.functionServiceAccountEmail = outputs.functionServiceAccountEmail;
-    this.dashboardId = outputs.dashboardId;
-    this.dashboardUrl = outputs.dashboardUrl;
-    this.alertPolicyName = outputs.alertPolicyName;
+    this.exposeWorkerOutputs(outputs);
     this.registerOutputs({ ...outputs });
   }
 }

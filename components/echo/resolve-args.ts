@@ -3,7 +3,6 @@
 // they are known now and again once they resolve (checkedEchoSettings, PushWorker's checks).
 
 import * as pulumi from '@pulumi/pulumi';
-import type { EngineEndpoint } from '../engine/endpoint';
 import {
   alertProblems,
   checkedPushSettings,
@@ -11,6 +10,7 @@ import {
   pushSettingInputs,
   type PushSettingValues,
   pushSettingsSchema,
+  type ResolvedPushWorkerArgs,
 } from '../push/resolve-args';
 import { problemsNow, type SettingInputs } from '../shared/inputs';
 import { NAME_PREFIX, SAFE_NAME, sanitizePrefix, throwIfProblems } from '../validation';
@@ -19,28 +19,28 @@ import { ECHO_DEFAULTS, type EchoLoopArgs } from './args';
 /** The settings that may be Outputs (PushWorker's), as checked. */
 export type EchoSettingValues = PushSettingValues;
 
-/** Every argument of EchoLoop with its default applied; see EchoLoopArgs. */
-export interface ResolvedEchoLoopArgs {
-  /** The component's name: every child's name starts with it. */
-  readonly name: string;
-  readonly engine: EngineEndpoint;
-  /** Project of the topics and the function: `project`, else the engine's. */
-  readonly project: pulumi.Output<string>;
-  /** Region of the function: `region`, else the engine's. */
-  readonly region: pulumi.Output<string>;
+/** Every argument of EchoLoop with its default applied; see EchoLoopArgs (and ResolvedPushWorkerArgs for the shared ones). */
+export interface ResolvedEchoLoopArgs extends Pick<
+  ResolvedPushWorkerArgs,
+  | 'name'
+  | 'engine'
+  | 'project'
+  | 'region'
+  | 'alertAfterMinutes'
+  | 'functionRuntime'
+  | 'buildServiceAccount'
+  | 'functionServiceAccount'
+  | 'notificationChannels'
+  | 'enableApis'
+  | 'labels'
+> {
   /** Prefix of physical names. */
   readonly prefix: string;
   readonly loopName: string;
   readonly processDefinitionKey: string;
   readonly knownMessageNames: readonly string[];
-  readonly alertAfterMinutes: number;
-  readonly functionRuntime: pulumi.Input<string>;
   /** The function's source; undefined: this repository's echo-function/ (looked up when read). */
   readonly functionSourceDir: string | undefined;
-  /** Who builds the function; undefined: a dedicated account of the loop's own. */
-  readonly buildServiceAccount: pulumi.Input<string> | undefined;
-  /** The existing account the function runs as; undefined: a dedicated one. */
-  readonly functionServiceAccount: pulumi.Input<string> | undefined;
   /** The account the loop starter impersonates; undefined: its own (see ownStarterAccount) or the deployer's. */
   readonly starterServiceAccount: pulumi.Input<string> | undefined;
   readonly startLoop: boolean;
@@ -53,10 +53,6 @@ export interface ResolvedEchoLoopArgs {
   /** Whether the loop starter impersonates an account (given or its own): it calls the IAM Credentials API. */
   readonly starterImpersonates: boolean;
   readonly restartToken: pulumi.Input<string> | undefined;
-  readonly notificationChannels: pulumi.Input<pulumi.Input<string>[]>;
-  readonly enableApis: boolean;
-  /** Labels of every resource that takes labels, the component's own first. */
-  readonly labels: Record<string, string>;
   /** The settings that may be Outputs, defaults applied, for checkedEchoSettings. */
   readonly settings: SettingInputs<EchoSettingValues>;
 }

@@ -11,32 +11,28 @@ import { defaultEchoFunctionSource } from '../../components/paths';
 import { functionSource } from '../../components/source-archive';
 import { expect } from 'chai';
 import {
+  ENGINE_SA,
+  ENGINE_URL,
+  failureOf,
+  grantsTo,
+  one,
   PROJECT,
   type Props,
-  PROJECT_NUMBER,
+  PUBSUB_AGENT,
   REGION,
   type ProgramRun,
-  type RecordedResource,
   runProgram,
   stackConfig,
+  TEST_ENGINE,
   valueOf,
 } from './support/mocks';
 
 const COMPONENT = 'camunda-serverless:index:EchoLoop';
 const WORKER = 'camunda-serverless:index:PushWorker';
-const ENGINE_URL = 'https://camunda-dev-engine-abcdefghij-ew.a.run.app';
-const ENGINE_SA = `camunda-dev-engine@${PROJECT}.iam.gserviceaccount.com`;
-const PUBSUB_AGENT = `serviceAccount:service-${PROJECT_NUMBER}@gcp-sa-pubsub.iam.gserviceaccount.com`;
 const FUNCTION_URL = 'https://camunda-dev-echo-klmnopqrst-ew.a.run.app';
 const STARTER = 'pulumi-nodejs:dynamic/camunda:LoopStarter';
 
-const engine: EngineEndpoint = {
-  url: ENGINE_URL,
-  serviceName: 'camunda-dev-engine',
-  location: REGION,
-  project: PROJECT,
-  serviceAccountEmail: ENGINE_SA,
-};
+const engine: EngineEndpoint = TEST_ENGINE;
 
 type Components = typeof import('../../components');
 
@@ -59,31 +55,12 @@ async function deploy(
   );
 }
 
-async function failure(args: Partial<EchoLoopArgs>): Promise<string> {
-  try {
-    await deploy(args);
-  } catch (err) {
-    return (err as Error).message;
-  }
-  throw new Error('expected the declaration to fail');
-}
-
-const one = (run: ProgramRun, type: string, name?: string): RecordedResource => {
-  const found = run.mocks.ofType(type).filter((r) => name === undefined || r.name === name);
-  if (found.length !== 1) throw new Error(`expected one ${type}${name ? ` named ${name}` : ''}, found ${found.length}`);
-  return found[0] as RecordedResource;
-};
+const failure = (args: Partial<EchoLoopArgs>): Promise<string> => failureOf(() => deploy(args));
 const typeCounts = (run: ProgramRun): Record<string, number> => {
   const counts: Record<string, number> = {};
   for (const r of run.mocks.resources.filter((r) => r.custom)) counts[r.type] = (counts[r.type] ?? 0) + 1;
   return counts;
 };
-const grantsTo = (run: ProgramRun, member: string): string[] =>
-  run.mocks.resources
-    .filter((r) => r.inputs.member === member)
-    .map((r) => `${r.type} ${r.inputs.role}`)
-    .sort();
-
 describe('EchoLoop: resource graph', () => {
   let run: ProgramRun;
   before(async () => {

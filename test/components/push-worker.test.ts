@@ -2,43 +2,34 @@
 // path, the identities and their only permissions, the environment of contract §4, the waits on
 // eventual consistency, the monitoring filtered on the task type, and names within GCP's limits.
 
-import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
 import { expect } from 'chai';
 import type { EngineEndpoint } from '../../components/camunda-serverless';
 import type { PushWorkerArgs } from '../../components/push-worker';
+import { fixtureSource } from './support/archive';
 import {
+  ENGINE_SA,
+  ENGINE_URL,
+  failureOf,
+  grantsTo,
+  one,
   PROJECT,
-  PROJECT_NUMBER,
+  PUBSUB_AGENT,
   type ProgramRun,
-  type RecordedResource,
-  REGION,
   runProgram,
   stackConfig,
+  TEST_ENGINE,
 } from './support/mocks';
 
 const COMPONENT = 'camunda-serverless:index:PushWorker';
-const ENGINE_URL = 'https://camunda-dev-engine-abcdefghij-ew.a.run.app';
-const ENGINE_SA = `camunda-dev-engine@${PROJECT}.iam.gserviceaccount.com`;
-const PUBSUB_AGENT = `serviceAccount:service-${PROJECT_NUMBER}@gcp-sa-pubsub.iam.gserviceaccount.com`;
 const FN_SA = `camunda-dev-price-order-fn@${PROJECT}.iam.gserviceaccount.com`;
 const PUSH_SA = `camunda-dev-price-order-push@${PROJECT}.iam.gserviceaccount.com`;
 
-const engine: EngineEndpoint = {
-  url: ENGINE_URL,
-  serviceName: 'camunda-dev-engine',
-  location: REGION,
-  project: PROJECT,
-  serviceAccountEmail: ENGINE_SA,
-};
+const engine: EngineEndpoint = TEST_ENGINE;
 
 type Components = typeof import('../../components');
 
 /** A function folder of its own (no worker library: the archive tests cover vendoring). */
-const source = fs.mkdtempSync(path.join(os.tmpdir(), 'price-order-'));
-fs.writeFileSync(path.join(source, 'package.json'), '{"name":"price-order","main":"dist/index.js"}');
-after(() => fs.rmSync(source, { recursive: true, force: true }));
+const source = fixtureSource('price-order');
 
 async function deploy(args: Partial<PushWorkerArgs> = {}, preview = false): Promise<ProgramRun> {
   return runProgram(
@@ -58,25 +49,7 @@ async function deploy(args: Partial<PushWorkerArgs> = {}, preview = false): Prom
   );
 }
 
-async function failure(args: Partial<PushWorkerArgs>): Promise<string> {
-  try {
-    await deploy(args);
-  } catch (err) {
-    return (err as Error).message;
-  }
-  throw new Error('expected the declaration to fail');
-}
-
-const one = (run: ProgramRun, type: string, name?: string): RecordedResource => {
-  const found = run.mocks.ofType(type).filter((r) => name === undefined || r.name === name);
-  if (found.length !== 1) throw new Error(`expected one ${type}${name ? ` named ${name}` : ''}, found ${found.length}`);
-  return found[0] as RecordedResource;
-};
-const grantsTo = (run: ProgramRun, member: string): string[] =>
-  run.mocks.resources
-    .filter((r) => r.inputs.member === member)
-    .map((r) => `${r.type} ${r.inputs.role}`)
-    .sort();
+const failure = (args: Partial<PushWorkerArgs>): Promise<string> => failureOf(() => deploy(args));
 const FUNCTION = 'gcp:cloudfunctionsv2/function:Function';
 const SUBSCRIPTION = 'gcp:pubsub/subscription:Subscription';
 

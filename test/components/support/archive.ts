@@ -15,3 +15,11 @@ export function unpackArchive(dir: string): string {
   }
   return target;
 }
+
+/** A function folder of its own with a package.json only (removed after the test file's run). */
+export function fixtureSource(name: string): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `${name}-`));
+  fs.writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ name, main: 'dist/index.js' }));
+  after(() => fs.rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}

@@ -12,6 +12,17 @@ export const FAKE_PASSWORD = 'MockGeneratedPassword0123456789AB';
 /** The deployer's access token; shaped like a real one so the secret detectors recognise it. */
 export const FAKE_ACCESS_TOKEN = 'ya29.mock-access-token-0123456789abcdefghijklmnop';
 export const FAKE_DIGEST = `sha256:${'ab'.repeat(32)}`;
+/** The engine a client component (PushWorker, EchoLoop) is given in the tests. */
+export const ENGINE_URL = 'https://camunda-dev-engine-abcdefghij-ew.a.run.app';
+export const ENGINE_SA = `camunda-dev-engine@${PROJECT}.iam.gserviceaccount.com`;
+export const PUBSUB_AGENT = `serviceAccount:service-${PROJECT_NUMBER}@gcp-sa-pubsub.iam.gserviceaccount.com`;
+export const TEST_ENGINE = {
+  url: ENGINE_URL,
+  serviceName: 'camunda-dev-engine',
+  location: REGION,
+  project: PROJECT,
+  serviceAccountEmail: ENGINE_SA,
+} as const;
 /** Who runs `pulumi up` (getClientOpenIdUserInfo's e-mail) unless a run says otherwise: a user login. */
 export const DEPLOYER_EMAIL = 'deployer@example.com';
 
@@ -326,4 +337,29 @@ export function stackConfig(
   for (const [key, value] of Object.entries(keys))
     config[key.includes(':') ? key : `camunda-serverless:${key}`] = String(value);
   return config;
+}
+
+/** The one resource of `type` (and `name`, if given) a run declared; fails loudly otherwise. */
+export function one(run: ProgramRun, type: string, name?: string): RecordedResource {
+  const found = run.mocks.ofType(type).filter((r) => name === undefined || r.name === name);
+  if (found.length !== 1) throw new Error(`expected one ${type}${name ? ` named ${name}` : ''}, found ${found.length}`);
+  return found[0] as RecordedResource;
+}
+
+/** Every grant to `member` as `<type> <role>`, sorted. */
+export function grantsTo(run: ProgramRun, member: string): string[] {
+  return run.mocks.resources
+    .filter((r) => r.inputs.member === member)
+    .map((r) => `${r.type} ${r.inputs.role}`)
+    .sort();
+}
+
+/** The message `declare` fails with; fails itself when it succeeds. */
+export async function failureOf(declare: () => Promise<unknown>): Promise<string> {
+  try {
+    await declare();
+  } catch (err) {
+    return (err as Error).message;
+  }
+  throw new Error('expected the declaration to fail');
 }
