@@ -20,6 +20,7 @@ const integration = [
   'test/engine/engine.test.ts', // engine, PostgreSQL
   'test/engine/settings.test.ts', // runs the engine jar
   'test/local/cli.test.ts', // `npm run local`: the local stack on PostgreSQL
+  'test/local/example-orders.test.ts', // the Orders example: engine, emulator, workers
   'test/local/local-stack.test.ts', // engine, emulator
   'test/local/postgres.test.ts', // PostgreSQL
   'worker/test/engine.test.ts', // engine, emulator

@@ -8,6 +8,7 @@ import { relative } from 'node:path';
 
 import { firstLine, parseOptions, positiveSeconds, printReport, runCli, UsageError, wholeNumber } from '../devkit/cli';
 import { LiveLine } from '../devkit/live-line';
+import { exampleOptions, runExample, type ExampleCliOptions } from './example-run';
 import { LoopMonitor } from './loop-monitor';
 import { healthy, progressLine, RateMeter, summarize, summaryText, type RunSummary } from './progress';
 import { DEFAULT_RUN_FOLDER, startLocalStack, type DatabaseChoice, type LocalStack } from './stack';
@@ -31,9 +32,16 @@ Options:
   --run-folder DIR      state and logs (default .local/run, wiped at every start)
   -h, --help            this text
 
-Exit code: 0 when every loop kept turning with one Echo at a time; 1 when a loop broke (no progress
-within --stall-seconds) or multiplied (more than one active Echo), or a process of the stack died;
-2 for bad options; 3 when the stack could not start.`;
+Examples (instead of the echo loop; see examples/<name>/README.md):
+  --example orders      the Orders example: its workers price-order and reserve-stock, N orders,
+                        a summary once all have ended (--db h2|postgres, --json, --run-folder apply)
+  --orders N            orders to start (default 20)
+  --deadline-seconds S  how long to wait for every order to end (default 300)
+
+Exit code: 0 when every loop kept turning with one Echo at a time (an example: when every order
+ended as expected, without incident); 1 when a loop broke (no progress within --stall-seconds) or
+multiplied (more than one active Echo), or a process of the stack died; 2 for bad options; 3 when
+the stack could not start.`;
 
 interface CliOptions {
   loops: number;
@@ -54,12 +62,24 @@ const OPTIONS = {
   'stall-seconds': { type: 'string' },
   json: { type: 'boolean' },
   'run-folder': { type: 'string' },
+  example: { type: 'string' },
+  orders: { type: 'string' },
+  'deadline-seconds': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
-export function parseCliArgs(argv: string[], env: NodeJS.ProcessEnv = process.env): CliOptions | 'help' {
+type ParsedOptions = ReturnType<typeof parseOptions<typeof OPTIONS>>;
+
+export function parseCliArgs(
+  argv: string[],
+  env: NodeJS.ProcessEnv = process.env,
+): CliOptions | ExampleCliOptions | 'help' {
   const parsed = parseOptions(argv, OPTIONS);
   if (parsed.help) return 'help';
+  if (parsed.example !== undefined) return exampleOptions(parsed, DEFAULT_RUN_FOLDER);
+  for (const flag of ['orders', 'deadline-seconds'] as const) {
+    if (parsed[flag] !== undefined) throw new UsageError(`--${flag} goes with --example`);
+  }
   const durationMs = parsed.duration === undefined ? undefined : positiveSeconds('--duration', parsed.duration) * 1000;
   return {
     loops: wholeNumber('--loops', parsed.loops ?? '1', 1, 100),
@@ -71,7 +91,7 @@ export function parseCliArgs(argv: string[], env: NodeJS.ProcessEnv = process.en
   };
 }
 
-function databaseOf(parsed: ReturnType<typeof parseOptions<typeof OPTIONS>>, env: NodeJS.ProcessEnv): DatabaseChoice {
+function databaseOf(parsed: ParsedOptions, env: NodeJS.ProcessEnv): DatabaseChoice {
   const db = parsed.db ?? (parsed['db-url'] ? 'postgres' : 'h2');
   if (db !== 'h2' && db !== 'postgres') throw new UsageError(`--db must be h2 or postgres, got '${db}'`);
   const url = parsed['db-url'];
@@ -212,10 +232,12 @@ async function watchLoops(
   return { startedAt, stoppedBy, problems };
 }
 
-async function run(options: CliOptions): Promise<number> {
+async function run(options: CliOptions | ExampleCliOptions): Promise<number> {
   const live = new LiveLine();
   const say = (text: string) => live.say(`local: ${text}`);
   const stops = new StopRequests(say);
+  // An example runs to its own end; a signal ends it at once (and every child with it).
+  if ('example' in options) return runExample(options, say);
   const stack = await startStack(options, say);
   if (!stack) return 3;
   const logsHint = `${shortPath(stack.runFolder)}/ (engine/engine.log, function.log, emulator/emulator.log${stack.logs.postgres ? ', postgres/postgres.log' : ''})`;

@@ -6,6 +6,8 @@ import { expect } from 'chai';
 
 import { parseCliArgs } from '../../local/cli';
 import { DeliveryStats, parseDeliveryLine, percentiles } from '../../local/deliveries';
+import { orderMix, ordersHealthy, ordersSummaryText, type OrdersSummary } from '../../local/example-orders';
+import { countLines, parseWorkerLine } from '../../local/example-worker-lines';
 import { LoopMonitor } from '../../local/loop-monitor';
 import { healthy, progressLine, RateMeter, summarize } from '../../local/progress';
 import { DEFAULT_RUN_FOLDER } from '../../local/stack';
@@ -49,6 +51,26 @@ describe('local CLI options', () => {
     expect(parseCliArgs(['-h'])).to.equal('help');
   });
 
+  it('runs an example instead of the loop: 20 orders on H2 within 300 s by default, or as told', () => {
+    expect(parseCliArgs(['--example', 'orders'])).to.deep.equal({
+      example: 'orders',
+      orders: 20,
+      deadlineMs: 300_000,
+      database: 'h2',
+      json: false,
+      runFolder: DEFAULT_RUN_FOLDER,
+    });
+    const options = ['--example=orders', '--orders', '5', '--deadline-seconds', '90', '--db', 'postgres', '--json'];
+    expect(parseCliArgs([...options, '--run-folder', '/tmp/o'])).to.deep.equal({
+      example: 'orders',
+      orders: 5,
+      deadlineMs: 90_000,
+      database: 'postgres',
+      json: true,
+      runFolder: '/tmp/o',
+    });
+  });
+
   it('takes an existing PostgreSQL database with its credentials, the password also from DB_PASSWORD', () => {
     const url = 'jdbc:postgresql://127.0.0.1:5432/camunda';
     expect(parseCliArgs(['--db-url', url, '--db-user', 'me', '--db-password', 'pw'])).to.deep.include({
@@ -69,6 +91,16 @@ describe('local CLI options', () => {
     [['--db-url', 'postgres://h/db', '--db-password', 'x'], '--db-url must look like jdbc:postgresql://'],
     [['--db-url', 'jdbc:postgresql://h/db'], '--db-url needs --db-password'],
     [['--db-user', 'me'], '--db-user and --db-password go with --db-url'],
+    [['--example', 'shop'], "--example must be one of orders, got 'shop'"],
+    [['--example', 'orders', '--orders', '0'], '--orders must be a whole number from 1 to 1000'],
+    [['--example', 'orders', '--deadline-seconds', 'never'], '--deadline-seconds must be a number of seconds above 0'],
+    [['--example', 'orders', '--loops', '2'], '--loops is for the echo loop, not --example'],
+    [['--example', 'orders', '--stall-seconds', '5'], '--stall-seconds is for the echo loop, not --example'],
+    [['--example', 'orders', '--db-url', 'jdbc:postgresql://h/db'], '--example runs on a fresh database'],
+    [['--example', 'orders', '--db', 'mysql'], "--db must be h2 or postgres, got 'mysql'"],
+    [['--orders', '5'], '--orders goes with --example'],
+    [['--deadline-seconds', '5'], '--deadline-seconds goes with --example'],
+    [['--example'], "Option '--example <value>' argument missing"],
     [['--bogus'], "Unknown option '--bogus'"],
     [['extra'], 'Unexpected argument'],
   ] as const) {
@@ -183,5 +215,66 @@ describe('local run figures', () => {
       '62:03 10 loops | 123456 it, 31.3/s | round trip p50 181 ms p99 1511 ms | dup 12 retry 3 incidents 0',
     );
     expect(line.length).to.be.at.most(100);
+  });
+});
+
+describe('local example figures', () => {
+  it("reads push workers' delivery lines: a task type and an outcome, with whatever else they logged", () => {
+    const line = '{"severity":"INFO","outcome":"retry","taskType":"price-order","messageId":"7","orderId":"order-1"}';
+    expect(parseWorkerLine(line)).to.deep.include({ outcome: 'retry', taskType: 'price-order', orderId: 'order-1' });
+    expect(parseWorkerLine('{"outcome":"retry"}')).to.equal(undefined);
+    expect(parseWorkerLine('function-host: priceOrder listening on http://127.0.0.1:1')).to.equal(undefined);
+    expect(parseWorkerLine('{"taskType":')).to.equal(undefined);
+  });
+
+  it('counts outcomes per task type, and as redeliveries a message id seen again or an attempt above 1', () => {
+    const counts = countLines([
+      { taskType: 'price-order', outcome: 'retry', messageId: '1' },
+      { taskType: 'price-order', outcome: 'completed', messageId: '1' },
+      { taskType: 'reserve-stock', outcome: 'completed', messageId: '1' },
+      { taskType: 'reserve-stock', outcome: 'error', messageId: '2', deliveryAttempt: 3 },
+    ]);
+    expect(counts).to.deep.equal({
+      outcomes: { 'price-order': { retry: 1, completed: 1 }, 'reserve-stock': { completed: 1, error: 1 } },
+      redeliveries: 2,
+      retries: 1,
+    });
+  });
+
+  it('orders the same mix at every run: four items in turn, quantities 1 to 3 in turn', () => {
+    expect(orderMix(5)).to.deep.equal([
+      { orderId: 'order-1', item: 'espresso-beans', quantity: 1 },
+      { orderId: 'order-2', item: 'milk-frother', quantity: 2 },
+      { orderId: 'order-3', item: 'grinder', quantity: 3 },
+      { orderId: 'order-4', item: 'tamper', quantity: 1 },
+      { orderId: 'order-5', item: 'espresso-beans', quantity: 2 },
+    ]);
+  });
+
+  it('calls an orders run healthy only when every order ended at one of its end events without incident', () => {
+    const summary: OrdersSummary = {
+      orders: 3,
+      ended: 3,
+      confirmed: 2,
+      backOrdered: 1,
+      incidents: 0,
+      incidentMessages: [],
+      deadLettered: 0,
+      workers: { outcomes: { 'price-order': { retry: 3, completed: 3 } }, redeliveries: 3, retries: 3 },
+      durationMs: 12_345,
+      problems: [],
+    };
+    expect(ordersHealthy(summary)).to.equal(true);
+    expect(ordersHealthy({ ...summary, ended: 2, confirmed: 1 })).to.equal(false);
+    expect(ordersHealthy({ ...summary, incidents: 1 })).to.equal(false);
+    expect(
+      ordersHealthy({ ...summary, problems: ['price-order worker exited (1) during the run: see its log'] }),
+    ).to.equal(false);
+    const text = ordersSummaryText(summary, '.local/run/');
+    expect(text).to.contain('orders: 3 started, 3 ended in 12.3 s');
+    expect(text).to.contain('2 confirmed, 1 back-ordered (OutOfStock caught)');
+    expect(text).to.contain('deliveries: price-order 3 retry, 3 completed');
+    expect(text).to.contain('redeliveries 3 (retries asked for 3), dead letters 0, incidents 0');
+    expect(text).to.contain('verdict: OK');
   });
 });
