@@ -1,5 +1,6 @@
 // The unit tier, `npm run test:unit`: the full suite (.mocharc.full.cjs) without the test files that start
-// the engine jar (a JVM), PostgreSQL or the Pub/Sub emulator, so that it needs nothing but Node.js 22+.
+// the engine jar (a JVM), PostgreSQL or the Pub/Sub emulator, or install from the npm registry, so that it needs
+// nothing but Node.js 22+.
 // A new test file is a unit test unless it is listed here; test/tooling/test-tiers.test.ts fails when a
 // unit test starts one of those, or when an entry here matches no test file.
 'use strict';
@@ -21,6 +22,7 @@ const integration = [
   'test/engine/settings.test.ts', // runs the engine jar
   'test/local/cli.test.ts', // `npm run local`: the local stack on PostgreSQL
   'test/local/example-orders.test.ts', // the Orders example: engine, emulator, workers
+  'test/components/push-archive-build.test.ts', // npm ci of a function archive from the npm registry
   'test/local/local-stack.test.ts', // engine, emulator
   'test/local/postgres.test.ts', // PostgreSQL
   'worker/test/engine.test.ts', // engine, emulator

@@ -1,11 +1,11 @@
 // The Orders example as a Pulumi stack: the engine (CamundaServerless) and one PushWorker per task type
 // of examples/orders/bpmn/Orders.bpmn. Only gcp:project and gcp:region must be set; README.md says how
-// to deploy the process and start orders. In this repository `camunda-serverless` resolves to
-// components/ (tsconfig paths); in a project of yours it is the installed package.
+// to deploy the process and start orders. It imports the components from this repository; in a project
+// of yours the same names come from the installed package: `from 'camunda-serverless'`.
 import * as path from 'node:path';
 
 import * as pulumi from '@pulumi/pulumi';
-import { CamundaServerless, PushWorker, pushWorkerCaller } from 'camunda-serverless';
+import { CamundaServerless, PushWorker, pushWorkerCaller } from '../../components';
 
 const gcpConfig = new pulumi.Config('gcp');
 const config = new pulumi.Config();

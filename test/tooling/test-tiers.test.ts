@@ -30,6 +30,8 @@ const STARTERS: Array<[RegExp, string]> = [
   [/\bstartPubsubEmulator\(/, 'the Pub/Sub emulator'],
   [/\bstartLocalStack\(|\brunChaos\(|\brunBench\(/, 'the local stack'],
   [/'local', 'cli\.ts'/, '`npm run local`, the local stack'],
+  [/\bordersStack\(|\bnew ExampleStack\(/, "an example's local stack"],
+  [/\bnpmCi\(/, 'npm ci from the npm registry'],
 ];
 
 const startsWhat = (file: string): string[] => {
