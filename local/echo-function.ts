@@ -19,7 +19,7 @@ export interface EchoFunctionOptions {
   readonly engineUrl: string;
   readonly logFile: string;
   readonly port?: number;
-  /** More of the function's settings (ENGINE_TIMEOUT_MS, KNOWN_MESSAGE_NAMES, ...). */
+  /** More of the function's settings (ENGINE_TIMEOUT_MS, MAX_DELIVERY_ATTEMPTS, ...; FUNCTION_SOURCE and FUNCTION_TARGET to run another function the same way). */
   readonly settings?: Readonly<Record<string, string>>;
   readonly readyTimeoutMs?: number;
   /**
