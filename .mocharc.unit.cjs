@@ -19,6 +19,7 @@ const integration = [
   'test/local/cli.test.ts', // `npm run local`: the local stack on PostgreSQL
   'test/local/local-stack.test.ts', // engine, emulator
   'test/local/postgres.test.ts', // PostgreSQL
+  'worker/test/engine.test.ts', // engine, emulator
 ];
 
 module.exports = { ...require('./.mocharc.full.cjs'), ignore: integration };
