@@ -42,8 +42,13 @@ describe('BPMN block EchoLoop', function () {
   });
 
   afterEach(async () => {
-    await camunda?.deleteAll(['EchoLoop', 'PushTask']);
     pubsub.reset();
+    // A loop left running may be committing its next publish job: a delete meeting it fails on
+    // optimistic locking, and is tried again.
+    await eventually('every loop deleted', async () => {
+      await camunda?.deleteAll(['EchoLoop', 'PushTask']).catch(() => undefined);
+      return (await camunda.count('process-instance')) === 0 || undefined;
+    });
   });
 
   const startLoop = (name: string, vars: Record<string, string | number> = {}) =>
@@ -167,11 +172,15 @@ describe('BPMN block EchoLoop', function () {
     }
 
     const [active] = await activeEchos('loop-200');
-    expect((await camunda.typedVariables(active.id)).iteration.value).to.equal(LAST + 1);
+    const { payload } = await camunda.typedVariables(active.id);
+    expect(JSON.parse(payload.value as string), 'the task in flight').to.deep.equal({
+      loop: 'loop-200',
+      iteration: LAST + 1,
+    });
     expect(
       await camunda.count('history/process-instance', {
         processDefinitionKey: 'PushTask',
-        businessKey: 'loop-200',
+        processInstanceBusinessKey: 'loop-200',
         completed: 'true',
       } as Record<string, string>),
     ).to.equal(LAST);
@@ -258,8 +267,12 @@ describe('BPMN block EchoLoop', function () {
       ['loop-z', { topic: 'echo-requests' }, "needs the variable 'project'"],
       ['loop-z', { project: 'p-1' }, "needs the variable 'topic'"],
       // Checked by the first PushTask, inside the start request.
-      ['loop-z', { project: 'p-1', topic: 'echo-requests', republishAfter: 'soon' }, 'republishAfter'],
-      ['loop-z', { project: 'p-1', topic: 'echo-requests', republishAfter: 'PT0S' }, 'republishAfter'],
+      [
+        'loop-z',
+        { project: 'p-1', topic: 'echo-requests', republishAfter: 'soon' },
+        "republishAfter 'soon' is not an ISO-8601 duration",
+      ],
+      ['loop-z', { project: 'p-1', topic: 'echo-requests', republishAfter: 'PT0S' }, 'of at least one second'],
     ] as const) {
       const answer = await camunda.request('POST', '/process-definition/key/EchoLoop/start', {
         ...(businessKey ? { businessKey } : {}),
