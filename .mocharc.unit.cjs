@@ -12,6 +12,8 @@ const integration = [
   'test/bpmn/echo.test.ts', // engine
   'test/bpmn/http.test.ts', // engine
   'test/bpmn/pubsub-publish.test.ts', // engine, emulator
+  'test/bpmn/push-task-timers.test.ts', // engine
+  'test/bpmn/push-task.test.ts', // engine
   'test/chaos/chaos-run.test.ts', // the local stack on PostgreSQL
   'test/engine/callers.test.ts', // engine
   'test/engine/engine.test.ts', // engine, PostgreSQL
