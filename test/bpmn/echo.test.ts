@@ -4,7 +4,10 @@
  * endpoint and records what is published; the test plays the echo function and posts replies through
  * POST /engine-rest/message. What Echo proved before (the contract message, one request id for every
  * publish of a request, the retry cycle, the re-publish, the end of the round trip by the reply) is
- * proved here of the loop's PushTask instance. History is "full" in this file.
+ * proved here of the loop's PushTask instance. What is PushTask's alone (a reply before Pub/Sub
+ * answered, a reply while a re-publish fails, bad input, no message start event) is in
+ * push-task.test.ts and push-task-timers.test.ts; a bad republishAfter on the loop in
+ * echo-loop.test.ts. History is "full" in this file.
  */
 import { expect } from 'chai';
 
@@ -146,17 +149,6 @@ describe('EchoLoop round trip on PushTask', function () {
     expect(echoTaskOf(message).payload).to.deep.equal({ loop: name, iteration: 1 });
   });
 
-  it('a reply sent the instant the publish happens, before Pub/Sub has answered, still correlates', async () => {
-    const statuses: number[] = [];
-    pubsub.beforeAnswer = async (message) => {
-      if (echoTaskOf(message).payload.iteration === 1) statuses.push(await reply(echoTaskOf(message)));
-    };
-    const { task } = await startLoop();
-    await ended(task.id);
-    expect(statuses[0]).to.equal(204);
-    expect(await camunda.incidents({ processInstanceId: task.id })).to.be.empty;
-  });
-
   it('of two replies at once one wins; the other gets 400, or 500 (optimistic locking) and then 400; nothing changes after the end', async () => {
     const { loop, task } = await startLoop();
     const request = echoTaskOf((await publishedFor(task.id))[0]!);
@@ -294,48 +286,5 @@ describe('EchoLoop round trip on PushTask', function () {
     const marker = await startLoop({ republishAfter: 'PT2S' });
     await publishedFor(marker.task.id, 3);
     expect(publishesOf(task.id), 'no publish after the reply').to.have.length(publishedAtEnd);
-  });
-
-  it('a reply that comes while a re-publish keeps failing ends the round trip: no job, no incident left', async () => {
-    const { task } = await startLoop({ republishAfter: 'PT1S', publishRetryTimeCycle: 'R100/PT1S' });
-    const [message] = await publishedFor(task.id);
-    pubsub.failNext(...Array.from({ length: 50 }, () => ({ status: 503, body: 'unavailable' })));
-    await eventually(
-      'the re-publish to fail',
-      async () => (await camunda.jobs({ processInstanceId: task.id, withException: 'true' }))[0],
-    );
-
-    expect(await reply(echoTaskOf(message))).to.equal(204);
-    await ended(task.id);
-    expect(await camunda.jobs({ processInstanceId: task.id })).to.be.empty;
-    expect(await camunda.incidents({ processInstanceId: task.id })).to.be.empty;
-    expect((await camunda.historicInstance(task.id))?.state).to.equal('COMPLETED');
-  });
-
-  it('refuses a loop whose republishAfter is no duration before anything is published', async () => {
-    for (const republishAfter of ['in five minutes', 'PT0.2S']) {
-      const answer = await camunda.request('POST', '/process-definition/key/EchoLoop/start', {
-        businessKey: 'refused',
-        variables: variables({ project: 'test-project', topic: 'echo-requests', republishAfter }),
-      });
-      expect(answer.status, republishAfter).to.equal(500);
-      expect(JSON.stringify(answer.body), republishAfter).to.contain(
-        `republishAfter '${republishAfter}' is not an ISO-8601 duration of at least one second`,
-      );
-    }
-    expect(pubsub.attempts).to.be.empty;
-    expect(await camunda.count('process-instance')).to.equal(0);
-  });
-
-  it('no message start event listens for the reply: an unmatched reply starts nothing', async () => {
-    const before = await camunda.count('history/process-instance');
-    const answer = await camunda.correlate(replyBody({ processInstanceId: 'no-such-instance', requestId: 'x' }));
-    expect(answer.status).to.equal(400);
-    const withoutInstance = await camunda.correlate({
-      messageName: 'PushTaskReply',
-      correlationKeys: { requestId: { value: 'x', type: 'String' } },
-    });
-    expect(withoutInstance.status).to.equal(400);
-    expect(await camunda.count('history/process-instance')).to.equal(before);
   });
 });
