@@ -1,6 +1,6 @@
 /**
  * What the benchmark measures, the same way for every pattern:
- * - round trips: the engine's own history of the called process (Echo for push, EchoPull for pull),
+ * - round trips: the engine's own history of the called process (PushTask for push, EchoPull for pull),
  *   start to end, for every instance that completed inside the measured window: the same clock and the
  *   same boundaries whether the work went out by Pub/Sub or was fetched by a worker;
  * - the engine process's CPU seconds (/proc/PID/stat) and its peak resident memory, sampled.

@@ -33,7 +33,7 @@ export interface BreakdownRow {
   /** process key / activity id */
   readonly what: string;
   readonly type: string;
-  /** from the start of the Echo instance */
+  /** from the start of the PushTask instance */
   readonly startMs: number;
   readonly durationMs: number;
 }

@@ -54,7 +54,7 @@ export interface BenchReport {
 }
 
 const PROCESS_OF: Record<Pattern, { loop: string; echo: string; stop: string }> = {
-  push: { loop: 'EchoLoop', echo: 'Echo', stop: 'StopEchoLoop' },
+  push: { loop: 'EchoLoop', echo: 'PushTask', stop: 'StopEchoLoop' },
   'pull-default': { loop: 'EchoPullLoop', echo: 'EchoPull', stop: 'StopEchoPullLoop' },
   'pull-long': { loop: 'EchoPullLoop', echo: 'EchoPull', stop: 'StopEchoPullLoop' },
 };
@@ -148,7 +148,7 @@ async function measureColdStart(stack: LocalStack, engineStartAt: number): Promi
   await stack.startLoops(['cold-start']);
   let first: HistoricInstance | undefined;
   while (!first) {
-    [first] = await completedInstances(stack.rest, 'Echo', engineStartAt - 1000, Date.now() + 60_000);
+    [first] = await completedInstances(stack.rest, PROCESS_OF.push.echo, engineStartAt - 1000, Date.now() + 60_000);
     if (!first) await sleep(20);
   }
   await stack.stopLoops(['cold-start']);
@@ -227,7 +227,7 @@ async function idleWindow(
 }
 
 /**
- * Where the time of one push round trip goes: every activity of the median Echo instance and of the
+ * Where the time of one push round trip goes: every activity of the median PushTask instance and of the
  * processes it called (PubsubPublish, FetchToken, Http), from the engine's history, on one time line.
  */
 async function pushBreakdown(rest: CamundaRest, instances: readonly HistoricInstance[]): Promise<BreakdownRow[]> {
@@ -257,7 +257,7 @@ async function pushBreakdown(rest: CamundaRest, instances: readonly HistoricInst
   };
   await visit(median);
   rows.push({
-    what: 'Echo (whole round trip)',
+    what: 'PushTask (whole round trip)',
     type: 'process',
     startMs: 0,
     durationMs: median.durationInMillis ?? -1,
@@ -266,7 +266,7 @@ async function pushBreakdown(rest: CamundaRest, instances: readonly HistoricInst
 }
 
 function medianTiming(lines: readonly DeliveryLine[]): PushTiming {
-  const delivered = lines.filter((line) => line.outcome === 'delivered');
+  const delivered = lines.filter((line) => line.outcome === 'completed');
   const median = (values: number[]) =>
     values.length ? values.sort((a, b) => a - b)[Math.floor(values.length / 2)] : null;
   return {

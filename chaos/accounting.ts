@@ -5,28 +5,31 @@
  * - Every message the emulator accepted (seen by the publish proxy, including those whose answer the
  *   engine never got) must end delivered exactly once (the engine accepted its reply), absorbed as a
  *   duplicate (the engine had nothing waiting for it), dead-lettered with a reason, or dropped by a
- *   request-lost fault (whose loop must then recover by Echo's re-publish). A message
+ *   request-lost fault (whose loop must then recover by PushTask's re-publish). A message
  *   delivered twice, never settled, or delivered without having been published is a violation.
  * - Per loop, the replies the engine accepted carry iterations 1, 2, 3, ... in that order, each once,
- *   and as many as the engine completed Echo instances of that loop (one more at most: a reply
+ *   and as many as the engine completed PushTask instances of that loop (one more at most: a reply
  *   accepted just before the loop was stopped).
  *
- * Two observers see the engine accept a reply: the function's log line ("delivered") and the engine
+ * Two observers see the engine accept a reply: the function's log line ("completed") and the engine
  * proxy (a 2xx answer to the correlation). A crash can hide it from both: the engine killed after its
  * commit but before its answer, or the function killed before its log line. The third witness is the
- * engine's history: an Echo instance ends COMPLETED only through the reply its receive task took
+ * engine's history: a PushTask instance ends COMPLETED only through the reply its receive task took
  * (correlated by that instance's id and the request id). So an iteration neither observer saw accepted
- * is accounted for only when the history shows the Echo instance that published it completed; the run
+ * is accounted for only when the history shows the PushTask instance that published it completed; the run
  * asks it for exactly those iterations (unseenIterations, recordCompletedInHistory).
  */
-import type { DeliveryLine, Outcome } from '../local/deliveries';
+import { OUTCOMES, type DeliveryLine, type Outcome } from '../local/deliveries';
 
-/** The fields of an echo request (the data of a published message) that the accounting needs. */
+/**
+ * The fields of an echo task (the data of a published message: PushTask's envelope, EchoLoop's
+ * payload {loop, iteration}) that the accounting needs.
+ */
 export interface EchoRequestFields {
   readonly loop?: string;
   readonly iteration?: number;
   readonly requestId?: string;
-  /** The Echo instance that published it. */
+  /** The PushTask instance that published it. */
   readonly processInstanceId?: string;
 }
 
@@ -57,23 +60,34 @@ export interface Violation {
   readonly at: number;
 }
 
-interface MessageFate {
-  delivered: number;
-  duplicate: number;
-  retry: number;
-  invalid: number;
-  /** The last thing the function said about it (the reason of a retry). */
-  lastDetail?: string;
-}
+/** How often the function logged each outcome for a message, and the last thing it said about it. */
+type MessageFate = Record<Outcome, number> & { lastDetail?: string };
 
-/** Decodes the echo request in a Pub/Sub message's base64 data; empty fields for anything else. */
+const noFate = (): MessageFate => ({
+  completed: 0,
+  error: 0,
+  failed: 0,
+  duplicate: 0,
+  retry: 0,
+  invalid: 0,
+  'unknown-task': 0,
+});
+
+/** Outcomes the echo loop never sees when healthy: the function refused a message, or replied other than completed. */
+const REFUSALS: ReadonlySet<Outcome> = new Set(['invalid', 'unknown-task', 'failed', 'error']);
+
+/** Decodes the echo task in a Pub/Sub message's base64 data; empty fields for anything else. */
 export function echoRequestFields(base64Data: unknown): EchoRequestFields {
   if (typeof base64Data !== 'string') return {};
   try {
     const parsed = JSON.parse(Buffer.from(base64Data, 'base64').toString('utf8')) as Record<string, unknown>;
+    const payload = (typeof parsed.payload === 'object' && parsed.payload !== null ? parsed.payload : {}) as Record<
+      string,
+      unknown
+    >;
     return {
-      ...(typeof parsed.loop === 'string' ? { loop: parsed.loop } : {}),
-      ...(typeof parsed.iteration === 'number' ? { iteration: parsed.iteration } : {}),
+      ...(typeof payload.loop === 'string' ? { loop: payload.loop } : {}),
+      ...(typeof payload.iteration === 'number' ? { iteration: payload.iteration } : {}),
       ...(typeof parsed.requestId === 'string' ? { requestId: parsed.requestId } : {}),
       ...(typeof parsed.processInstanceId === 'string' ? { processInstanceId: parsed.processInstanceId } : {}),
     };
@@ -143,26 +157,28 @@ export class Ledger {
   /** One delivery line of the function. */
   recordDelivery(line: DeliveryLine): void {
     const id = line.messageId;
-    if (line.outcome === 'invalid') {
+    if (REFUSALS.has(line.outcome)) {
       this.violate({
         what: 'invalid',
         messageId: id,
-        detail: `the function found a message invalid: ${detail(line) ?? '?'}`,
+        loop: line.loop,
+        iteration: line.iteration,
+        detail: `the function answered ${line.outcome}: ${detail(line) ?? '?'}`,
       });
     }
     if (id === undefined) return;
-    const fate = this.fates.get(id) ?? { delivered: 0, duplicate: 0, retry: 0, invalid: 0 };
-    fate[line.outcome as Outcome] += 1;
+    const fate = this.fates.get(id) ?? noFate();
+    fate[line.outcome] += 1;
     fate.lastDetail = detail(line) ?? fate.lastDetail;
     this.fates.set(id, fate);
-    if (line.outcome !== 'delivered') return;
-    if (fate.delivered > 1) {
+    if (line.outcome !== 'completed') return;
+    if (fate.completed > 1) {
       this.violate({
         what: 'delivered-twice',
         messageId: id,
         loop: line.loop,
         iteration: line.iteration,
-        detail: `the engine accepted the reply to message ${id} ${fate.delivered} times`,
+        detail: `the engine accepted the reply to message ${id} ${fate.completed} times`,
       });
     }
     if (line.loop !== undefined && line.iteration !== undefined)
@@ -198,7 +214,7 @@ export class Ledger {
 
   /**
    * The iterations neither observer saw accepted that the books need: per loop, the gaps below the
-   * highest iteration seen, and the iterations of messages still unsettled. Each comes with the Echo
+   * highest iteration seen, and the iterations of messages still unsettled. Each comes with the PushTask
    * instances that published it, for the run to look up in the history.
    */
   unseenIterations(): Array<{ loop: string; iteration: number; processInstanceIds: string[] }> {
@@ -221,7 +237,7 @@ export class Ledger {
     return [...wanted.values()].map((entry) => ({ ...entry, processInstanceIds: [...entry.processInstanceIds] }));
   }
 
-  /** The engine's history shows the Echo instance of this iteration completed: its reply was accepted, unseen. */
+  /** The engine's history shows the PushTask instance of this iteration completed: its reply was accepted, unseen. */
   recordCompletedInHistory(loop: string, iteration: number): void {
     const accepted = this.acceptedIterations.get(loop) ?? new Set<number>();
     if (accepted.has(iteration)) return;
@@ -230,7 +246,7 @@ export class Ledger {
     this.acceptedUnseen.add(`${loop}/${iteration}`);
   }
 
-  /** The best outcome the function logged for a message so far (delivered before duplicate before retry). */
+  /** The best outcome the function logged for a message so far (completed before duplicate before retry). */
   outcomeOf(messageId: string): Outcome | undefined {
     const fate = this.fates.get(messageId);
     if (!fate) return undefined;
@@ -262,7 +278,7 @@ export class Ledger {
       const fate = this.fates.get(message.messageId);
       const id = message.messageId;
       if (this.deadLettered.has(id) || this.droppedByFault.has(id) || this.droppedByBroker.has(id)) return false;
-      return !(fate && (fate.delivered > 0 || fate.duplicate > 0));
+      return !(fate && (settledByReply(fate) || fate.duplicate > 0));
     });
   }
 
@@ -282,8 +298,8 @@ export class Ledger {
     let absorbedAsDuplicate = 0;
     for (const message of this.published.values()) {
       const fate = this.fates.get(message.messageId);
-      if (fate?.delivered === 1) deliveredOnce += 1;
-      else if (fate && fate.delivered === 0 && fate.duplicate > 0) absorbedAsDuplicate += 1;
+      if (fate?.completed === 1) deliveredOnce += 1;
+      else if (fate && fate.completed === 0 && fate.duplicate > 0) absorbedAsDuplicate += 1;
     }
     const answerLost = [...this.published.values()].filter((message) => message.answerLost).length;
     return {
@@ -301,18 +317,18 @@ export class Ledger {
 
   /**
    * The final checks, once the loops are stopped and every message had time to settle:
-   * `completedEchos` is, per loop, how many Echo instances the engine completed.
+   * `completedEchos` is, per loop, how many PushTask instances the engine completed.
    */
   finish(completedEchos: ReadonlyMap<string, number>): void {
     for (const message of this.unsettled()) {
       const fate = this.fates.get(message.messageId);
       // Dropped by the broker, not by us: the function only ever asked for a redelivery (it never acked
       // it), the broker neither redelivered it nor held it at the end (the run took what it held), and
-      // the iteration it carried was completed: through another copy (Echo's re-publish), or through
+      // the iteration it carried was completed: through another copy (PushTask's re-publish), or through
       // this one when a crash hid the engine's answer and only the history saw it. Anything else
       // unsettled is lost.
       const onlyNacked =
-        fate !== undefined && fate.retry > 0 && fate.delivered === 0 && fate.duplicate === 0 && fate.invalid === 0;
+        fate !== undefined && fate.retry > 0 && !settledByReply(fate) && fate.duplicate === 0 && fate.invalid === 0;
       const iterationDone =
         message.loop !== undefined &&
         message.iteration !== undefined &&
@@ -322,7 +338,7 @@ export class Ledger {
           message.messageId,
           `${fate.retry} redeliveries asked for (last: ${fate.lastDetail ?? '?'}), none came; ${message.loop} iteration ${message.iteration} completed ${
             this.acceptedUnseen.has(`${message.loop}/${message.iteration}`)
-              ? '(the history shows its Echo instance completed; no observer saw the answer)'
+              ? '(the history shows its PushTask instance completed; no observer saw the answer)'
               : 'through another copy'
           }`,
         );
@@ -363,7 +379,7 @@ export class Ledger {
           what: 'iteration-count',
           loop,
           iteration: completed,
-          detail: `the engine completed ${completed} Echo instances but accepted ${accepted} replies`,
+          detail: `the engine completed ${completed} PushTask instances but accepted ${accepted} replies`,
         });
       }
     }
@@ -374,7 +390,11 @@ export class Ledger {
   }
 }
 
-const OUTCOME_NAMES: readonly Outcome[] = ['delivered', 'duplicate', 'retry', 'invalid'];
+/** Best first: what outcomeOf reports for a message the function logged several times. */
+const OUTCOME_NAMES: readonly Outcome[] = OUTCOMES;
+
+/** The engine stored a reply to it: a result, or (never in a healthy loop) an error or a failure. */
+const settledByReply = (fate: MessageFate): boolean => fate.completed + fate.error + fate.failed > 0;
 
 function detail(line: DeliveryLine): string | undefined {
   const text = (line as { message?: unknown; reason?: unknown }).reason ?? (line as { message?: unknown }).message;

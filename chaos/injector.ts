@@ -11,6 +11,8 @@ import type { InjectedFault, RecoveryTracker } from './recovery';
 import type { PlannedFault } from './schedule';
 
 export const TOPIC = 'echo-requests';
+/** The final reply of a push worker (the contract's §3); heartbeats (PushTaskHeartbeat) are not replies. */
+const REPLY_MESSAGE = 'PushTaskReply';
 /** How long an armed proxy fault may wait for a request before it is withdrawn (and not counted). */
 const ARM_TIMEOUT_MS = 20_000;
 
@@ -62,10 +64,10 @@ export class FaultInjector {
       matches: (request) =>
         request.method === 'POST' &&
         request.path.startsWith('/engine-rest/message') &&
-        replyFields(request).messageName === 'EchoReply',
+        replyFields(request).messageName === REPLY_MESSAGE,
       onExchange: (exchange) => {
         const reply = replyFields(exchange.request);
-        if (reply.messageName === 'EchoReply') ledger.recordCorrelation(reply.requestId, exchange.status);
+        if (reply.messageName === REPLY_MESSAGE) ledger.recordCorrelation(reply.requestId, exchange.status);
       },
     });
   }
@@ -161,7 +163,7 @@ export class FaultInjector {
       case 'lost-ack':
         return [this.pushProxy, { kind: 'replace-answer', status: 503 }];
       case 'request-lost':
-        // 204 is an ack: Pub/Sub is done with the message, and only Echo's re-publish brings it back.
+        // 204 is an ack: Pub/Sub is done with the message, and only PushTask's re-publish brings it back.
         return [this.pushProxy, { kind: 'refuse', status: 204 }];
       case 'engine-5xx':
         return [
@@ -183,7 +185,7 @@ export class FaultInjector {
     } catch {
       // not Pub/Sub's answer: nothing to wait for
     }
-    const allDelivered = () => ids.every((id) => this.ledger.outcomeOf(id) === 'delivered');
+    const allDelivered = () => ids.every((id) => this.ledger.outcomeOf(id) === 'completed');
     const deadline = Date.now() + 10_000;
     while (Date.now() < deadline && !allDelivered()) await sleep(50);
     const fault = this.tracker.faults.findLast((f) => f.index === planned.index);

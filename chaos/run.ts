@@ -25,7 +25,7 @@ export { describeFault, type ChaosReport } from './report';
  * Engine settings of a chaos run, over the local ones (local/stack.ts). The job lock time that decides
  * the recovery from an engine kill is the engine's default (docker/camunda/README.md), so the run
  * proves what is deployed. History is on, though the engine's default is none: the final books compare
- * the replies the engine accepted with the Echo instances it completed, and only history remembers
+ * the replies the engine accepted with the PushTask instances it completed, and only history remembers
  * completed instances. The database growth in the report is therefore the growth with history
  * (bpmn/README.md has it at the default level).
  */
@@ -157,7 +157,7 @@ class ChaosRun {
     this.monitor = new LoopMonitor({ rest: this.stack.rest, stallMs: 24 * 3_600_000, sampleEveryMs: 500 });
     this.stack.onDelivery((line: DeliveryLine) => {
       this.ledger.recordDelivery(line);
-      if (line.outcome === 'delivered' && line.loop !== undefined) this.tracker.delivered(line.loop);
+      if (line.outcome === 'completed' && line.loop !== undefined) this.tracker.delivered(line.loop);
     });
     for (const [name, id] of await this.stack.startLoops(this.names)) this.monitor.watch(name, id);
     this.monitor.start();

@@ -44,7 +44,7 @@ export const FAULT_DESCRIPTIONS: Readonly<Record<FaultClass, string>> = {
   'duplicate-delivery': 'one push delivered twice at once, as when a delivery outlives the ack deadline',
   'lost-ack': 'the function correlated the reply, but Pub/Sub sees 503 and redelivers',
   'request-lost':
-    'a push is acked without reaching the function, as a request dead-lettered or dropped after Pub/Sub accepted it: Echo must publish it again',
+    'a push is acked without reaching the function, as a request dead-lettered or dropped after Pub/Sub accepted it: PushTask must publish it again',
   'engine-5xx':
     "the engine answers the function's reply with 500 or 503 (not forwarded), or with 502 after accepting it",
   'engine-kill': 'the engine is killed with SIGKILL mid-flight and restarted on the same database after downMs',

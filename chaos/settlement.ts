@@ -5,6 +5,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 
+import { ECHO_PROCESS_KEY } from '../local/loop-monitor';
 import type { LocalStack } from '../local/stack';
 import type { Ledger } from './accounting';
 
@@ -35,7 +36,7 @@ export class Settlement {
 
   private async stopLoops(): Promise<void> {
     await this.options.stack.stopLoops(this.options.loops);
-    for (const definition of ['EchoLoop', 'Echo']) {
+    for (const definition of ['EchoLoop', ECHO_PROCESS_KEY]) {
       const left = await this.options.stack.rest.count('process-instance', { processDefinitionKey: definition });
       if (left > 0)
         this.options.ledger.violate({
@@ -89,14 +90,14 @@ export class Settlement {
     }
   }
 
-  /** Completed Echo instances per loop, from the history. */
+  /** Completed PushTask instances per loop (business key = loop), from the history. */
   private async completedEchos(): Promise<Map<string, number>> {
     const completed = new Map<string, number>();
     for (const name of this.options.loops) {
       completed.set(
         name,
         await this.options.stack.rest.count('history/process-instance', {
-          processDefinitionKey: 'Echo',
+          processDefinitionKey: ECHO_PROCESS_KEY,
           processInstanceBusinessKey: name,
           completed: true,
         }),

@@ -2,7 +2,7 @@
 // authorised HTTP GET) so that its logic is tested with fakes: the real run needs the Pulumi CLI,
 // Google credentials and a project, which CI runners have and development machines may not.
 //
-// create stack → up → wait for N round trips with exactly one Echo → destroy → remove stack.
+// create stack → up → wait for N round trips with exactly one PushTask → destroy → remove stack.
 // Destroy runs whatever happened before; the stack is removed only after a successful destroy, so a
 // failed destroy leaves the state that lists what is still running.
 
@@ -58,7 +58,7 @@ export interface LoopSample {
   readonly loops: number;
   /** Round trips completed (the loop's `iteration` names the one in flight). */
   readonly roundTrips: number;
-  /** Running Echo instances of the loop. */
+  /** Running PushTask instances of the loop (business key = loop name). */
   readonly activeEchos: number;
   /** Open incidents in the engine. */
   readonly incidents: number;
@@ -72,7 +72,7 @@ export class LoopFailure extends Error {
 }
 
 const PROCESS_LOOP = 'EchoLoop';
-const PROCESS_ECHO = 'Echo';
+const PROCESS_ECHO = 'PushTask';
 
 /** The Automation API puts the whole command output into its errors; that output was shown already. */
 const LONGEST_MESSAGE = 2000;
@@ -129,9 +129,9 @@ export async function sampleLoop(get: AuthorizedGet, engineUrl: string, loopName
     await getJson(
       get,
       `${rest}/process-instance?processDefinitionKey=${PROCESS_ECHO}&businessKey=${key}&active=true`,
-      'listing active Echo instances',
+      'listing active PushTask instances',
     ),
-    'listing active Echo instances',
+    'listing active PushTask instances',
   );
   const incidents = asArray(
     await getJson(get, `${rest}/incident?maxResults=5`, 'listing incidents'),
@@ -157,7 +157,7 @@ export async function sampleLoop(get: AuthorizedGet, engineUrl: string, loopName
 }
 
 /**
- * Polls until the loop completed `roundTrips` round trips with exactly one active Echo. Throws a
+ * Polls until the loop completed `roundTrips` round trips with exactly one active PushTask. Throws a
  * LoopFailure for what waiting cannot fix (no loop, a multiplied loop, an incident, refused access)
  * and when the time is up; transient errors (a cold start, a 503) are logged and polled through.
  */
@@ -189,19 +189,19 @@ export async function waitForRoundTrips(
         );
       if (sample.activeEchos > 1)
         throw new LoopFailure(
-          `${sample.activeEchos} active Echo instances of loop '${loopName}' at once: the loop multiplied`,
+          `${sample.activeEchos} active PushTask instances of loop '${loopName}' at once: the loop multiplied`,
         );
       if (sample.incidents > 0)
         throw new LoopFailure(
           `the engine has ${sample.incidents === 5 ? '5 or more' : sample.incidents} incident(s); first: ${sample.incidentMessage ?? '?'}`,
         );
       deps.log(
-        `e2e: loop '${loopName}': ${sample.roundTrips}/${options.roundTrips} round trips, ${sample.activeEchos} active Echo`,
+        `e2e: loop '${loopName}': ${sample.roundTrips}/${options.roundTrips} round trips, ${sample.activeEchos} active PushTask`,
       );
       if (sample.roundTrips >= options.roundTrips && sample.activeEchos === 1) return sample;
       lastProblem =
         sample.activeEchos === 0
-          ? 'no active Echo at the last look'
+          ? 'no active PushTask at the last look'
           : `${sample.roundTrips} of ${options.roundTrips} round trips at the last look`;
     } catch (err) {
       if (err instanceof LoopFailure) throw err;
@@ -210,7 +210,7 @@ export async function waitForRoundTrips(
     }
     const left = deadline - deps.now();
     if (left <= 0) {
-      const figures = last ? ` (${last.roundTrips} round trips, ${last.activeEchos} active Echo)` : '';
+      const figures = last ? ` (${last.roundTrips} round trips, ${last.activeEchos} active PushTask)` : '';
       throw new LoopFailure(
         `the loop did not complete ${options.roundTrips} round trips within ${Math.round(options.timeoutMs / 60_000)} min${figures}: ${lastProblem}`,
       );
@@ -265,13 +265,13 @@ export async function runE2e(
     const { engineUrl, loopName } = engineOutputs(outputs);
     step(`2/5 up done: engine ${engineUrl}, loop '${loopName}'`);
     step(
-      `3/5 waiting for ${options.roundTrips} round trips with exactly one active Echo (at most ${Math.round(options.timeoutMs / 60_000)} min)`,
+      `3/5 waiting for ${options.roundTrips} round trips with exactly one active PushTask (at most ${Math.round(options.timeoutMs / 60_000)} min)`,
     );
     const sample = await waitForRoundTrips(deps.engineClient(engineUrl), engineUrl, loopName, options, deps, (n) => {
       roundTrips = n;
     });
     roundTrips = sample.roundTrips;
-    step(`3/5 passed: ${sample.roundTrips} round trips, exactly one active Echo, no incident`);
+    step(`3/5 passed: ${sample.roundTrips} round trips, exactly one active PushTask, no incident`);
   } catch (err) {
     failures.push(describe(err));
     step(`FAILED: ${describe(err)}`);

@@ -41,7 +41,7 @@ export class OptionsError extends UsageError {
 export const USAGE = `Usage: npm run e2e -- --project <gcp-project> [options]
 
 Creates an ephemeral Pulumi stack, runs pulumi up, waits until the echo loop completed N round trips
-with exactly one active Echo, then destroys the stack and removes it. Exit code 0 when all of that
+with exactly one active PushTask, then destroys the stack and removes it. Exit code 0 when all of that
 worked, 1 when anything failed (the stack is destroyed all the same), 2 for bad options.
 
 Needs: the pulumi CLI logged in to a backend (PULUMI_BACKEND_URL or pulumi login), Google credentials

@@ -1,11 +1,17 @@
 /**
- * What the echo function did, read from its own log: one JSON line per delivery on stdout (see
- * echo-function/README.md). Round-trip times here are the function's measurements (from the engine's
- * publish to the reply being correlated), not estimates from polling.
+ * What the echo function did, read from its own log: one JSON line per delivery on stdout, as the
+ * worker library writes it (worker/README.md; the echo worker adds loop and iteration). Round-trip
+ * times here are the function's measurements (from the engine's publish to the reply being
+ * correlated), not estimates from polling.
  */
-export type Outcome = 'delivered' | 'duplicate' | 'retry' | 'invalid';
+export const OUTCOMES = ['completed', 'error', 'failed', 'duplicate', 'retry', 'invalid', 'unknown-task'] as const;
 
-export const OUTCOMES: readonly Outcome[] = ['delivered', 'duplicate', 'retry', 'invalid'];
+/**
+ * completed, error, failed: the engine stored the reply (a result, a business error, a technical
+ * failure); duplicate: nothing waited for it (acked); retry: redelivery asked for; invalid,
+ * unknown-task: acked without a reply. The echo loop's healthy replies are all `completed`.
+ */
+export type Outcome = (typeof OUTCOMES)[number];
 
 /** The fields of a delivery log line that the local stack reads. */
 export interface DeliveryLine {
@@ -43,17 +49,17 @@ export interface RoundTripPercentiles {
   readonly max: number | null;
 }
 
-/** Counts by outcome, the round trips of delivered replies, and which iterations were delivered. */
+/** Counts by outcome, the round trips of completed replies, and which iterations were delivered. */
 export class DeliveryStats {
-  readonly counts: Record<Outcome, number> = { delivered: 0, duplicate: 0, retry: 0, invalid: 0 };
-  /** roundTripMs of every delivered reply, in arrival order. */
+  readonly counts = Object.fromEntries(OUTCOMES.map((outcome) => [outcome, 0])) as Record<Outcome, number>;
+  /** roundTripMs of every completed reply, in arrival order. */
   readonly roundTrips: number[] = [];
-  /** loop -> iteration -> how often a reply of it was delivered (accepted by the engine). */
+  /** loop -> iteration -> how often a completed reply of it was delivered (accepted by the engine). */
   readonly deliveredIterations = new Map<string, Map<number, number>>();
 
   record(line: DeliveryLine): void {
     this.counts[line.outcome] += 1;
-    if (line.outcome !== 'delivered') return;
+    if (line.outcome !== 'completed') return;
     if (typeof line.roundTripMs === 'number') this.roundTrips.push(line.roundTripMs);
     if (line.loop !== undefined && typeof line.iteration === 'number') {
       const iterations = this.deliveredIterations.get(line.loop) ?? new Map<number, number>();
@@ -62,7 +68,7 @@ export class DeliveryStats {
     }
   }
 
-  /** Percentiles over every delivered reply, or over the last `recent` of them. */
+  /** Percentiles over every completed reply, or over the last `recent` of them. */
   percentiles(recent?: number): RoundTripPercentiles {
     return percentiles(recent === undefined ? this.roundTrips : this.roundTrips.slice(-recent));
   }

@@ -1,7 +1,8 @@
 /**
- * The echo function (echo-function/src) in the Functions Framework, as a child process on 127.0.0.1:
- * the TypeScript sources run through tsx, so nothing needs building first and a local run always has
- * the function as it is on disk. Its JSON log lines are handed to listeners as they arrive.
+ * The echo function (echo-function/src, a push worker of task type echo) in the Functions Framework,
+ * as a child process on 127.0.0.1: the TypeScript sources run through tsx (the worker library from
+ * worker/src through the root tsconfig's paths), so nothing needs building first and a local run always
+ * has the function as it is on disk. Its JSON log lines are handed to listeners as they arrive.
  */
 import { connect } from 'node:net';
 import { join, resolve } from 'node:path';
@@ -19,7 +20,10 @@ export interface EchoFunctionOptions {
   readonly engineUrl: string;
   readonly logFile: string;
   readonly port?: number;
-  /** More of the function's settings (ENGINE_TIMEOUT_MS, KNOWN_MESSAGE_NAMES, ...). */
+  /**
+   * More of the function's settings (ENGINE_TIMEOUT_MS, MAX_DELIVERY_ATTEMPTS, ...). FUNCTION_SOURCE and
+   * FUNCTION_TARGET here run another push worker the same way (an example's, say).
+   */
   readonly settings?: Readonly<Record<string, string>>;
   readonly readyTimeoutMs?: number;
   /**

@@ -1,25 +1,29 @@
 /**
  * Watches echo loops through the engine's REST API, the way the article's "echo loop monitor" does:
- * every sample reads, for all loops at once, the active Echo instances per loop (business key = loop
- * name) and each loop's iteration counter. A loop is
- *   - multiplied when a sample sees more than one active Echo for it (or more than one EchoLoop of
- *     its name): the causal chain forked;
+ * every sample reads, for all loops at once, the active PushTask instances per loop (an EchoLoop's
+ * round trip: business key = loop name) and each loop's iteration counter. A loop is
+ *   - multiplied when a sample sees more than one active PushTask for it (or more than one EchoLoop
+ *     of its name): the causal chain forked;
  *   - broken when its iteration counter has not moved for `stallMs`, or its EchoLoop instance is gone:
  *     the causal chain stopped.
  * Both are latched: once seen, the run reports them, whatever happens later.
  *
- * Each sample is one consistent read per query (a single SELECT), so a sample never sees an Echo
- * twice; the loop's counter and the Echo list come from two queries, which is harmless here.
+ * Each sample is one consistent read per query (a single SELECT), so a sample never sees a PushTask
+ * twice; the loop's counter and the PushTask list come from two queries, which is harmless here.
+ * ("Echo" in the names below is that round trip: the loop's PushTask instance.)
  */
 import type { CamundaRest } from './camunda-rest';
+
+/** The process EchoLoop calls for each iteration: one instance per loop at any time, business key = loop. */
+export const ECHO_PROCESS_KEY = 'PushTask';
 
 export interface LoopState {
   readonly name: string;
   /** Iterations completed: the loop's `iteration` counter names the one in flight. */
   iterations: number;
-  /** The most active Echo instances one sample saw (1 in a healthy loop). */
+  /** The most active PushTask instances of the loop one sample saw (1 in a healthy loop). */
   maxActiveEcho: number;
-  /** The fewest: 0 means a sample found the loop between Echos, which a healthy loop never shows. */
+  /** The fewest: 0 means a sample found the loop between two, which a healthy loop never shows. */
   minActiveEcho: number;
   lastProgressAt: number;
   broken: boolean;
@@ -122,7 +126,7 @@ export class LoopMonitor {
     if (options.finalSample !== false) await this.sample({ slow: true });
   }
 
-  /** One sample: the Echo instances and iteration counters of every loop, sometimes more. */
+  /** One sample: the PushTask instances and iteration counters of every loop, sometimes more. */
   async sample(options: { slow?: boolean } = {}): Promise<void> {
     if (this.loops.size === 0) return;
     const rest = this.options.rest;
@@ -130,7 +134,7 @@ export class LoopMonitor {
     const slow = options.slow || this.totals.samples % (this.options.slowSampleEvery ?? 4) === 1;
     try {
       const [echos, loopInstances, counters] = await Promise.all([
-        rest.expectOk<Instance[]>('GET', '/process-instance?processDefinitionKey=Echo'),
+        rest.expectOk<Instance[]>('GET', `/process-instance?processDefinitionKey=${ECHO_PROCESS_KEY}`),
         rest.expectOk<Instance[]>('GET', '/process-instance?processDefinitionKey=EchoLoop'),
         rest.expectOk<Array<{ processInstanceId: string; value: unknown }>>(
           'GET',
@@ -156,7 +160,7 @@ export class LoopMonitor {
       const active = echos.filter((echo) => echo.businessKey === loop.name).length;
       loop.maxActiveEcho = Math.max(loop.maxActiveEcho, active);
       loop.minActiveEcho = Math.min(loop.minActiveEcho, active);
-      if (active > 1) this.flag(loop, 'multiplied', `${active} active Echo instances at once`);
+      if (active > 1) this.flag(loop, 'multiplied', `${active} active ${ECHO_PROCESS_KEY} instances at once`);
       const loopsOfName = loopInstances.filter((instance) => instance.businessKey === loop.name);
       if (loopsOfName.length > 1) this.flag(loop, 'multiplied', `${loopsOfName.length} EchoLoop instances of one name`);
       const id = this.loopInstanceIds.get(loop.name);

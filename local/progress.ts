@@ -134,7 +134,7 @@ export function progressLine(input: {
 
 export function summaryText(summary: RunSummary, logsHint: string): string {
   const verdict = healthy(summary)
-    ? 'OK: every loop turned, one Echo at a time'
+    ? 'OK: every loop turned, one PushTask at a time'
     : `FAILED: ${[summary.broken ? 'broken' : '', summary.multiplied ? 'multiplied' : '', ...summary.problems].filter(Boolean).join('; ')}`;
   const rt = summary.roundTripMs;
   const lines = [
@@ -147,7 +147,7 @@ export function summaryText(summary: RunSummary, logsHint: string): string {
     `  retries      function ${summary.retries.function}, engine jobs ${summary.retries.engineJobs}; incidents ${summary.incidents}; dead-lettered ${summary.deadLettered}`,
     ...summary.loops.map(
       (loop) =>
-        `  ${loop.name.padEnd(12)} ${String(loop.iterations).padStart(6)} iterations, active Echo ${loop.minActiveEcho}..${loop.maxActiveEcho}${loop.problem ? `: ${loop.problem}` : ''}`,
+        `  ${loop.name.padEnd(12)} ${String(loop.iterations).padStart(6)} iterations, active PushTask ${loop.minActiveEcho}..${loop.maxActiveEcho}${loop.problem ? `: ${loop.problem}` : ''}`,
     ),
     `  logs         ${logsHint}`,
   ];

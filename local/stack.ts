@@ -34,7 +34,7 @@ export const DEFAULT_RUN_FOLDER = resolve(__dirname, '..', '.local', 'run');
  *   restarting, say) costs two seconds instead of thirty, well inside the stall bound of the monitor,
  *   while a loop facing a dead emulator retries only every two seconds.
  * - REPUBLISH_AFTER PT30S: the emulator now and then drops a message for good after failed pushes
- *   (see LOCAL_SUBSCRIPTION); Echo publishes its request again after 30 s without a reply instead of
+ *   (see LOCAL_SUBSCRIPTION); PushTask publishes its request again after 30 s without a reply instead of
  *   the engine's default 5 minutes: a first redelivery (10 s backoff) still comes well before it, and a
  *   duplicate from a later one is absorbed.
  * Everything else keeps the engine's defaults, so the local loop is the deployed one.

@@ -2,8 +2,9 @@
  * The pull side's processes, deployed through the REST API when the benchmark starts (never from
  * bpmn/, which ships to production):
  * - EchoPull (EchoPull.bpmn): one external task;
- * - EchoPullLoop: bpmn/EchoLoop.bpmn itself with every EchoLoop renamed and Echo swapped for EchoPull,
- *   so pull is driven by exactly the loop that drives push (same scripts, same call activity).
+ * - EchoPullLoop: bpmn/EchoLoop.bpmn itself with every EchoLoop renamed and PushTask swapped for
+ *   EchoPull, so pull is driven by exactly the loop that drives push (same scripts, same call activity
+ *   with the same input mappings; EchoPull ignores them).
  */
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -19,9 +20,9 @@ export const PULL_TOPIC = 'echo';
 export function echoPullLoopXml(echoLoopXml: string): string {
   const renamed = echoLoopXml
     .replaceAll('EchoLoop', 'EchoPullLoop')
-    .replaceAll('calledElement="Echo"', 'calledElement="EchoPull"');
+    .replaceAll('calledElement="PushTask"', 'calledElement="EchoPull"');
   if (!renamed.includes('calledElement="EchoPull"') || !renamed.includes('id="EchoPullLoop"')) {
-    throw new Error(`${ECHO_LOOP} no longer has the process EchoLoop calling Echo: update bench/pull/processes.ts`);
+    throw new Error(`${ECHO_LOOP} no longer has the process EchoLoop calling PushTask: update bench/pull/processes.ts`);
   }
   return renamed;
 }

@@ -31,7 +31,8 @@ export function startPullWorker(engineRestUrl: string, settings: PullSettings): 
   client.on('complete:error', () => (errors += 1));
   client.on('poll:error', () => (errors += 1));
   client.subscribe(PULL_TOPIC, async ({ task, taskService }) => {
-    await taskService.complete(task, new Variables().set('echoPayload', `{"echo":"${task.processInstanceId}"}`));
+    // As the echo function answers: a result variable on the called instance, which EchoLoop does not map back.
+    await taskService.complete(task, new Variables().set('result', `{"echo":"${task.processInstanceId}"}`));
     completed += 1;
   });
   return {

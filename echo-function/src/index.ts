@@ -1,12 +1,10 @@
-// Entry point (target `echo`): validates the configuration at load, so a misconfigured deployment
-// fails to start with the variable's name, and registers the CloudEvent handler.
+// Entry point (target `echo`): the push worker reads and validates its configuration here, at load,
+// so a misconfigured deployment fails to start with the variable's name.
 import * as functions from '@google-cloud/functions-framework';
-import { loadConfig } from './config';
-import { createEchoHandler } from './handler';
+import { echoWorker } from './echo';
 
-export * from './lib';
+export * from './echo';
 
-const config = loadConfig(process.env);
-export const echo = createEchoHandler({ config });
+export const echo = echoWorker();
 
 functions.cloudEvent('echo', echo);

@@ -1,11 +1,19 @@
 // src/index.ts in its own process, configured by environment variables as when deployed: the
-// registered `echo` target, its stdout log lines, its start-up validation and its ID tokens.
+// registered `echo` target on the worker library, its stdout log lines, its start-up validation and
+// its ID tokens.
 import { expect } from 'chai';
 import { fork, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { binaryEvent, echoData, encodeData, pubsubMessage, type FunctionRequest } from './support/events';
+import {
+  binaryEvent,
+  echoAttributes,
+  echoData,
+  encodeData,
+  pubsubMessage,
+  type FunctionRequest,
+} from './support/events';
 import { FakeEngine } from './support/fake-engine';
 import { FakeMetadataServer, metadataEnv } from './support/fake-metadata';
 
@@ -103,11 +111,11 @@ describe('echo-function entry point (src/index.ts in a child process)', function
     entry = undefined;
   });
 
-  it('registers `echo`, forwards without credentials locally and logs one JSON line on stdout', async () => {
+  it('registers `echo`, replies without credentials locally and logs one JSON line on stdout', async () => {
     entry = startEntryPoint({ ENGINE_URL: engine.url });
     await whenListening(entry);
     const data = echoData();
-    const message = pubsubMessage(encodeData(data));
+    const message = pubsubMessage(encodeData(data), echoAttributes());
     expect(await post(entry, binaryEvent(message))).to.equal(204);
     expect(engine.requests).to.have.length(1);
     expect(engine.requests[0]!.headers.authorization).to.equal(undefined);
@@ -115,10 +123,12 @@ describe('echo-function entry point (src/index.ts in a child process)', function
     expect(lines).to.have.length(1);
     expect(lines[0]).to.deep.include({
       severity: 'INFO',
-      outcome: 'delivered',
+      outcome: 'completed',
+      taskType: 'echo',
       messageId: message.messageId,
       requestId: data.requestId,
-      'logging.googleapis.com/labels': { component: 'echo-function' },
+      loop: 'test-loop',
+      iteration: 7,
     });
     expect(lines[0]!.roundTripMs).to.be.a('number');
   });

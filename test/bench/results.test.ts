@@ -50,7 +50,7 @@ describe('bench results', () => {
 
   it('derives EchoPullLoop from EchoLoop, calling EchoPull', () => {
     const xml = echoPullLoopXml(
-      '<bpmn:process id="EchoLoop"><bpmn:callActivity calledElement="Echo" /><bpmn:message name="StopEchoLoop" /></bpmn:process>',
+      '<bpmn:process id="EchoLoop"><bpmn:callActivity calledElement="PushTask" /><bpmn:message name="StopEchoLoop" /></bpmn:process>',
     );
     expect(xml).to.equal(
       '<bpmn:process id="EchoPullLoop"><bpmn:callActivity calledElement="EchoPull" /><bpmn:message name="StopEchoPullLoop" /></bpmn:process>',

@@ -4,9 +4,16 @@ import { Ledger } from '../../chaos/accounting';
 import { RecoveryTracker } from '../../chaos/recovery';
 import type { DeliveryLine } from '../../local/deliveries';
 
+/** An echo task as PushTask publishes it for EchoLoop. */
 const data = (loop: string, iteration: number, requestId = `${loop}-${iteration}`) =>
   Buffer.from(
-    JSON.stringify({ messageName: 'echo', loop, iteration, requestId, processInstanceId: `echo-${loop}-${iteration}` }),
+    JSON.stringify({
+      version: 1,
+      taskType: 'echo',
+      requestId,
+      processInstanceId: `push-${loop}-${iteration}`,
+      payload: { loop, iteration },
+    }),
   ).toString('base64');
 
 function publish(ledger: Ledger, messageId: string, loop: string, iteration: number, answerLost = false): void {
@@ -30,11 +37,11 @@ describe('chaos accounting', () => {
     const ledger = new Ledger();
     publish(ledger, 'm1', 'a', 1);
     ledger.recordDelivery(line('retry', 'm1', 'a', 1));
-    ledger.recordDelivery(line('delivered', 'm1', 'a', 1));
+    ledger.recordDelivery(line('completed', 'm1', 'a', 1));
     ledger.recordDelivery(line('duplicate', 'm1', 'a', 1));
     publish(ledger, 'm2', 'a', 2, true); // answer lost: the engine published a second copy
     publish(ledger, 'm3', 'a', 2);
-    ledger.recordDelivery(line('delivered', 'm2', 'a', 2));
+    ledger.recordDelivery(line('completed', 'm2', 'a', 2));
     ledger.recordDelivery(line('duplicate', 'm3', 'a', 2));
     ledger.finish(new Map([['a', 2]]));
     expect(ledger.violations).to.deep.equal([]);
@@ -68,7 +75,7 @@ describe('chaos accounting', () => {
     publish(ledger, 'm1', 'a', 1);
     ledger.recordDelivery({ ...line('retry', 'm1', 'a', 1), message: 'engine unreachable' } as DeliveryLine);
     publish(ledger, 'm2', 'a', 1); // Echo's re-publish of the same request
-    ledger.recordDelivery(line('delivered', 'm2', 'a', 1));
+    ledger.recordDelivery(line('completed', 'm2', 'a', 1));
     publish(ledger, 'm3', 'a', 2); // nacked, and its iteration never completed: lost
     ledger.recordDelivery({ ...line('retry', 'm3', 'a', 2), message: 'engine unreachable' } as DeliveryLine);
     publish(ledger, 'm4', 'a', 2); // never seen by the function at all: lost
@@ -99,7 +106,7 @@ describe('chaos accounting', () => {
     ledger.recordDroppedByFault('m1', 'request-lost fault #3');
     expect(ledger.unsettled()).to.deep.equal([]);
     publish(ledger, 'm2', 'a', 1); // the re-publish, same request
-    ledger.recordDelivery(line('delivered', 'm2', 'a', 1));
+    ledger.recordDelivery(line('completed', 'm2', 'a', 1));
     ledger.finish(new Map([['a', 1]]));
     expect(ledger.violations).to.deep.equal([]);
     expect(ledger.settlement()).to.deep.include({ published: 2, deliveredOnce: 1, droppedByFault: 1, unsettled: 0 });
@@ -109,9 +116,9 @@ describe('chaos accounting', () => {
     const ledger = new Ledger();
     publish(ledger, 'm1', 'a', 1);
     publish(ledger, 'm3', 'a', 3);
-    ledger.recordDelivery(line('delivered', 'm1', 'a', 1));
-    ledger.recordDelivery(line('delivered', 'm1', 'a', 1));
-    ledger.recordDelivery(line('delivered', 'm3', 'a', 3));
+    ledger.recordDelivery(line('completed', 'm1', 'a', 1));
+    ledger.recordDelivery(line('completed', 'm1', 'a', 1));
+    ledger.recordDelivery(line('completed', 'm3', 'a', 3));
     ledger.recordDelivery(line('duplicate', 'ghost', 'a', 9));
     ledger.finish(new Map([['a', 3]]));
     const seen = ledger.violations.map((v) => v.what);
@@ -127,7 +134,7 @@ describe('chaos accounting', () => {
     ledger.recordDelivery(line('duplicate', 'm1', 'a', 1));
     ledger.recordCorrelation('a-2', 500);
     ledger.recordCorrelation('a-2', 204);
-    ledger.recordDelivery(line('delivered', 'm2', 'a', 2));
+    ledger.recordDelivery(line('completed', 'm2', 'a', 2));
     ledger.finish(new Map([['a', 2]]));
     expect(ledger.violations).to.deep.equal([]);
 
@@ -144,11 +151,11 @@ describe('chaos accounting', () => {
       publish(ledger, 'm1', 'a', 1);
       ledger.recordDelivery(line('duplicate', 'm1', 'a', 1)); // the engine died after its commit, before its answer
       publish(ledger, 'm2', 'a', 2);
-      ledger.recordDelivery(line('delivered', 'm2', 'a', 2));
+      ledger.recordDelivery(line('completed', 'm2', 'a', 2));
       return ledger;
     };
     const confirmed = hidden();
-    expect(confirmed.unseenIterations()).to.deep.equal([{ loop: 'a', iteration: 1, processInstanceIds: ['echo-a-1'] }]);
+    expect(confirmed.unseenIterations()).to.deep.equal([{ loop: 'a', iteration: 1, processInstanceIds: ['push-a-1'] }]);
     confirmed.recordCompletedInHistory('a', 1);
     confirmed.finish(new Map([['a', 2]]));
     expect(confirmed.violations).to.deep.equal([]);
@@ -169,7 +176,7 @@ describe('chaos accounting', () => {
     publish(ledger, 'm1', 'a', 1);
     ledger.recordDelivery(line('retry', 'm1', 'a', 1));
     publish(ledger, 'm2', 'a', 2);
-    ledger.recordDelivery(line('delivered', 'm2', 'a', 2));
+    ledger.recordDelivery(line('completed', 'm2', 'a', 2));
     publish(ledger, 'm3', 'a', 3);
     ledger.recordDelivery(line('retry', 'm3', 'a', 3));
     expect(ledger.unseenIterations().map((unseen) => unseen.iteration)).to.deep.equal([1, 3]);
@@ -179,28 +186,31 @@ describe('chaos accounting', () => {
     expect(ledger.violations).to.deep.equal([]);
     expect([...ledger.droppedByBroker.keys()]).to.deep.equal(['m1', 'm3']);
     expect(ledger.droppedByBroker.get('m3')).to.match(
-      /a iteration 3 completed \(the history shows its Echo instance completed/,
+      /a iteration 3 completed \(the history shows its PushTask instance completed/,
     );
   });
 
-  it('compares accepted replies with the Echo instances the engine completed', () => {
+  it('compares accepted replies with the PushTask instances the engine completed', () => {
     const ok = new Ledger();
     publish(ok, 'm1', 'a', 1);
-    ok.recordDelivery(line('delivered', 'm1', 'a', 1));
+    ok.recordDelivery(line('completed', 'm1', 'a', 1));
     ok.finish(new Map([['a', 0]])); // accepted just before the stop: one more is fine
     expect(ok.violations).to.deep.equal([]);
 
     const short = new Ledger();
     publish(short, 'm1', 'a', 1);
-    short.recordDelivery(line('delivered', 'm1', 'a', 1));
+    short.recordDelivery(line('completed', 'm1', 'a', 1));
     short.finish(new Map([['a', 3]]));
     expect(short.violations.map((v) => v.what)).to.deep.equal(['iteration-count']);
   });
 
-  it('reports an invalid message', () => {
+  it('reports an invalid message, and any reply of the echo worker other than completed', () => {
     const ledger = new Ledger();
     ledger.recordDelivery({ outcome: 'invalid', messageId: 'x' });
-    expect(ledger.violations.map((v) => v.what)).to.deep.equal(['invalid']);
+    ledger.recordDelivery({ outcome: 'unknown-task', messageId: 'y' });
+    ledger.recordDelivery({ outcome: 'failed', messageId: 'z', loop: 'a', iteration: 1 });
+    expect(ledger.violations.map((v) => v.what)).to.deep.equal(['invalid', 'invalid', 'invalid']);
+    expect(ledger.violations[2]!.detail).to.match(/^the function answered failed/);
   });
 
   it('ignores publishes Pub/Sub did not accept', () => {

@@ -31,7 +31,7 @@ const OPTIONS: E2eOptions = {
   extraConfig: {},
 };
 
-/** What the fake engine shows at one look: the loop's counter and its Echo instances. */
+/** What the fake engine shows at one look: the loop's counter and its PushTask instances. */
 interface EngineState {
   loops?: number;
   iteration?: number;
@@ -59,7 +59,7 @@ function fakeEngine(states: EngineState[]): { get: AuthorizedGet; urls: string[]
     if (path.startsWith('/process-instance?processDefinitionKey=EchoLoop')) {
       return answer(Array.from({ length: s.loops ?? 1 }, (_, i) => ({ id: `loop-${i}`, businessKey: 'echo' })));
     }
-    if (path.startsWith('/process-instance?processDefinitionKey=Echo&')) {
+    if (path.startsWith('/process-instance?processDefinitionKey=PushTask&')) {
       return answer(Array.from({ length: s.echos ?? 1 }, (_, i) => ({ id: `echo-${i}`, businessKey: 'echo' })));
     }
     if (path.startsWith('/incident')) {
@@ -143,7 +143,7 @@ function harness(
 }
 
 describe('npm run e2e (with a fake stack and a fake engine)', () => {
-  it('passes when the loop completes N round trips with one Echo, then destroys and removes the stack', async () => {
+  it('passes when the loop completes N round trips with one PushTask, then destroys and removes the stack', async () => {
     const engine = fakeEngine([{ iteration: 1 }, { iteration: 2 }, { iteration: 3 }, { iteration: 4 }]);
     const stacks = fakeStacks();
     const { deps, lines } = harness(engine, stacks);
@@ -159,14 +159,14 @@ describe('npm run e2e (with a fake stack and a fake engine)', () => {
       '1/5 creating stack e2e-test in project my-project-123, region europe-west1 (resource prefix e2e-abc123)',
       '2/5 pulumi up',
       '2/5 up done',
-      '3/5 waiting for 3 round trips with exactly one active Echo (at most 10 min)',
+      '3/5 waiting for 3 round trips with exactly one active PushTask (at most 10 min)',
       '3/5 passed',
       '4/5 pulumi destroy',
       '5/5 removing the stack',
       'PASSED',
     ]);
     expect(lines).to.include('  |  + camunda-serverless:index:CamundaServerless camunda creating');
-    expect(lines.some((l) => l.includes("loop 'echo': 2/3 round trips, 1 active Echo"))).to.equal(true);
+    expect(lines.some((l) => l.includes("loop 'echo': 2/3 round trips, 1 active PushTask"))).to.equal(true);
   });
 
   it('asks the engine only for the loop of its business key, and reads its iteration counter', async () => {
@@ -175,7 +175,7 @@ describe('npm run e2e (with a fake stack and a fake engine)', () => {
     expect(sample).to.deep.equal({ loops: 1, roundTrips: 4, activeEchos: 1, incidents: 0, incidentMessage: undefined });
     expect(engine.urls).to.deep.equal([
       `${ENGINE}/engine-rest/process-instance?processDefinitionKey=EchoLoop&businessKey=echo`,
-      `${ENGINE}/engine-rest/process-instance?processDefinitionKey=Echo&businessKey=echo&active=true`,
+      `${ENGINE}/engine-rest/process-instance?processDefinitionKey=PushTask&businessKey=echo&active=true`,
       `${ENGINE}/engine-rest/incident?maxResults=5`,
       `${ENGINE}/engine-rest/process-instance/loop-0/variables/iteration?deserializeValue=false`,
     ]);
@@ -191,20 +191,20 @@ describe('npm run e2e (with a fake stack and a fake engine)', () => {
     expect(result.roundTrips).to.equal(1);
     expect(result.failures).to.have.length(1);
     expect(result.failures[0]).to.match(
-      /did not complete 3 round trips within 10 min \(1 round trips, 1 active Echo\)/,
+      /did not complete 3 round trips within 10 min \(1 round trips, 1 active PushTask\)/,
     );
     expect(clock.t).to.equal(OPTIONS.timeoutMs);
     expect(stacks.calls).to.deep.include({ destroy: 1, remove: 1 });
     expect(lines[lines.length - 2]).to.match(/FAILED \(1 problem\):$/);
   });
 
-  it('fails at once when the loop multiplies (two active Echo instances), and destroys', async () => {
+  it('fails at once when the loop multiplies (two active PushTask instances), and destroys', async () => {
     const engine = fakeEngine([{ iteration: 1 }, { iteration: 2, echos: 2 }, { iteration: 9 }]);
     const stacks = fakeStacks();
     const { deps, clock } = harness(engine, stacks);
     const result = await runE2e(OPTIONS, stackConfig(OPTIONS), deps);
     expect(result.passed).to.equal(false);
-    expect(result.failures[0]).to.equal("2 active Echo instances of loop 'echo' at once: the loop multiplied");
+    expect(result.failures[0]).to.equal("2 active PushTask instances of loop 'echo' at once: the loop multiplied");
     expect(clock.t).to.equal(OPTIONS.pollMs);
     expect(stacks.calls).to.deep.include({ destroy: 1, remove: 1 });
   });

@@ -10,7 +10,7 @@ import { startPostgres, type RunningPostgres } from '../../local/postgres';
 import { HttpStub } from '../support/http-stub';
 
 const fixture = (name: string) => readFileSync(join(__dirname, 'fixtures', name), 'utf8');
-const PACKAGED_PROCESSES = ['Echo', 'EchoLoop', 'FetchToken', 'Http', 'PubsubPublish', 'PushTask'];
+const PACKAGED_PROCESSES = ['EchoLoop', 'FetchToken', 'Http', 'PubsubPublish', 'PushTask'];
 
 describe('engine', function () {
   this.timeout(120_000);

@@ -88,6 +88,7 @@ describe('local stack end to end: emulator, function and engine', function () {
     expect(await rest.count('incident')).to.equal(0);
     expect(monitor.totalsSoFar.deadLettered).to.equal(0);
     expect(deliveries.counts.invalid).to.equal(0);
+    expect(deliveries.counts.failed, 'a payload the echo worker refused').to.equal(0);
     expect(deliveries.roundTrips.length).to.be.at.least(LOOPS.length * ITERATIONS);
     expect(deliveries.percentiles().p50).to.be.a('number').and.be.greaterThan(0);
   });
@@ -113,11 +114,12 @@ describe('local stack end to end: emulator, function and engine', function () {
     );
     await emulator.setPushEndpoint(subscription, null); // hold what comes, as a stuck emulator would
     const request = (n: number) => ({
-      messageName: 'echo',
-      replyMessageName: 'EchoReply',
+      version: 1,
+      taskType: 'echo',
       processInstanceId: `no-such-instance-${n}`,
       requestId: `held-${n}`,
       sentAt: new Date().toISOString(),
+      payload: { loop: 'held', iteration: n },
     });
     const held = await emulator.publish(topic, [{ data: request(1) }, { data: request(2) }]);
 
@@ -171,7 +173,7 @@ describe('local stack end to end: emulator, function and engine', function () {
       );
       // The request each loop waited for was delivered, not lost: each went on from where it stood.
       for (const name of LOOPS) {
-        const first = delivered.find((line) => line.loop === name && line.outcome === 'delivered');
+        const first = delivered.find((line) => line.loop === name && line.outcome === 'completed');
         expect(first?.iteration, name).to.equal(stalled.get(name));
       }
     } finally {
@@ -182,7 +184,7 @@ describe('local stack end to end: emulator, function and engine', function () {
       expect(loop, loop.name).to.deep.include({ multiplied: false, maxActiveEcho: 1 });
     }
     expect(await rest.count('incident')).to.equal(0);
-    expect(await rest.count('process-instance', { processDefinitionKey: 'Echo' })).to.equal(LOOPS.length);
+    expect(await rest.count('process-instance', { processDefinitionKey: 'PushTask' })).to.equal(LOOPS.length);
   });
 
   it('ends every process it started', async () => {

@@ -20,7 +20,7 @@ interface EngineView {
 function scriptedRest(view: EngineView): CamundaRest {
   const answer = async (path: string): Promise<unknown> => {
     if (view.down) throw new Error('connection refused');
-    if (path === '/process-instance?processDefinitionKey=Echo') return view.echos;
+    if (path === '/process-instance?processDefinitionKey=PushTask') return view.echos;
     if (path === '/process-instance?processDefinitionKey=EchoLoop') return view.loops;
     if (path.startsWith('/variable-instance?variableName=iteration')) {
       const ids = new URLSearchParams(path.split('?')[1]).get('processInstanceIdIn')?.split(',') ?? [];
@@ -82,14 +82,14 @@ describe('local loop monitor', () => {
     expect(monitor.broken || monitor.multiplied).to.equal(false);
   });
 
-  it('flags a loop as multiplied when one sample sees two active Echo instances of it', async () => {
+  it('flags a loop as multiplied when one sample sees two active PushTask instances of it', async () => {
     view.echos.push({ id: 'e3', businessKey: 'a' });
     await monitor.sample();
     view.echos.pop();
     await monitor.sample();
     expect(monitor.multiplied).to.equal(true);
     expect(monitor.loops.get('a')).to.include({ multiplied: true, maxActiveEcho: 2 });
-    expect(monitor.loops.get('a')!.problem).to.match(/multiplied: 2 active Echo/);
+    expect(monitor.loops.get('a')!.problem).to.match(/multiplied: 2 active PushTask/);
     expect(monitor.loops.get('b')!.multiplied).to.equal(false);
   });
 

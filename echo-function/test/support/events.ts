@@ -7,38 +7,38 @@ const PUBLISHED = 'google.cloud.pubsub.topic.v1.messagePublished';
 const SOURCE = '//pubsub.googleapis.com/projects/test-project/topics/echo';
 const SUBSCRIPTION = 'projects/test-project/subscriptions/echo-push';
 
-export interface EchoData {
-  messageName?: unknown;
-  replyMessageName?: unknown;
+/** The data of a PushTask message (contract §2); every field loose, so that tests can break it. */
+export interface TaskData {
+  version?: unknown;
+  taskType?: unknown;
   processInstanceId?: unknown;
   requestId?: unknown;
   sentAt?: unknown;
-  loop?: unknown;
-  iteration?: unknown;
+  deadline?: unknown;
   payload?: unknown;
   [extra: string]: unknown;
 }
 
-/** A valid request as the BPMN side publishes it. */
-export function echoData(overrides: EchoData = {}): EchoData {
+/** A valid echo task as bpmn/PushTask.bpmn publishes it for bpmn/EchoLoop.bpmn. */
+export function echoData(overrides: TaskData = {}): TaskData {
   return {
-    messageName: 'echo',
-    replyMessageName: 'EchoReply',
+    version: 1,
+    taskType: 'echo',
     processInstanceId: randomUUID(),
     requestId: randomUUID(),
     sentAt: new Date().toISOString(),
-    loop: 'test-loop',
-    iteration: 7,
-    payload: { hello: 'world' },
+    payload: { loop: 'test-loop', iteration: 7, payload: { hello: 'world' } },
     ...overrides,
   };
 }
 
-export function withoutField(field: keyof EchoData): EchoData {
-  const data = echoData();
-  delete data[field];
-  return data;
-}
+/** The Pub/Sub attributes PushTask sets for an echo task of EchoLoop. */
+export const echoAttributes = (loop = 'test-loop', iteration = '7'): Record<string, string> => ({
+  taskType: 'echo',
+  version: '1',
+  loop,
+  iteration,
+});
 
 export const toBase64 = (text: string | Buffer): string => Buffer.from(text).toString('base64');
 export const encodeData = (data: unknown): string => toBase64(JSON.stringify(data));

@@ -10,7 +10,7 @@ export type EngineAnswer =
   /** Drop the connection without an answer. */
   | { readonly destroy: true };
 
-export const noExecutionMatches = (messageName = 'EchoReply'): EngineAnswer => ({
+export const noExecutionMatches = (messageName = 'PushTaskReply'): EngineAnswer => ({
   status: 400,
   body: {
     type: 'RestException',
