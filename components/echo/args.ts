@@ -38,8 +38,6 @@ export interface EchoLoopArgs extends WorkerArgs {
   readonly loopName?: string;
   /** Key of the loop's process definition. Default `EchoLoop`. */
   readonly processDefinitionKey?: string;
-  /** Message names the function forwards to the engine. Default `['echo']`. */
-  readonly knownMessageNames?: string[];
   /** Directory with the function's source (package.json, src/). Default: this repository's echo-function/. */
   readonly functionSourceDir?: string;
   /**
@@ -67,7 +65,6 @@ export const ECHO_DEFAULTS = {
   ...PUSH_DEFAULTS,
   loopName: 'echo',
   processDefinitionKey: 'EchoLoop',
-  knownMessageNames: ['echo'],
   /** The echo function's task type (PushTask's `taskType`). */
   taskType: 'echo',
   entryPoint: 'echo',

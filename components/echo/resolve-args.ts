@@ -38,7 +38,6 @@ export interface ResolvedEchoLoopArgs extends Pick<
   readonly prefix: string;
   readonly loopName: string;
   readonly processDefinitionKey: string;
-  readonly knownMessageNames: readonly string[];
   /** The function's source; undefined: this repository's echo-function/ (looked up when read). */
   readonly functionSourceDir: string | undefined;
   /** The account the loop starter impersonates; undefined: its own (see ownStarterAccount) or the deployer's. */
@@ -78,10 +77,6 @@ function plainProblems(name: string, args: EchoLoopArgs | undefined): string[] {
   if (!SAFE_NAME.test(definitionKey)) {
     problems.push(`processDefinitionKey '${definitionKey}' is not a valid process definition key`);
   }
-  const messageNames = args?.knownMessageNames ?? ECHO_DEFAULTS.knownMessageNames;
-  if (messageNames.length === 0 || !messageNames.every((m) => SAFE_NAME.test(m))) {
-    problems.push('knownMessageNames must list at least one name of letters, digits, _ . - starting with a letter');
-  }
   problems.push(...alertProblems(args?.alertAfterMinutes));
   return problems;
 }
@@ -108,7 +103,6 @@ export function resolveEchoLoopArgs(name: string, args: EchoLoopArgs): ResolvedE
     prefix: args.namePrefix ?? sanitizePrefix(name),
     loopName,
     processDefinitionKey: args.processDefinitionKey ?? ECHO_DEFAULTS.processDefinitionKey,
-    knownMessageNames: args.knownMessageNames ?? [...ECHO_DEFAULTS.knownMessageNames],
     alertAfterMinutes: args.alertAfterMinutes ?? ECHO_DEFAULTS.alertAfterMinutes,
     functionRuntime: args.functionRuntime ?? ECHO_DEFAULTS.functionRuntime,
     functionSourceDir: args.functionSourceDir,

@@ -36,8 +36,6 @@ export function declareEchoWorker(component: pulumi.ComponentResource, args: Res
       region: args.region,
       baseName: args.prefix,
       title: `echo loop ${args.loopName}`,
-      // The echo function of before the worker library read it; harmless to one that does not.
-      environment: { KNOWN_MESSAGE_NAMES: args.knownMessageNames.join(',') },
       ...settings,
       functionRuntime: args.functionRuntime,
       ...(args.buildServiceAccount !== undefined ? { buildServiceAccount: args.buildServiceAccount } : {}),

@@ -63,7 +63,8 @@ describe('BPMN block EchoLoop on the engine defaults', function () {
    */
   const restingRowCounts = async (echoId: string): Promise<Map<string, number>> => {
     await eventually(`Echo ${echoId} to wait for its reply with nothing left to run`, async () => {
-      if ((await camunda.currentActivities(echoId)).join() !== 'Activity_AwaitReply,Event_NoReplyYet') return false;
+      const waiting = { processInstanceId: echoId, eventName: 'PushTaskReply' };
+      if ((await camunda.count('event-subscription', waiting)) !== 1) return false;
       return (await camunda.jobs({ executable: 'true' })).every((job) => job.processInstanceId === null);
     });
     const tables = postgres

@@ -41,8 +41,6 @@ function byId(xml: string, tag: string, id: string): XmlElement {
 
 const files = readdirSync(BPMN_DIR).filter((f) => f.endsWith('.bpmn'));
 const read = (file: string) => readFileSync(join(BPMN_DIR, file), 'utf8');
-// The instance's variable when set, else the engine's setting: BlockSettings resolves both.
-const RETRY_CYCLE = /^\$\{blockSettings\.publishRetryTimeCycle\(execution\)\}$/;
 
 describe('BPMN building blocks, as files', () => {
   it('are exactly the blocks, one process each, named after its file', () => {
@@ -81,51 +79,6 @@ describe('BPMN building blocks, as files', () => {
     }
   });
 
-  it('Echo: the publish is asyncBefore, retrying on the configurable cycle', () => {
-    const xml = read('Echo.bpmn');
-    const publish = byId(xml, 'bpmn:callActivity', 'Activity_PublishEcho');
-    expect(publish.attributes).to.include({ calledElement: 'PubsubPublish', 'camunda:asyncBefore': 'true' });
-    expect(publish.attributes).to.not.have.property('camunda:asyncAfter');
-    const [cycle] = elements(publish.body, 'camunda:failedJobRetryTimeCycle');
-    expect(cycle.body.trim()).to.match(RETRY_CYCLE);
-  });
-
-  it('Echo: without a reply the publish branch publishes again after republishAfter, forever', () => {
-    const xml = read('Echo.bpmn');
-    const targetOf = (flow: string) => byId(xml, 'bpmn:sequenceFlow', flow).attributes.targetRef;
-    const outgoingOf = (element: XmlElement) => elements(element.body, 'bpmn:outgoing').map((e) => e.body);
-
-    const publish = byId(xml, 'bpmn:callActivity', 'Activity_PublishEcho');
-    const [afterPublish] = outgoingOf(publish);
-    const timer = byId(xml, 'bpmn:intermediateCatchEvent', targetOf(afterPublish));
-    expect(timer.attributes.id).to.equal('Event_NoReplyYet');
-    const [duration] = elements(timer.body, 'bpmn:timeDuration');
-    expect(duration.body.trim()).to.match(/^\$\{blockSettings\.republishAfter\(execution\)\}$/);
-    expect(elements(timer.body, 'camunda:failedJobRetryTimeCycle')[0].body.trim()).to.match(RETRY_CYCLE);
-
-    const merge = byId(xml, 'bpmn:exclusiveGateway', targetOf(outgoingOf(timer)[0]));
-    expect(outgoingOf(merge).map(targetOf)).to.deep.equal(['Activity_PublishEcho']);
-  });
-
-  it('Echo: the reply is awaited in parallel with the publish, and ends the whole instance', () => {
-    const xml = read('Echo.bpmn');
-    const targetOf = (flow: string) => byId(xml, 'bpmn:sequenceFlow', flow).attributes.targetRef;
-    const fork = byId(xml, 'bpmn:parallelGateway', 'Gateway_Fork');
-    const targets = elements(fork.body, 'bpmn:outgoing')
-      .map((e) => targetOf(e.body))
-      .sort();
-    expect(targets).to.deep.equal(['Activity_AwaitReply', 'Gateway_Publish']);
-
-    const receive = byId(xml, 'bpmn:receiveTask', 'Activity_AwaitReply');
-    expect(byId(xml, 'bpmn:message', receive.attributes.messageRef).attributes.name).to.equal('EchoReply');
-    // The correlating request ends the Echo: an async continuation here would be a job that can
-    // conflict with the publish job and then wait a whole retry interval.
-    expect(receive.attributes).to.not.have.property('camunda:asyncAfter');
-    const end = byId(xml, 'bpmn:endEvent', targetOf(elements(receive.body, 'bpmn:outgoing')[0].body));
-    expect(end.body, 'a terminate end event cancels a pending re-publish').to.contain('bpmn:terminateEventDefinition');
-    expect(elements(xml, 'bpmn:endEvent')).to.have.length(1);
-  });
-
   it('no message start event anywhere, so an unmatched reply can never start a process', () => {
     for (const file of files) {
       for (const start of elements(read(file), 'bpmn:startEvent')) {
@@ -155,13 +108,13 @@ describe('BPMN building blocks, as files', () => {
     for (const file of files) expect(read(file), file).to.not.contain('historyTimeToLive');
   });
 
-  it('EchoLoop: stops on the message StopEchoLoop, caught on the call of Echo', () => {
+  it('EchoLoop: stops on the message StopEchoLoop, caught on the call of PushTask', () => {
     const xml = read('EchoLoop.bpmn');
     const stop = byId(xml, 'bpmn:boundaryEvent', 'Event_StopRequested');
     expect(stop.attributes.attachedToRef).to.equal('Activity_CallEcho');
     expect(stop.attributes.cancelActivity ?? 'true').to.equal('true');
     const [definition] = elements(stop.body, 'bpmn:messageEventDefinition');
     expect(byId(xml, 'bpmn:message', definition.attributes.messageRef).attributes.name).to.equal('StopEchoLoop');
-    expect(byId(xml, 'bpmn:callActivity', 'Activity_CallEcho').attributes.calledElement).to.equal('Echo');
+    expect(byId(xml, 'bpmn:callActivity', 'Activity_CallEcho').attributes.calledElement).to.equal('PushTask');
   });
 });

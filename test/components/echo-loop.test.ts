@@ -249,7 +249,6 @@ describe('EchoLoop: the function and its push path', () => {
     expect(fn.inputs.serviceConfig.environmentVariables).to.deep.equal({
       ENGINE_URL,
       ENGINE_AUTH: 'id-token',
-      KNOWN_MESSAGE_NAMES: 'echo',
       ENGINE_TIMEOUT_MS: '10000',
       MAX_DELIVERY_ATTEMPTS: '10',
     });
@@ -487,7 +486,6 @@ describe('EchoLoop: argument checks', () => {
       /alertAfterMinutes must be a whole number from 2 to 1410/,
     ],
     ['a loop name that is no business key', { loopName: 'my loop' }, /loopName 'my loop' must start with a letter/],
-    ['no known message names', { knownMessageNames: [] }, /knownMessageNames must list at least one name/],
     [
       'min function instances above max',
       { functionMinInstances: 3, functionMaxInstances: 2 },

@@ -38,7 +38,6 @@ describe('resolveEchoLoopArgs: defaults', () => {
       prefix: 'echo',
       loopName: 'echo',
       processDefinitionKey: 'EchoLoop',
-      knownMessageNames: ['echo'],
       alertAfterMinutes: 15,
       functionRuntime: 'nodejs22',
       functionSourceDir: undefined,
@@ -91,8 +90,6 @@ describe('resolveEchoLoopArgs: rejections', () => {
     ['a prefix too short for account ids', { namePrefix: 'ab' }, "namePrefix 'ab' must be 4 to 20 lowercase letters"],
     ['a loop name that is no business key', { loopName: 'my loop' }, "loopName 'my loop' must start with a letter"],
     ['a bad process definition key', { processDefinitionKey: '1st' }, "processDefinitionKey '1st' is not a valid"],
-    ['no known message names', { knownMessageNames: [] }, 'knownMessageNames must list at least one name'],
-    ['a bad message name', { knownMessageNames: ['echo', 'no spaces'] }, 'knownMessageNames must list'],
     [
       'an alert window Monitoring rejects',
       { alertAfterMinutes: 1 },

@@ -126,13 +126,13 @@ describe('BPMN pictures (docs/bpmn)', () => {
   describe('rendering again (only where a Chromium is installed)', function () {
     this.timeout(120_000);
 
-    it('renders Echo.bpmn to the picture in docs/bpmn: same model, same elements, same labels', async function () {
+    it('renders EchoLoop.bpmn to the picture in docs/bpmn: same model, same elements, same labels', async function () {
       const executable = findChromium();
       if (!executable) this.skip();
       const browser = await launchChromium(executable as string);
       try {
-        const { svg } = await renderPicture(browser, 'Echo.bpmn');
-        const stored = read(join(PICTURE_DIR, 'Echo.svg'));
+        const { svg } = await renderPicture(browser, 'EchoLoop.bpmn');
+        const stored = read(join(PICTURE_DIR, 'EchoLoop.svg'));
         expect(readStamp(svg)).to.deep.equal(readStamp(stored));
         expect([...svg.matchAll(/data-element-id="([^"]+)"/g)].map((m) => m[1])).to.deep.equal(
           [...stored.matchAll(/data-element-id="([^"]+)"/g)].map((m) => m[1]),

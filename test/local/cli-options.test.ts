@@ -113,9 +113,9 @@ describe('local CLI options', () => {
 describe('local run figures', () => {
   it('reads delivery lines of the echo function and nothing else', () => {
     const line =
-      '{"severity":"INFO","message":"reply correlated","outcome":"delivered","roundTripMs":182,"loop":"main","iteration":42}';
+      '{"severity":"INFO","message":"reply correlated","taskType":"echo","outcome":"completed","roundTripMs":182,"loop":"main","iteration":42}';
     expect(parseDeliveryLine(line)).to.deep.include({
-      outcome: 'delivered',
+      outcome: 'completed',
       roundTripMs: 182,
       loop: 'main',
       iteration: 42,
@@ -125,13 +125,21 @@ describe('local run figures', () => {
     expect(parseDeliveryLine('{"outcome":')).to.equal(undefined);
   });
 
-  it('counts outcomes, round trips of delivered replies only, and deliveries per iteration', () => {
+  it('counts outcomes, round trips of completed replies only, and deliveries per iteration', () => {
     const stats = new DeliveryStats();
-    stats.record({ outcome: 'delivered', roundTripMs: 100, loop: 'a', iteration: 1 });
+    stats.record({ outcome: 'completed', roundTripMs: 100, loop: 'a', iteration: 1 });
     stats.record({ outcome: 'duplicate', roundTripMs: 9000, loop: 'a', iteration: 1 });
     stats.record({ outcome: 'retry', roundTripMs: 8000, loop: 'a', iteration: 2 });
-    stats.record({ outcome: 'delivered', roundTripMs: 300, loop: 'a', iteration: 2 });
-    expect(stats.counts).to.deep.equal({ delivered: 2, duplicate: 1, retry: 1, invalid: 0 });
+    stats.record({ outcome: 'completed', roundTripMs: 300, loop: 'a', iteration: 2 });
+    expect(stats.counts).to.deep.equal({
+      completed: 2,
+      error: 0,
+      failed: 0,
+      duplicate: 1,
+      retry: 1,
+      invalid: 0,
+      'unknown-task': 0,
+    });
     expect(stats.roundTrips).to.deep.equal([100, 300]);
     expect([...stats.deliveredIterations.get('a')!]).to.deep.equal([
       [1, 1],
@@ -160,7 +168,7 @@ describe('local run figures', () => {
   it('summarizes a run and calls it healthy only when no loop broke or multiplied and nothing died', async () => {
     const rest = {
       expectOk: async (_m: string, path: string) =>
-        path.includes('Echo&') || path.endsWith('=Echo')
+        path.includes('PushTask&') || path.endsWith('=PushTask')
           ? [{ id: 'e', businessKey: 'loop-1' }]
           : path.includes('EchoLoop')
             ? [{ id: 'l', businessKey: 'loop-1' }]
@@ -173,7 +181,7 @@ describe('local run figures', () => {
     monitor.watch('loop-1', 'l');
     await monitor.sample({ slow: true });
     const deliveries = new DeliveryStats();
-    deliveries.record({ outcome: 'delivered', roundTripMs: 80 });
+    deliveries.record({ outcome: 'completed', roundTripMs: 80 });
     const base = {
       monitor,
       deliveries,

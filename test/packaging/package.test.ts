@@ -112,7 +112,7 @@ describe('the npm package', function () {
       'dist/components/index.js',
       'dist/components/index.d.ts',
       'bpmn/EchoLoop.bpmn',
-      'bpmn/Echo.bpmn',
+      'bpmn/PushTask.bpmn',
       'docker/camunda/engine-settings.json',
       'docker/camunda/Dockerfile',
       'docker/camunda/pom.xml',

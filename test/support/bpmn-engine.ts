@@ -15,7 +15,7 @@ export const BPMN_DIR = join(ROOT, 'bpmn');
 export const FIXTURES_DIR = join(ROOT, 'test', 'bpmn', 'fixtures');
 
 /** Process definition keys of the building blocks, one file each in bpmn/. */
-export const BLOCKS = ['Http', 'FetchToken', 'PubsubPublish', 'Echo', 'EchoLoop', 'PushTask'] as const;
+export const BLOCKS = ['Http', 'FetchToken', 'PubsubPublish', 'PushTask', 'EchoLoop'] as const;
 
 /** Settings every BPMN test engine gets: retries due in a second are found within a second. */
 export const TEST_ENGINE_SETTINGS: Readonly<Record<string, string>> = {

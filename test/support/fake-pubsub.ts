@@ -19,16 +19,16 @@ export interface PublishedMessage {
   readonly at: number;
 }
 
-/** The echo request a message carries (the data JSON). */
+/** The echo task a message of EchoLoop carries (PushTask's data JSON), with its loop and iteration lifted. */
 export interface EchoRequest {
-  messageName: string;
-  replyMessageName: string;
+  version: number;
+  taskType: string;
   processInstanceId: string;
   requestId: string;
   sentAt: string;
+  payload?: { loop?: string; iteration?: number; payload?: unknown };
   loop?: string;
   iteration?: number;
-  payload?: unknown;
 }
 
 export type PublishHook = (message: PublishedMessage) => void | Promise<void>;
@@ -139,20 +139,23 @@ export function googleError(code: number, status: string, message: string): Stub
 }
 
 export function echoRequestOf(message: PublishedMessage): EchoRequest {
-  return JSON.parse(message.data) as EchoRequest;
+  const task = JSON.parse(message.data) as EchoRequest;
+  return { ...task, loop: task.payload?.loop, iteration: task.payload?.iteration };
 }
 
-/** The correlation body the echo function sends for a request (the fixed message contract). */
-export function replyBody(request: EchoRequest, payload: unknown = request.payload): Record<string, unknown> {
+/** The reply the echo function sends for a task (PushTask's contract, §3): its payload as the result. */
+export function replyBody(request: EchoRequest, result: unknown = request.payload): Record<string, unknown> {
   return {
-    messageName: request.replyMessageName,
+    messageName: 'PushTaskReply',
     processInstanceId: request.processInstanceId,
     correlationKeys: { requestId: { value: request.requestId, type: 'String' } },
     processVariables: {
-      echoPayload:
-        payload === undefined || payload === null
+      pushContractVersion: { value: 1, type: 'Integer' },
+      pushOutcome: { value: 'completed', type: 'String' },
+      result:
+        result === undefined || result === null
           ? { value: null, type: 'Null' }
-          : { value: JSON.stringify(payload), type: 'Json' },
+          : { value: JSON.stringify(result), type: 'Json' },
     },
   };
 }
