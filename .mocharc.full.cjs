@@ -5,5 +5,10 @@
 
 module.exports = {
   ...require('./.mocharc.json'),
-  spec: ['test/**/*.test.ts', 'echo-function/test/**/*.test.ts', 'worker/test/**/*.test.ts', 'examples/**/test/**/*.test.ts'],
+  spec: [
+    'test/**/*.test.ts',
+    'echo-function/test/**/*.test.ts',
+    'worker/test/**/*.test.ts',
+    'examples/**/test/**/*.test.ts',
+  ],
 };
