@@ -14,8 +14,8 @@ import {
   pubsubMessage,
   type FunctionRequest,
 } from './support/events';
-import { FakeEngine } from './support/fake-engine';
-import { FakeMetadataServer, metadataEnv } from './support/fake-metadata';
+import { FakeEngine } from '../../worker/test/support/fake-engine';
+import { FakeMetadataServer, metadataEnv } from '../../worker/test/support/fake-metadata';
 
 const LAUNCHER = join(__dirname, 'support', 'serve-entry-point.ts');
 

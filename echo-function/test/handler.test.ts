@@ -17,8 +17,8 @@ import {
   type FunctionRequest,
   type TaskData,
 } from './support/events';
-import { FakeEngine, noExecutionMatches, type EngineAnswer } from './support/fake-engine';
-import { FunctionServer } from './support/function-server';
+import { FakeEngine, noExecutionMatches, type EngineAnswer } from '../../worker/test/support/fake-engine';
+import { FunctionServer } from '../../worker/test/support/function-server';
 import { LogCapture } from './support/log-capture';
 
 const FUNCTION_NAME = 'echo-handler-under-test';

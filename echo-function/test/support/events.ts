@@ -1,23 +1,19 @@
-// Builders for the three ways a Pub/Sub message reaches the function: Eventarc's binary CloudEvent,
-// a structured CloudEvent, and a raw Pub/Sub push body that the framework converts.
+// The echo task's messages. How a message reaches a function (Eventarc's binary CloudEvent, a structured
+// CloudEvent, a raw push body) is the worker library's to build: its test support is reused as it is.
 import { randomUUID } from 'node:crypto';
+import type { TaskData } from '../../../worker/test/support/events';
 
-export const TOPIC_PATH = '/projects/test-project/topics/echo';
-const PUBLISHED = 'google.cloud.pubsub.topic.v1.messagePublished';
-const SOURCE = '//pubsub.googleapis.com/projects/test-project/topics/echo';
-const SUBSCRIPTION = 'projects/test-project/subscriptions/echo-push';
-
-/** The data of a PushTask message (contract §2); every field loose, so that tests can break it. */
-export interface TaskData {
-  version?: unknown;
-  taskType?: unknown;
-  processInstanceId?: unknown;
-  requestId?: unknown;
-  sentAt?: unknown;
-  deadline?: unknown;
-  payload?: unknown;
-  [extra: string]: unknown;
-}
+export {
+  binaryEvent,
+  encodeData,
+  pubsubMessage,
+  rawPush,
+  structuredEvent,
+  toBase64,
+  type FunctionRequest,
+  type PubsubMessage,
+  type TaskData,
+} from '../../../worker/test/support/events';
 
 /** A valid echo task as bpmn/PushTask.bpmn publishes it for bpmn/EchoLoop.bpmn. */
 export function echoData(overrides: TaskData = {}): TaskData {
@@ -39,72 +35,3 @@ export const echoAttributes = (loop = 'test-loop', iteration = '7'): Record<stri
   loop,
   iteration,
 });
-
-export const toBase64 = (text: string | Buffer): string => Buffer.from(text).toString('base64');
-export const encodeData = (data: unknown): string => toBase64(JSON.stringify(data));
-
-export interface PubsubMessage {
-  data?: unknown;
-  attributes?: Record<string, string>;
-  messageId?: string;
-  publishTime?: string;
-}
-
-let nextMessageId = 1000;
-
-export function pubsubMessage(data: unknown, attributes: Record<string, string> = {}): PubsubMessage {
-  const message: PubsubMessage = {
-    attributes,
-    messageId: String(nextMessageId++),
-    publishTime: new Date().toISOString(),
-  };
-  if (data !== undefined) message.data = data;
-  return message;
-}
-
-export interface FunctionRequest {
-  readonly path: string;
-  readonly headers: Record<string, string>;
-  readonly body: string;
-}
-
-/** What Eventarc sends: CloudEvent attributes in ce- headers, the Pub/Sub envelope as the body. */
-export function binaryEvent(message: PubsubMessage, extra: Record<string, unknown> = {}): FunctionRequest {
-  return {
-    path: '/',
-    headers: {
-      'content-type': 'application/json',
-      'ce-specversion': '1.0',
-      'ce-type': PUBLISHED,
-      'ce-source': SOURCE,
-      'ce-id': message.messageId ?? 'no-id',
-      'ce-time': new Date().toISOString(),
-    },
-    body: JSON.stringify({ message, subscription: SUBSCRIPTION, ...extra }),
-  };
-}
-
-export function structuredEvent(message: PubsubMessage): FunctionRequest {
-  return {
-    path: '/',
-    headers: { 'content-type': 'application/cloudevents+json' },
-    body: JSON.stringify({
-      specversion: '1.0',
-      type: PUBLISHED,
-      source: SOURCE,
-      id: message.messageId ?? 'no-id',
-      time: new Date().toISOString(),
-      datacontenttype: 'application/json',
-      data: { message, subscription: SUBSCRIPTION },
-    }),
-  };
-}
-
-/** What a plain Pub/Sub push subscription (or the emulator) posts to its endpoint. */
-export function rawPush(message: PubsubMessage, extra: Record<string, unknown> = {}): FunctionRequest {
-  return {
-    path: TOPIC_PATH,
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ message, subscription: SUBSCRIPTION, ...extra }),
-  };
-}
