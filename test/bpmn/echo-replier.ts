@@ -3,7 +3,7 @@
  * the Pub/Sub stand-in (test/support/fake-pubsub.ts) and posts the replies of the contract
  * (/work/wt/PUSH-CONTRACT.md §2, §3) through POST /engine-rest/message, as the worker library does.
  */
-import type { PublishedMessage } from '../support/fake-pubsub';
+import { replyBody, type PublishedMessage } from '../support/fake-pubsub';
 
 /** What EchoLoop gives PushTask as the task's payload. */
 export interface EchoPayload {
@@ -25,22 +25,8 @@ export interface EchoTask {
 
 export const echoTaskOf = (message: PublishedMessage): EchoTask => JSON.parse(message.data) as EchoTask;
 
-/** The final reply of a completed task; the echo function's result is the payload it got. */
-export function replyBody(task: Pick<EchoTask, 'processInstanceId' | 'requestId'>, result?: unknown) {
-  return {
-    messageName: 'PushTaskReply',
-    processInstanceId: task.processInstanceId,
-    correlationKeys: { requestId: { value: task.requestId, type: 'String' } },
-    processVariables: {
-      pushContractVersion: { value: 1, type: 'Integer' },
-      pushOutcome: { value: 'completed', type: 'String' },
-      result:
-        result === undefined || result === null
-          ? { value: null, type: 'Null' }
-          : { value: JSON.stringify(result), type: 'Json' },
-    },
-  };
-}
+/** The final reply of a completed task: the fake Pub/Sub's, which the echo function's replies match. */
+export { replyBody };
 
 /**
  * Plays the echo function: POSTs the reply to a task (the payload echoed back) and returns the status,

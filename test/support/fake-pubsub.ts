@@ -144,7 +144,10 @@ export function echoRequestOf(message: PublishedMessage): EchoRequest {
 }
 
 /** The reply the echo function sends for a task (PushTask's contract, §3): its payload as the result. */
-export function replyBody(request: EchoRequest, result: unknown = request.payload): Record<string, unknown> {
+export function replyBody(
+  request: Pick<EchoRequest, 'processInstanceId' | 'requestId' | 'payload'>,
+  result: unknown = request.payload,
+): Record<string, unknown> {
   return {
     messageName: 'PushTaskReply',
     processInstanceId: request.processInstanceId,
