@@ -145,7 +145,7 @@ export function echoRequestOf(message: PublishedMessage): EchoRequest {
 
 /** The reply the echo function sends for a task (PushTask's contract, §3): its payload as the result. */
 export function replyBody(
-  request: Pick<EchoRequest, 'processInstanceId' | 'requestId' | 'payload'>,
+  request: Pick<EchoRequest, 'processInstanceId' | 'requestId'> & { payload?: unknown },
   result: unknown = request.payload,
 ): Record<string, unknown> {
   return {
