@@ -3,8 +3,8 @@
  * each picture with the sha256 of its model so test/docs/bpmn-pictures.test.ts can tell a stale
  * picture from a current one without a browser.
  *
- *   npm run docs:bpmn                 # all models; removes pictures whose model is gone
- *   npm run docs:bpmn -- Echo.bpmn    # only the models named
+ *   npm run docs:bpmn                   # all models; removes pictures whose model is gone
+ *   npm run docs:bpmn -- PushTask.bpmn  # only the models named
  *
  * The browser is the system's Chromium (Debian: apt-get install chromium), never a download:
  * CHROMIUM_PATH overrides where it is looked for. The page is blank and gets bpmn-js's distributed
