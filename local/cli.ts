@@ -38,9 +38,9 @@ Examples (instead of the echo loop; see examples/<name>/README.md):
   --orders N            orders to start (default 20)
   --deadline-seconds S  how long to wait for every order to end (default 300)
 
-Exit code: 0 when every loop kept turning with one Echo at a time (an example: when every order
+Exit code: 0 when every loop kept turning with one PushTask at a time (an example: when every order
 ended as expected, without incident); 1 when a loop broke (no progress within --stall-seconds) or
-multiplied (more than one active Echo), or a process of the stack died; 2 for bad options; 3 when
+multiplied (more than one active PushTask), or a process of the stack died; 2 for bad options; 3 when
 the stack could not start.`;
 
 interface CliOptions {

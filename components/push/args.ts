@@ -14,7 +14,7 @@ export interface PushWorkerArgs {
   readonly taskType: string;
   /** Directory with the function's source: a package.json (with a `gcp-build` script when it compiles), src/. */
   readonly source: string;
-  /** The function's entry point: the name its code registers with `functions.cloudEvent(...)`. */
+  /** The function's entry point: the name its code registers with `functions.http('<entryPoint>', worker.http)`. */
   readonly entryPoint: string;
   /** GCP project of the topics and the function. Default: the engine's project. */
   readonly project?: pulumi.Input<string>;

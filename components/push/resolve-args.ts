@@ -131,7 +131,7 @@ function plainProblems(name: string, args: PushWorkerArgs | undefined): string[]
   }
   if (typeof args?.entryPoint !== 'string' || !ENTRY_POINT.test(args.entryPoint)) {
     problems.push(
-      `entryPoint '${String(args?.entryPoint)}' must be the name the function registers (functions.cloudEvent('<entryPoint>', ...))`,
+      `entryPoint '${String(args?.entryPoint)}' must be the name the function registers (functions.http('<entryPoint>', worker.http))`,
     );
   }
   if (args?.baseName === undefined) {
