@@ -9,8 +9,8 @@
 // subscription cannot dead-letter. Ours retries with backoff (10 s to 600 s) and, after
 // `maxDeliveryAttempts`, moves the message to a dead-letter topic whose subscription keeps it for
 // replay; the function knows that number (MAX_DELIVERY_ATTEMPTS) and sends a `failed` reply on the
-// last attempt. The push endpoint ends in /projects/<p>/topics/<t> because the Functions Framework
-// takes the CloudEvent source from that path when it converts a raw push body.
+// last attempt, which only an HTTP registration sees (`functions.http(entryPoint, worker.http)`: the
+// framework's CloudEvent conversion of a raw push body drops deliveryAttempt).
 //
 // The steps live in push/, one file each, in the order the constructor takes them: resolve-args
 // (defaults and checks), engine-access (the function among the engine's callers), project (APIs),

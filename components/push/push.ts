@@ -1,7 +1,8 @@
 // Step 5 of PushWorker: the push path. Our own push subscription delivers to the function with an OIDC
 // token, retries with backoff (10 s to 600 s) and dead-letters after `maxDeliveryAttempts`, which the
-// function's Eventarc trigger could not. The endpoint ends in /projects/<p>/topics/<t> because the
-// Functions Framework takes the CloudEvent source from that path when it converts a raw push body.
+// function's Eventarc trigger could not. The endpoint ends in /projects/<p>/topics/<t>: a worker
+// registered as an HTTP function (as it should be: the raw body keeps deliveryAttempt) ignores the
+// path, and one registered as a CloudEvent function gets its event source from it.
 
 import * as gcp from '@pulumi/gcp';
 import * as pulumi from '@pulumi/pulumi';
