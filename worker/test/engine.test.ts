@@ -1,12 +1,13 @@
 /**
  * The worker library end to end: the real engine jar running PushTask, the Pub/Sub emulator pushing to a
  * Functions Framework child that runs a test worker (fixtures/test-worker.ts), and a caller process
- * (fixtures/WorkerTestCaller.bpmn) that maps the result and catches the worker's errors. The emulator
+ * (fixtures/WorkerTestCaller.bpmn) that maps the result and catches the worker's errors and PushTask's timeout
+ * (an error code it does not catch makes an incident on PushTask, retried from there). The emulator
  * sends no deliveryAttempt; a small proxy in front of the worker adds it, counting deliveries per message,
  * as Pub/Sub does for a subscription with a dead-letter policy.
  */
 import { expect } from 'chai';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -14,14 +15,14 @@ import { HttpServer } from '../../devkit/http-server';
 import { startEchoFunction, type RunningEchoFunction } from '../../local/echo-function';
 import { startMetadataServer, type MetadataServer } from '../../local/metadata-server';
 import { startPubsubEmulator, type PubsubEmulator, type ReceivedMessage } from '../../local/pubsub-emulator';
-import { BPMN_DIR, startTestEngine, type TestEngine } from '../../test/support/bpmn-engine';
+import { startTestEngine, type TestEngine } from '../../test/support/bpmn-engine';
 import { eventually, json, variables, type Camunda } from '../../test/support/camunda';
-import type { DeliveryLog } from '../src/log';
+import type { DeliveryLog, HeartbeatLog, LogLine } from '../src/log';
+import { collectLines, deployPushTaskAndCaller, FIXTURES, forwardWithAttempt } from './fixtures/stack';
 
 const TOPIC = 'worker-test';
 const COPY = 'worker-test-copy';
 const DEAD_LETTERS = 'worker-test-dead';
-const FIXTURES = join(__dirname, 'fixtures');
 const MAX_DELIVERY_ATTEMPTS = 2;
 
 describe('worker library on the engine and the Pub/Sub emulator', function () {
@@ -35,7 +36,7 @@ describe('worker library on the engine and the Pub/Sub emulator', function () {
   let worker: RunningEchoFunction;
   const attempts = new Map<string, number>();
   const proxy = new HttpServer({ record: false });
-  const lines: DeliveryLog[] = [];
+  const lines: LogLine[] = [];
 
   before(async function () {
     this.timeout(180_000);
@@ -81,10 +82,11 @@ describe('worker library on the engine and the Pub/Sub emulator', function () {
     await camunda?.deleteAll(['WorkerTestCaller']);
   });
 
-  /** Starts the caller with this payload; resolves with its id and its PushTask instance's. */
-  const runTask = async (payload: unknown) => {
+  /** Starts the caller with this payload (and timeout); resolves with its id and its PushTask instance's. */
+  const runTask = async (payload: unknown, timeout?: string) => {
     const vars = {
       ...variables({ project: emulator.project, topic: TOPIC, taskType: 'worker-test' }),
+      ...(timeout ? variables({ timeout }) : {}),
       payload: json(payload),
     };
     const caller = (await camunda.start('WorkerTestCaller', vars)).id;
@@ -102,7 +104,10 @@ describe('worker library on the engine and the Pub/Sub emulator', function () {
       60_000,
     );
 
-  const linesOf = (pushTask: string) => lines.filter((line) => line.processInstanceId === pushTask);
+  const linesOf = (pushTask: string) =>
+    lines.filter((line): line is DeliveryLog => line.processInstanceId === pushTask && 'outcome' in line);
+  const heartbeatsOf = (pushTask: string) =>
+    lines.filter((line): line is HeartbeatLog => line.processInstanceId === pushTask && 'heartbeat' in line);
   const outcomesOf = (pushTask: string) => linesOf(pushTask).map((line) => line.outcome);
 
   /** Publishes what PushTask published for this instance once more, as a duplicate delivery would. */
@@ -194,61 +199,76 @@ describe('worker library on the engine and the Pub/Sub emulator', function () {
     await waitsIn(caller, 'Activity_Done');
     const passed = (await camunda.activities(pushTask)).map((activity) => activity.activityId);
     expect(passed).to.include('Event_Heartbeat');
-    expect(lines.filter((line) => 'heartbeat' in line)).to.deep.equal([]);
+    expect(heartbeatsOf(pushTask)).to.deep.equal([]);
     expect(outcomesOf(pushTask)).to.deep.equal(['completed']);
   });
-});
 
-/** Deploys the caller fixture; PushTask must be in the jar as it is on disk (or deployed from source). */
-async function deployPushTaskAndCaller(camunda: Camunda): Promise<void> {
-  const caller = join(FIXTURES, 'WorkerTestCaller.bpmn');
-  const pushTask = join(BPMN_DIR, 'PushTask.bpmn');
-  if (process.env.BPMN_TEST_DEPLOY_SOURCES === '1') {
-    await camunda.deployFiles('worker test', [pushTask, caller]);
-    return;
-  }
-  const answer = await camunda.request<{ bpmn20Xml?: string }>('GET', '/process-definition/key/PushTask/xml');
-  if (answer.body?.bpmn20Xml !== readFileSync(pushTask, 'utf8')) {
-    throw new Error(
-      'the engine jar does not hold bpmn/PushTask.bpmn as it is on disk: rebuild it with `npm run engine:build`',
+  /** Runs a `late*` task with a 3 s timeout until the caller caught PushTaskTimeout; the worker still holds it. */
+  const runUntilTimedOut = async (action: 'late' | 'late-heartbeat', item: string) => {
+    const gate = join(dir, `gate-${item}`);
+    const { caller, pushTask } = await runTask({ action, item, gate }, 'PT3S');
+    await waitsIn(caller, 'Activity_Caught');
+    const lateReply = async () => {
+      writeFileSync(gate, '');
+      await eventually(`the late reply for ${pushTask}`, async () => linesOf(pushTask).length > 0, 30_000);
+    };
+    return { caller, pushTask, lateReply };
+  };
+
+  it('times out: PushTaskTimeout reaches the caller; the late reply gets 400 and changes nothing', async () => {
+    const { caller, pushTask, lateReply } = await runUntilTimedOut('late', 'F-6');
+    const vars = await camunda.variables(caller);
+    expect(vars.caughtCode).to.equal('PushTaskTimeout');
+    expect(String(vars.caughtMessage)).to.match(
+      /^no reply to task worker-test \(request [0-9a-f-]{36}\) by its deadline \S+ \(timeout PT3S\)$/,
     );
-  }
-  await camunda.deployFiles('worker test', [caller]);
-}
-
-/** Every JSON line the worker prints with an outcome or a heartbeat. */
-function collectLines(worker: RunningEchoFunction, into: DeliveryLog[]): void {
-  let partial = '';
-  worker.child.process.stdout?.on('data', (chunk: Buffer) => {
-    const texts = (partial + chunk.toString('utf8')).split('\n');
-    partial = texts.pop() ?? '';
-    for (const text of texts) {
-      if (!text.startsWith('{')) continue;
-      try {
-        const line = JSON.parse(text) as DeliveryLog;
-        if ('outcome' in line || 'heartbeat' in line) into.push(line);
-      } catch {
-        // not a log line
-      }
-    }
+    expect(await camunda.isRunning(pushTask)).to.equal(false);
+    expect(outcomesOf(pushTask), 'the worker still holds the task').to.deep.equal([]);
+    const settled = await stateOf(caller);
+    expect(settled.incidents).to.equal(0);
+    await lateReply();
+    expect(linesOf(pushTask)[0]).to.deep.include({ outcome: 'duplicate', engineStatus: 400, action: 'late' });
+    expect(await stateOf(caller)).to.deep.equal(settled);
+    // The emulator redelivers a push held past its 10 s ack deadline: on a slow machine a second late copy.
+    expect(new Set(outcomesOf(pushTask))).to.deep.equal(new Set(['duplicate']));
   });
-}
 
-/** Forwards a push to the worker with the delivery attempt Pub/Sub would add; answers with its status. */
-async function forwardWithAttempt(
-  request: { path: string; body: string },
-  workerUrl: string,
-  attempts: Map<string, number>,
-): Promise<{ status: number }> {
-  const body = JSON.parse(request.body) as { message?: { messageId?: string }; deliveryAttempt?: number };
-  const id = body.message?.messageId ?? '';
-  const attempt = (attempts.get(id) ?? 0) + 1;
-  attempts.set(id, attempt);
-  const response = await fetch(`${workerUrl}${request.path}`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ ...body, deliveryAttempt: attempt }),
+  it('refuses a heartbeat after the task ended: a WARNING line, and the worker still replies (400, duplicate)', async () => {
+    const { caller, pushTask, lateReply } = await runUntilTimedOut('late-heartbeat', 'G-7');
+    expect(await camunda.variables(caller)).to.deep.include({ caughtCode: 'PushTaskTimeout' });
+    const settled = await stateOf(caller);
+    await lateReply();
+    const [heartbeat] = heartbeatsOf(pushTask);
+    expect(heartbeat).to.deep.include({ severity: 'WARNING', heartbeat: 'refused', engineStatus: 400 });
+    expect(heartbeat!.message).to.match(/^heartbeat refused: /);
+    expect(linesOf(pushTask)[0]).to.deep.include({ outcome: 'duplicate', action: 'late-heartbeat' });
+    expect(await stateOf(caller)).to.deep.equal(settled);
   });
-  await response.arrayBuffer();
-  return { status: response.status };
-}
+
+  it('leaves an uncaught business error as an incident on PushTask; retryPushTask and a job retry publish it again, and it completes', async () => {
+    const { caller, pushTask } = await runTask({ action: 'error-once', item: 'H-8' });
+    const incident = await eventually(
+      `the incident on ${pushTask}`,
+      async () => (await camunda.incidentsOf(pushTask))[0],
+      30_000,
+    );
+    expect(incident.activityId).to.equal('Activity_RaiseError');
+    expect(incident.incidentMessage).to.contain('BPMN error Backordered not caught by the caller: H-8 is back-ordered');
+    expect(await camunda.currentActivities(caller)).to.deep.equal(['Activity_CallPushTask']);
+    expect(outcomesOf(pushTask)).to.deep.equal(['error']);
+
+    await camunda.expectOk('PUT', `/process-instance/${pushTask}/variables/retryPushTask`, {
+      value: true,
+      type: 'Boolean',
+    });
+    await camunda.expectOk('PUT', `/job/${incident.configuration}/retries`, { retries: 1 });
+    await waitsIn(caller, 'Activity_Done');
+    const vars = await camunda.variables(caller);
+    expect(JSON.parse(String(vars.result))).to.deep.equal({ item: 'H-8', price: 12.5, deliveryAttempt: 1 });
+    expect(outcomesOf(pushTask)).to.deep.equal(['error', 'completed']);
+    const [first, retried] = linesOf(pushTask).map((line) => line.requestId);
+    expect(retried, "the retried task's request id").to.be.a('string').and.not.equal(first);
+    expect((await camunda.historicInstance(pushTask))?.state).to.equal('COMPLETED');
+    expect(await camunda.incidents({ processInstanceId: caller })).to.deep.equal([]);
+  });
+});
