@@ -176,7 +176,7 @@ export const STACK_CONFIG_KEYS: readonly ConfigKey[] = [
     key: 'republishAfter',
     type: 'string',
     default: '',
-    description: `How long Echo waits for a reply before it publishes its request again (ISO duration of at least 1 s, e.g. PT30S). ${engineDefaultNote('Empty', 'republishAfter')}.`,
+    description: `How long PushTask (the echo loop's round trip) waits for a reply before it publishes its request again (ISO duration of at least 1 s, e.g. PT30S). ${engineDefaultNote('Empty', 'republishAfter')}.`,
   },
   {
     key: 'jobRetryTimeCycle',
@@ -250,7 +250,7 @@ export const STACK_CONFIG_KEYS: readonly ConfigKey[] = [
     key: 'functionTimeoutSeconds',
     type: 'integer',
     default: 60,
-    description: 'Echo function timeout in seconds (1-590); the push ack deadline is 10 s longer.',
+    description: "The echo function's timeout in seconds (1-590); the push ack deadline is 10 s longer.",
   },
   { key: 'functionMaxInstances', type: 'integer', default: 10, description: 'Maximum echo function instances.' },
   {

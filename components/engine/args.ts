@@ -43,7 +43,7 @@ export interface CamundaEngineSettings {
    */
   readonly publishRetryTimeCycle?: pulumi.Input<string>;
   /**
-   * How long Echo waits for a reply before it publishes the same request again (`REPUBLISH_AFTER`), an
+   * How long PushTask waits for a reply before it publishes the same request again (`REPUBLISH_AFTER`), an
    * ISO duration of at least one second. It brings back a request lost after Pub/Sub accepted it, such
    * as a dead-lettered one. Default: the engine's own, `PT5M`.
    */
