@@ -20,18 +20,30 @@ export function linearScale(domain: readonly [number, number], range: readonly [
   return Object.assign((value: number) => r0 + ((value - d0) / span) * (r1 - r0), { domain: [d0, d1] as const });
 }
 
-/** About `count` round tick values (1, 2 or 5 times a power of ten apart) from min to max. */
-export function niceTicks(min: number, max: number, count: number): number[] {
-  if (!(max > min)) return [min];
+/** The distance of about `count` round ticks from min to max: 1, 2 or 5 times a power of ten. */
+function tickStep(min: number, max: number, count: number): number {
   const rough = (max - min) / Math.max(1, count);
   const power = 10 ** Math.floor(Math.log10(rough));
-  const step = ([1, 2, 5, 10].find((f) => f * power >= rough) ?? 10) * power;
+  return ([1, 2, 5, 10].find((f) => f * power >= rough) ?? 10) * power;
+}
+
+/** About `count` round tick values from min to max. */
+export function niceTicks(min: number, max: number, count: number): number[] {
+  if (!(max > min)) return [min];
+  const step = tickStep(min, max, count);
   const ticks: number[] = [];
   for (let tick = Math.ceil(min / step) * step; tick <= max + step * 1e-9; tick += step) {
     // toPrecision: 3 * 0.1 is 0.30000000000000004, a tick label should say 0.3.
     ticks.push(Number((Math.round(tick / step) * step).toPrecision(12)));
   }
   return ticks;
+}
+
+/** The first round tick (of about `count` from 0) at or above max: an axis that ends on a labelled value. */
+export function niceCeiling(max: number, count: number): number {
+  if (!(max > 0)) return 1;
+  const step = tickStep(0, max, count);
+  return Number((Math.ceil(max / step - 1e-9) * step).toPrecision(12));
 }
 
 /**

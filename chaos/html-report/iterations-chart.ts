@@ -6,7 +6,7 @@
  */
 import type { InjectedFault } from '../recovery';
 import type { TimelineData } from '../timeline';
-import { linearScale, thin, timeSpan, type Scale } from './data';
+import { linearScale, niceCeiling, thin, timeSpan, type Scale } from './data';
 import { colorOf, el, FAULT_COLORS, legend, LOOP_COLORS, round, text, title, xAxis, yAxis, type Frame } from './svg';
 
 /** More points per line than this are thinned (data.ts thin): a full run has thousands per loop. */
@@ -42,7 +42,7 @@ export function iterationsChart(input: IterationsChartInput): string {
   const seconds = (at: number) => (at - span.from) / 1000;
   const x = linearScale([0, seconds(span.to)], [frame.left, frame.width - frame.right]);
   const highest = Math.max(1, ...loops.map((loop) => lastIteration(timeline, loop)));
-  const y = linearScale([0, highest], [frame.height - frame.bottom, frame.top]);
+  const y = linearScale([0, niceCeiling(highest, 6)], [frame.height - frame.bottom, frame.top]);
   const layout: Layout = { frame, lanes, x, y, seconds };
   const svg = el(
     'svg',

@@ -3,7 +3,7 @@
  * the order of the classes, labelled with the time and how often the class was injected. A class
  * that never recovered (or was never injected) gets no bar and says so.
  */
-import { formatMs, linearScale, niceTicks } from './data';
+import { formatMs, linearScale, niceCeiling } from './data';
 import { colorOf, el, FAULT_COLORS, text, title, xAxis, type Frame } from './svg';
 
 const ROW = 28;
@@ -27,8 +27,7 @@ export function recoveryChart(input: RecoveryChartInput): string {
     bottom: 46,
   };
   const worst = classes.reduce((max, c) => Math.max(max, worstMsByClass[c] ?? 0), 0);
-  const ticks = niceTicks(0, Math.max(1, worst / 1000), 8);
-  const x = linearScale([0, ticks[ticks.length - 1] ?? 1], [frame.left, frame.width - frame.right]);
+  const x = linearScale([0, niceCeiling(worst / 1000, 8)], [frame.left, frame.width - frame.right]);
   const rows = classes.map((faultClass, i) => {
     const ms = worstMsByClass[faultClass] ?? null;
     const injected = injectedByClass[faultClass] ?? 0;

@@ -4,7 +4,7 @@
  * bulk and the long tail a fault causes both show. Every bar is labelled with its count.
  */
 import { percentiles } from '../../local/deliveries';
-import { formatMs, linearScale, roundTripBins, type Bin } from './data';
+import { formatMs, linearScale, niceCeiling, roundTripBins, type Bin } from './data';
 import { el, escapeHtml, text, title, yAxis, type Frame } from './svg';
 
 const FRAME: Frame = { width: 1100, height: 360, left: 70, right: 20, top: 30, bottom: 64 };
@@ -18,7 +18,7 @@ export function roundTripChart(roundTripsMs: readonly number[]): string {
       ? 'no round trips measured'
       : `${stats.count} replies: p50 ${formatMs(stats.p50 ?? 0)}, p95 ${formatMs(stats.p95 ?? 0)}, p99 ${formatMs(stats.p99 ?? 0)}, max ${formatMs(stats.max ?? 0)}`;
   const highest = bins.reduce((max, bin) => Math.max(max, bin.count), 0);
-  const y = linearScale([0, Math.max(1, highest)], [FRAME.height - FRAME.bottom, FRAME.top]);
+  const y = linearScale([0, niceCeiling(highest, 6)], [FRAME.height - FRAME.bottom, FRAME.top]);
   const plotWidth = FRAME.width - FRAME.left - FRAME.right;
   const slot = bins.length === 0 ? plotWidth : plotWidth / bins.length;
   const bars = bins.map((bin, i) => binBar(bin, FRAME.left + i * slot, slot, y));

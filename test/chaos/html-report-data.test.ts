@@ -3,7 +3,16 @@
 
 import { expect } from 'chai';
 
-import { formatMs, linearScale, niceTicks, roundTripBins, thin, timeSpan } from '../../chaos/html-report/data';
+import {
+  formatMs,
+  linearScale,
+  niceCeiling,
+  niceTicks,
+  roundTripBins,
+  thin,
+  timeSpan,
+} from '../../chaos/html-report/data';
+import { iterationsChart, MAX_POINTS_PER_LOOP } from '../../chaos/html-report/iterations-chart';
 import { escapeHtml } from '../../chaos/html-report/svg';
 import type { InjectedFault } from '../../chaos/recovery';
 import { Timeline } from '../../chaos/timeline';
@@ -22,6 +31,10 @@ describe('chaos HTML report data', () => {
     expect(niceTicks(0, 47, 10)).to.deep.equal([0, 5, 10, 15, 20, 25, 30, 35, 40, 45]);
     expect(niceTicks(0, 0.3, 3)).to.deep.equal([0, 0.1, 0.2, 0.3]);
     expect(niceTicks(3, 3, 5)).to.deep.equal([3]);
+  });
+
+  it('ends an axis on the first round tick at or above the largest value', () => {
+    expect([143, 150, 30.1, 0.27, 0].map((max) => niceCeiling(max, 6))).to.deep.equal([150, 150, 40, 0.3, 1]);
   });
 
   it('thins a long series to at most the given points, first and last kept, a short one untouched', () => {
@@ -43,6 +56,18 @@ describe('chaos HTML report data', () => {
     expect(bins.reduce((sum, bin) => sum + bin.count, 0)).to.equal(values.length);
     expect(roundTripBins([])).to.deep.equal([]);
     expect(roundTripBins([0, 0.5])).to.deep.equal([{ from: 0, to: 1, count: 2 }]);
+  });
+
+  it('thins a loop of a long run to MAX_POINTS_PER_LOOP vertices, and says how many replies it stands for', () => {
+    const replies = Array.from({ length: 6_000 }, (_, i) => ({ at: i * 100, iteration: i + 1 }));
+    const svg = iterationsChart({
+      timeline: { replies: { a: replies }, roundTripsMs: [] },
+      faults: [],
+      classes: [],
+      loops: ['a'],
+    });
+    const points = /<polyline[^>]* data-replies="6000" points="([^"]+)"/.exec(svg)?.[1];
+    expect(points?.split(' ')).to.have.length(MAX_POINTS_PER_LOOP);
   });
 
   it('spans every reply, every fault and its recovery', () => {
