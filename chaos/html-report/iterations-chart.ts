@@ -53,7 +53,7 @@ export function iterationsChart(input: IterationsChartInput): string {
       'aria-label': 'iterations over time per loop, with the faults marked',
     },
     faultPhase(timeline, layout),
-    xAxis(frame, x, 'time since the first reply (s)', String),
+    xAxis(frame, x, 'time (s) from the start of the fault phase, or from an earlier first reply', String),
     yAxis(frame, y, 'iteration', String),
     ...lanes.map((faultClass, i) =>
       text(frame.left - 8, laneY(i) + LANE / 2, faultClass, { 'text-anchor': 'end', class: 'lane-label' }),
