@@ -3,7 +3,8 @@
  * schedule, checked by accounting (see run.ts). Run with --help. The command-line handling is the
  * dev kit's (devkit/cli.ts).
  */
-import { resolve } from 'node:path';
+import { existsSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 
 import {
   firstLine,
@@ -14,8 +15,10 @@ import {
   UsageError,
   wholeNumber as whole,
 } from '../devkit/cli';
+import { chaosHtmlReport } from './html-report';
 import { describeFault, runChaos, type ChaosOptions, type ChaosReport } from './run';
 import { FAULT_CLASSES, FAULT_DESCRIPTIONS, freshSeed, type FaultClass } from './schedule';
+import { Timeline } from './timeline';
 
 export const DEFAULT_CHAOS_FOLDER = resolve(__dirname, '..', '.local', 'chaos');
 
@@ -38,6 +41,8 @@ Options:
   --recovery-seconds S    longest a loop may take to turn again after a fault (default 90)
   --engine-kill-seconds S longest a loop may take to turn again after an engine kill (default 60)
   --json                  print the report as one JSON object on the last line of stdout
+  --report FILE.html      also write the report as a self-contained HTML page with charts (at the
+                          end of the run, passed or failed)
   --run-folder DIR        state and logs (default .local/chaos, wiped at every start)
   -h, --help              this text
 
@@ -48,8 +53,10 @@ Exit code: 0 when nothing was violated; 1 when a loop broke, stalled or multipli
 lost or accepted twice, an incident stayed open, or a fault class fell short of --min-faults;
 2 for bad options; 3 when the stack could not start.`;
 
-export interface ChaosCliOptions extends Omit<ChaosOptions, 'onStatus' | 'onProgress' | 'interrupted'> {
+export interface ChaosCliOptions extends Omit<ChaosOptions, 'onStatus' | 'onProgress' | 'interrupted' | 'timeline'> {
   readonly json: boolean;
+  /** Where to write the HTML report (an absolute path), if anywhere. */
+  readonly reportFile?: string;
 }
 
 export { UsageError };
@@ -64,6 +71,7 @@ const OPTIONS = {
   'recovery-seconds': { type: 'string' },
   'engine-kill-seconds': { type: 'string' },
   json: { type: 'boolean' },
+  report: { type: 'string' },
   'run-folder': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
@@ -82,7 +90,21 @@ export function parseChaosArgs(argv: string[]): ChaosCliOptions | 'help' {
     engineKillBoundMs: seconds('--engine-kill-seconds', parsed['engine-kill-seconds'] ?? '60') * 1000,
     json: parsed.json ?? false,
     runFolder: parsed['run-folder'] ?? DEFAULT_CHAOS_FOLDER,
+    ...(parsed.report !== undefined ? { reportFile: reportFile(parsed.report) } : {}),
   };
+}
+
+/** The HTML report's path: checked now, so that a long run does not end with nowhere to write it. */
+function reportFile(raw: string): string {
+  if (!/\.html?$/i.test(raw.trim()))
+    throw new UsageError(`--report must name an .html file (e.g. --report chaos-report.html), not '${raw}'`);
+  const file = resolve(raw.trim());
+  const folder = dirname(file);
+  if (!existsSync(folder) || !statSync(folder).isDirectory())
+    throw new UsageError(`--report: the folder ${folder} does not exist; create it or name a file in another one`);
+  if (existsSync(file) && statSync(file).isDirectory())
+    throw new UsageError(`--report: ${file} is a folder; name a file (e.g. ${file}/chaos-report.html)`);
+  return file;
 }
 
 function faultClasses(raw: string | undefined): FaultClass[] {
@@ -155,9 +177,11 @@ async function run(options: ChaosCliOptions): Promise<number> {
 
   let lastProgress = 0;
   let report: ChaosReport;
+  const timeline = new Timeline();
   try {
     report = await runChaos({
       ...options,
+      timeline,
       onStatus: say,
       interrupted,
       onProgress: (progress) => {
@@ -173,7 +197,18 @@ async function run(options: ChaosCliOptions): Promise<number> {
     return 3;
   }
   printReport(reportText(report), options.json ? { ...report, faults: report.faults.map(describeFault) } : undefined);
+  if (options.reportFile !== undefined) writeHtmlReport(options.reportFile, report, timeline, say);
   return report.ok ? 0 : 1;
+}
+
+/** Writes the HTML report and says where; a failure to write is said too, and does not change the exit code. */
+function writeHtmlReport(file: string, report: ChaosReport, timeline: Timeline, say: (text: string) => void): void {
+  try {
+    writeFileSync(file, chaosHtmlReport(report, timeline.data()));
+    say(`HTML report written to ${file}`);
+  } catch (error) {
+    say(`could not write the HTML report to ${file}: ${firstLine(error)}`);
+  }
 }
 
 if (require.main === module) void runCli({ name: 'chaos', help: HELP, parse: parseChaosArgs, run });

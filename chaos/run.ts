@@ -18,6 +18,7 @@ import { RecoveryTracker } from './recovery';
 import { Settlement } from './settlement';
 import { databaseGrowth, describeFault, type ChaosReport, type DatabaseSize } from './report';
 import { FaultSchedule, STACK_FAULTS, type FaultClass } from './schedule';
+import type { Timeline } from './timeline';
 
 export { describeFault, type ChaosReport } from './report';
 
@@ -53,6 +54,8 @@ export interface ChaosOptions {
   readonly onProgress?: (progress: ChaosProgress) => void;
   /** Resolves when the run should stop injecting early (Ctrl-C). */
   readonly interrupted?: Promise<unknown>;
+  /** Hears every accepted reply and the fault phase's start and end (for the HTML report). */
+  readonly timeline?: Timeline;
 }
 
 export interface ChaosProgress {
@@ -136,6 +139,7 @@ class ChaosRun {
     await this.startLoops();
     const sizeBefore = this.databaseSize();
     this.faultStart = Date.now();
+    this.options.timeline?.faultsStarted();
     this.status(
       `${this.names.length} loops started; injecting ${this.options.classes.join(', ')} (seed ${this.options.seed})`,
     );
@@ -143,6 +147,7 @@ class ChaosRun {
     const ticker = setInterval(() => this.sample(), 1_000);
     try {
       await this.injectFaults();
+      this.options.timeline?.faultsStopped();
       await this.awaitQuiet();
     } finally {
       clearInterval(ticker);
@@ -157,6 +162,7 @@ class ChaosRun {
     this.monitor = new LoopMonitor({ rest: this.stack.rest, stallMs: 24 * 3_600_000, sampleEveryMs: 500 });
     this.stack.onDelivery((line: DeliveryLine) => {
       this.ledger.recordDelivery(line);
+      this.options.timeline?.reply(line);
       if (line.outcome === 'completed' && line.loop !== undefined) this.tracker.delivered(line.loop);
     });
     for (const [name, id] of await this.stack.startLoops(this.names)) this.monitor.watch(name, id);

@@ -1,4 +1,7 @@
 import { expect } from 'chai';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 
 import { parseChaosArgs, reportText, UsageError } from '../../chaos/cli';
 import { FAULT_CLASSES } from '../../chaos/schedule';
@@ -17,6 +20,23 @@ describe('npm run chaos options', () => {
     });
     expect(options.classes).to.deep.equal([...FAULT_CLASSES]);
     expect(options.seed).to.be.a('number');
+    expect(options).not.to.have.property('reportFile');
+  });
+
+  it('refuses a --report that names a folder', () => {
+    const folder = mkdtempSync(join(tmpdir(), 'chaos-cli-'));
+    try {
+      mkdirSync(join(folder, 'r.html'));
+      expect(() => parseChaosArgs(['--report', join(folder, 'r.html')])).to.throw(UsageError, /r\.html is a folder/);
+    } finally {
+      rmSync(folder, { recursive: true, force: true });
+    }
+  });
+
+  it('takes --report relative to the working folder, as an absolute path', () => {
+    const options = parseChaosArgs(['--report', 'out.HTML']);
+    if (options === 'help') throw new Error('help');
+    expect(options.reportFile).to.equal(resolve('out.HTML'));
   });
 
   it('reads every option', () => {
@@ -40,6 +60,8 @@ describe('npm run chaos options', () => {
       '--json',
       '--run-folder',
       '/tmp/x',
+      '--report',
+      join(tmpdir(), 'chaos-report.html'),
     ]);
     expect(options).to.deep.equal({
       loops: 2,
@@ -52,6 +74,7 @@ describe('npm run chaos options', () => {
       engineKillBoundMs: 50_000,
       json: true,
       runFolder: '/tmp/x',
+      reportFile: join(tmpdir(), 'chaos-report.html'),
     });
     expect(parseChaosArgs(['-h'])).to.equal('help');
   });
@@ -63,6 +86,8 @@ describe('npm run chaos options', () => {
     [['--seed=1.5'], /--seed must be a whole number/],
     [['--duration', 'soon'], /--duration must be a number of seconds/],
     [['--bogus'], /Unknown option '--bogus'/],
+    [['--report', 'report.pdf'], /--report must name an \.html file/],
+    [['--report', '/no/such/folder/r.html'], /--report: the folder \/no\/such\/folder does not exist/],
   ] as const) {
     it(`refuses ${args.join(' ')}`, () => {
       expect(() => parseChaosArgs([...args])).to.throw(UsageError, message);
