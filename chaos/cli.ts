@@ -134,7 +134,7 @@ export function reportText(report: ChaosReport): string {
     `  replies raced ahead ${report.repliesRacedAhead}`,
     `  messages            ${report.messages.published} published: ${report.messages.deliveredOnce} delivered once, ${report.messages.absorbedAsDuplicate} absorbed as duplicates, ${report.messages.deadLettered} dead-lettered, ${report.messages.droppedByFault} dropped by request-lost faults, ${report.messages.droppedByBroker} dropped by the emulator after a nack (their iterations completed anyway), ${report.messages.unsettled} unsettled (${report.messages.answerLost} with the publish answer lost, ${report.messages.strandedInEmulator} taken from the emulator at the end, which had stopped redelivering them)`,
     `  seen only in history ${report.acceptedSeenOnlyInHistory.length} accepted replies a crash hid from both observers${report.acceptedSeenOnlyInHistory.length ? ` (${report.acceptedSeenOnlyInHistory.join(', ')})` : ''}`,
-    `  active Echo/loop    ${report.minActiveEcho} to ${report.maxActiveEcho} per sample`,
+    `  PushTask per loop   ${report.minActiveEcho} to ${report.maxActiveEcho} per sample`,
     `  incidents at end    ${report.incidents}`,
     `  database growth     ${report.database.bytesPer1000Iterations === null ? '-' : `${Math.round(report.database.bytesPer1000Iterations / 1024)} KiB per 1,000 iterations`} (${Math.round(report.database.bytesBefore / 1024)} KiB -> ${Math.round(report.database.bytesAfter / 1024)} KiB)`,
     ...(report.database.growthByTable
