@@ -114,9 +114,9 @@ public final class EngineSettings {
     // A job locked by an instance that was killed (SIGKILL, a crashed Cloud Run instance) waits out its
     // lock before anyone runs it again: with Camunda's 5 minutes an echo loop stalled 5 minutes. The lock
     // must outlast the longest job, queue time included, or a second engine runs it meanwhile: the blocks'
-    // HTTP calls of one job end within 10 s together (token 3 s + publish 7 s, each a deadline, see
-    // HttpCallDeadline), a job waits in the pool for at most one job ahead of it, so 2 x (10 s + the
-    // engine's own work) stays within 25 s. A job that outlives its lock anyway only runs twice, which
+    // HTTP calls of one job end within 10 s together (token 2 s + publish 6 s timeouts, each call aborted
+    // a second after its timeout by HttpCallDeadline), a job waits in the pool for at most one job ahead
+    // of it, so 2 x (10 s + 1.5 s of the engine's own work) stays within 25 s. A job that outlives its lock anyway only runs twice, which
     // optimistic locking and the request id absorb. On SIGTERM the locks are released at once
     // (JobLockRelease). The acquisition then finds the freed job within JOB_MAX_WAIT_MS: 10 s, not 60
     // (measured by `npm run chaos`, see chaos/README.md).

@@ -19,18 +19,23 @@ import org.camunda.connect.spi.ConnectorInvocation;
 import org.camunda.connect.spi.ConnectorRequestInterceptor;
 
 /**
- * Turns the timeout of an {@code http-connector} call into a deadline for the whole call. Apache
- * HttpClient's timeouts bound each phase on its own (a pooled connection, the connect, each read), so a
- * server that sends a byte now and then, or a slow connect followed by a slow answer, could hold a job
- * thread for several times the timeout, and past the job's lock (JOB_LOCK_TIME_MS): then a second engine
- * runs the same job. Here the request is aborted once the longest of its timeouts has passed since the
- * call began, and the answer's body is read inside that time, so that a call ends within its timeout
- * (bpmn/Http.bpmn's {@code timeout}), whatever the server does.
+ * Gives every {@code http-connector} call a deadline for the whole call. Apache HttpClient's timeouts
+ * bound each phase on its own (a pooled connection, the connect, each read), so a server that sends a
+ * byte now and then, or a slow connect followed by a slow answer, could hold a job thread for several
+ * times the timeout, and past the job's lock (JOB_LOCK_TIME_MS): then a second engine runs the same job.
+ * Here the request is aborted {@link #GRACE_MS} after the longest of its timeouts, counted from the
+ * call's start, and the answer's body is read inside that time: a call ends within its timeout plus a
+ * second (bpmn/Http.bpmn's {@code timeout}), whatever the server does. The second's grace lets a
+ * phase's own timeout fire first, with its own message ({@code Read timed out}, {@code Connect timed
+ * out}); the deadline only ends what those cannot.
  *
  * <p>Connect finds it through {@code META-INF/services/org.camunda.connect.spi.ConnectorConfigurator}. A
  * request without any timeout (none of the blocks sends one) gets no deadline.
  */
 public class HttpCallDeadline implements ConnectorConfigurator<HttpConnector> {
+
+  /** How long after its longest timeout a call is aborted. */
+  static final long GRACE_MS = 1000;
 
   /** One daemon thread for every call's abort: it only ever calls {@link HttpRequestBase#abort()}. */
   private static final ScheduledExecutorService ABORTS = Executors.newSingleThreadScheduledExecutor(task -> {
@@ -49,12 +54,12 @@ public class HttpCallDeadline implements ConnectorConfigurator<HttpConnector> {
     connector.addRequestInterceptor(new Interceptor());
   }
 
-  /** The deadline of a request, in milliseconds: the longest of its timeouts; 0 for none. */
+  /** The deadline of a request, in milliseconds: the longest of its timeouts and the grace; 0 for none. */
   static long deadlineMs(RequestConfig config) {
     if (config == null) return 0;
     long longest = Math.max(config.getSocketTimeout(),
         Math.max(config.getConnectTimeout(), config.getConnectionRequestTimeout()));
-    return Math.max(longest, 0);
+    return longest > 0 ? longest + GRACE_MS : 0;
   }
 
   static final class Interceptor implements ConnectorRequestInterceptor {
@@ -77,7 +82,7 @@ public class HttpCallDeadline implements ConnectorConfigurator<HttpConnector> {
       } catch (IOException | RuntimeException e) {
         if (!aborted.get()) throw e;
         SocketTimeoutException timeout = new SocketTimeoutException("no complete answer from " + request.getMethod()
-            + " " + request.getURI().getHost() + " within " + deadlineMs + " ms, the call's timeout: aborted");
+            + " " + request.getURI().getHost() + " within " + deadlineMs + " ms (its timeout and a second): aborted");
         timeout.initCause(e);
         throw timeout;
       } finally {

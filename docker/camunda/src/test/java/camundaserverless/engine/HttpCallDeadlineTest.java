@@ -22,9 +22,9 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * A call through the http-connector ends within its timeout, even against a server whose every read
- * arrives within the socket timeout (so that HttpClient's own timeouts never fire): only the deadline
- * can end such a call.
+ * A call through the http-connector ends within its timeout and a second, even against a server whose
+ * every read arrives within the socket timeout (so that HttpClient's own timeouts never fire): only the
+ * deadline can end such a call.
  */
 class HttpCallDeadlineTest {
 
@@ -79,7 +79,7 @@ class HttpCallDeadlineTest {
         .configOption("socket-timeout", 300)
         .execute());
     SocketTimeoutException cause = assertInstanceOf(SocketTimeoutException.class, failure.getCause());
-    assertTrue(cause.getMessage().contains("within 300 ms, the call's timeout"), cause.getMessage());
+    assertTrue(cause.getMessage().contains("within 1300 ms (its timeout and a second)"), cause.getMessage());
   }
 
   @Test
@@ -91,10 +91,10 @@ class HttpCallDeadlineTest {
   }
 
   @Test
-  void theDeadlineIsTheLongestTimeout() {
+  void theDeadlineIsTheLongestTimeoutAndASecond() {
     assertEquals(0, HttpCallDeadline.deadlineMs(null));
     assertEquals(0, HttpCallDeadline.deadlineMs(RequestConfig.DEFAULT));
-    assertEquals(5000, HttpCallDeadline.deadlineMs(
+    assertEquals(6000, HttpCallDeadline.deadlineMs(
         RequestConfig.custom().setConnectTimeout(1000).setSocketTimeout(5000).setConnectionRequestTimeout(2000).build()));
   }
 }
