@@ -17,6 +17,7 @@ import org.camunda.bpm.engine.impl.persistence.entity.JobEntity;
 import org.camunda.bpm.engine.spring.components.jobexecutor.SpringJobExecutor;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.web.context.WebServerGracefulShutdownLifecycle;
 import org.springframework.context.SmartLifecycle;
 import org.springframework.jdbc.core.JdbcTemplate;
@@ -60,12 +61,20 @@ class JobLockRelease implements SmartLifecycle {
   private final ProcessEngine processEngine;
   private final JdbcTemplate jdbc;
   private final RunningJobs runningJobs;
+  private final Duration grace;
   private volatile boolean running;
 
+  @Autowired
   JobLockRelease(ProcessEngine processEngine, DataSource dataSource, RunningJobs runningJobs) {
+    this(processEngine, dataSource, runningJobs, RUNNING_JOBS_GRACE);
+  }
+
+  /** With another grace, for a test. */
+  JobLockRelease(ProcessEngine processEngine, DataSource dataSource, RunningJobs runningJobs, Duration grace) {
     this.processEngine = processEngine;
     this.jdbc = new JdbcTemplate(dataSource);
     this.runningJobs = runningJobs;
+    this.grace = grace;
   }
 
   @Override
@@ -107,7 +116,7 @@ class JobLockRelease implements SmartLifecycle {
     JobExecutor jobExecutor = configuration.getJobExecutor();
     long started = System.nanoTime();
     jobExecutor.shutdown();
-    boolean drained = drain(jobExecutor);
+    boolean drained = drain(jobExecutor, grace);
     Set<String> stillRunning = runningJobs.now();
     List<String> held = jdbc.queryForList(
         "SELECT ID_ FROM " + processEngine.getManagementService().getTableName(JobEntity.class)
@@ -124,12 +133,12 @@ class JobLockRelease implements SmartLifecycle {
     }
     LOG.info("job executor stopped in {} ms: released {} of the {} job lock(s) it held; {}",
         TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started), released, held.size(),
-        drained ? "no job was running" : "jobs still running after " + RUNNING_JOBS_GRACE.toSeconds()
-            + " s keep their locks until JOB_LOCK_TIME_MS");
+        drained ? "no job was running" : "jobs still running after " + grace.toMillis()
+            + " ms keep their locks until JOB_LOCK_TIME_MS");
   }
 
   /** Lets running jobs finish and queued batches unlock; false when some still ran after the grace. */
-  private static boolean drain(JobExecutor jobExecutor) {
+  private static boolean drain(JobExecutor jobExecutor, Duration grace) {
     if (!(jobExecutor instanceof SpringJobExecutor spring)
         || !(spring.getTaskExecutor() instanceof ThreadPoolTaskExecutor pool)) {
       return true;
@@ -137,7 +146,7 @@ class JobLockRelease implements SmartLifecycle {
     ThreadPoolExecutor executor = pool.getThreadPoolExecutor();
     executor.shutdown();
     try {
-      return executor.awaitTermination(RUNNING_JOBS_GRACE.toMillis(), TimeUnit.MILLISECONDS);
+      return executor.awaitTermination(grace.toMillis(), TimeUnit.MILLISECONDS);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       return false;
