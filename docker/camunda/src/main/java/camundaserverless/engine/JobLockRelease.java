@@ -94,8 +94,14 @@ class JobLockRelease implements SmartLifecycle {
 
   @Override
   public void stop() {
-    releaseLocks();
-    running = false;
+    try {
+      releaseLocks();
+    } catch (RuntimeException e) {
+      // The database is gone, say: the locks then expire after JOB_LOCK_TIME_MS, as after a kill.
+      LOG.warn("could not release this engine's job locks, they expire after JOB_LOCK_TIME_MS: {}", e.toString());
+    } finally {
+      running = false;
+    }
   }
 
   /** Beside the web server's graceful shutdown, not after it. */
