@@ -19,6 +19,7 @@ const integration = [
   'test/engine/callers.test.ts', // engine
   'test/engine/concurrent-start.test.ts', // three engines on PostgreSQL
   'test/engine/engine.test.ts', // engine, PostgreSQL
+  'test/engine/job-lock-release.test.ts', // two engines on PostgreSQL
   'test/engine/settings.test.ts', // runs the engine jar
   'test/local/cli.test.ts', // `npm run local`: the local stack on PostgreSQL
   'test/local/example-orders.test.ts', // the Orders example: engine, emulator, workers

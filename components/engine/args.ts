@@ -65,7 +65,7 @@ export interface CamundaEngineSettings {
   readonly historyCleanupWindow?: pulumi.Input<string>;
   /**
    * Job lock time in ms (how long a killed instance's jobs stay locked), 1000 to 86400000. Default: the
-   * engine's own, 45000.
+   * engine's own, 25000.
    */
   readonly jobLockTimeMs?: pulumi.Input<number>;
   /**

@@ -8,6 +8,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { BLOCKS, BPMN_DIR } from '../support/bpmn-engine';
+import { engineSettingDefault } from '../../components/engine-settings';
 
 interface XmlElement {
   tag: string;
@@ -102,6 +103,30 @@ describe('BPMN building blocks, as files', () => {
     expect(
       elements(read('PubsubPublish.bpmn'), 'bpmn:endEvent').every((e) => !e.body.includes('errorEventDefinition')),
     ).to.equal(true);
+  });
+
+  // A job must end within its lock (JOB_LOCK_TIME_MS) or a second engine runs it meanwhile; its lock
+  // runs from acquisition, so a job queued behind another waits for that one first. The engine aborts
+  // each call a second after its timeout (HttpCallDeadline), so the timeouts bound a job's HTTP time.
+  it('bound every HTTP call of a publish so that two publish jobs in a row end within the job lock', () => {
+    const timeoutOf = (file: string, callId: string): number => {
+      const call = byId(read(file), 'bpmn:callActivity', callId);
+      const mapping = elements(call.body, 'camunda:in').find((e) => e.attributes.target === 'timeout');
+      const ms = /^\$\{(\d+)\}$/.exec(mapping?.attributes.sourceExpression ?? '');
+      if (!ms) throw new Error(`${file} ${callId}: no literal timeout mapping (\${<ms>})`);
+      return Number(ms[1]);
+    };
+    const token = timeoutOf('FetchToken.bpmn', 'Activity_RequestToken');
+    const publish = timeoutOf('PubsubPublish.bpmn', 'Activity_Publish');
+    expect([token, publish]).to.deep.equal([2000, 6000]);
+    const request = byId(read('Http.bpmn'), 'bpmn:serviceTask', 'Activity_SendRequest').body;
+    expect(request, "Http's default timeout").to.match(/timeout == null \? 10000 :/);
+    const callMs = (timeout: number) => timeout + 1000; // HttpCallDeadline.GRACE_MS
+    // PubsubPublish is the only block that calls Http twice in one job; PushTask calls nothing else.
+    const lockMs = Number(engineSettingDefault('JOB_LOCK_TIME_MS'));
+    const engineWorkMs = 1500; // scripts, the database, a garbage collection: milliseconds, usually
+    expect(2 * (callMs(token) + callMs(publish) + engineWorkMs), 'two publish jobs in a row').to.be.at.most(lockMs);
+    expect(2 * (callMs(10000) + engineWorkMs), 'two jobs of one call at the default').to.be.at.most(lockMs);
   });
 
   it('no process sets its own historyTimeToLive: the engine setting applies to all', () => {

@@ -85,7 +85,7 @@ describe('engine settings catalogue (components/engine-settings)', () => {
   it('gives the engine defaults by variable', () => {
     expect(engineSettingDefault('PUBLISH_RETRY_TIME_CYCLE')).to.equal('R999999/PT30S');
     expect(engineSettingDefault('REPUBLISH_AFTER')).to.equal('PT5M');
-    expect(engineSettingDefault('JOB_LOCK_TIME_MS')).to.equal('45000');
+    expect(engineSettingDefault('JOB_LOCK_TIME_MS')).to.equal('25000');
     expect(engineSettingDefault('DB_URL')).to.equal(undefined);
     expect(() => engineSettingDefault('NO_SUCH_SETTING')).to.throw(/reads no NO_SUCH_SETTING/);
   });

@@ -40,7 +40,7 @@ class EngineSettingsTest {
         refusal(Map.of("REPUBLISH_AFTER", "PT0.5S"), "REPUBLISH_AFTER", "at least one second"),
         refusal(Map.of("PORT", "eighty"), "PORT", "whole number from 0 to 65535"),
         refusal(Map.of("PORT", "65536"), "PORT", "whole number from 0 to 65535"),
-        refusal(Map.of("JOB_LOCK_TIME_MS", "999"), "JOB_LOCK_TIME_MS", "default 45000"),
+        refusal(Map.of("JOB_LOCK_TIME_MS", "999"), "JOB_LOCK_TIME_MS", "default 25000"),
         refusal(Map.of("HISTORY_LEVEL", "everything"), "HISTORY_LEVEL", "activity, audit, full, none"),
         refusal(Map.of("HISTORY_TIME_TO_LIVE", "7 days"), "HISTORY_TIME_TO_LIVE", "P1D"),
         refusal(Map.of("HISTORY_CLEANUP_WINDOW", "nights"), "HISTORY_CLEANUP_WINDOW", "HH:MM-HH:MM"),
