@@ -70,7 +70,7 @@ export interface CamundaEngineSettings {
   readonly jobLockTimeMs?: pulumi.Input<number>;
   /**
    * Longest wait between job acquisitions in ms (how late due jobs are found), 1 to 3600000: the engine
-   * also takes 0, a job executor that never pauses. Default: the engine's own, 10000.
+   * also takes 0, a job executor that never pauses. Default: the engine's own, 5000.
    */
   readonly jobMaxWaitMs?: pulumi.Input<number>;
 }
