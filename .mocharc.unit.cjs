@@ -7,6 +7,7 @@
 
 /** The integration tier: the test files that need a JVM, PostgreSQL or the Pub/Sub emulator. */
 const integration = [
+  'test/bench/push-relay.test.ts', // the push relay against the emulator
   'test/bench/smoke.test.ts', // the benchmark on PostgreSQL: engine, emulator
   'test/bpmn/bounded-database.test.ts', // engine on PostgreSQL
   'test/bpmn/echo-loop.test.ts', // engine
