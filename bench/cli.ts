@@ -10,19 +10,38 @@ import { join } from 'node:path';
 
 import { printJsonLine, runCli, wantsHelp } from '../devkit/cli';
 import { parseBenchOptions, USAGE, type BenchOptions } from './options';
-import { breakdownTable, formatTable, idleTable, stepsTable } from './results';
+import { breakdownTable, formatTable, idleTable, partsTable, stepsTable, whereTheTimeGoes } from './results';
 import { BENCH_FOLDER, runBench, type BenchReport } from './run';
 
 export function formatReport(report: BenchReport): string {
   const cold = report.coldStart;
-  const timing = report.pushTiming;
+  const patterns = [...new Set(report.steps.map((step) => step.pattern))];
+  const hop = report.relayHop;
+  const relay = report.relay;
   return [
-    `echo round trips, ${report.options.durationSeconds} s per step after ${report.options.warmupSeconds} s warm-up (PostgreSQL, ${report.machine.cpus} CPUs, load at start ${report.machine.loadAverageAtStart.join(' ')})`,
+    `echo round trips, ${report.options.durationSeconds} s per step after ${report.options.warmupSeconds} s warm-up (PostgreSQL, HISTORY_LEVEL=${report.options.history}, ${report.machine.cpus} CPUs, load at start ${report.machine.loadAverageAtStart.join(' ')})`,
+    'a round trip: from one reply stored to the next of the same loop (function log lines; pull worker completes)',
     stepsTable(report.steps),
     `engine settings: ${Object.entries(report.engineSettings)
       .map(([k, v]) => `${k}=${v}`)
       .join(' ')}`,
     '',
+    ...patterns.flatMap((pattern) => [
+      partsTable(report.steps, pattern),
+      whereTheTimeGoes(report.steps, pattern, { p50Ms: report.relayHopP50Ms }),
+      '',
+    ]),
+    ...(hop
+      ? [
+          `push relay's own hop (publish to a 204 endpoint, back to back, ${hop.seconds} s): ${hop.count} hops, ${hop.perSecond}/s, p50 ${hop.p50} ms, p95 ${hop.p95} ms, p99 ${hop.p99} ms; the engine and the function add ${report.relayAddedP50Ms ?? '-'} ms p50 at 1 loop`,
+        ]
+      : []),
+    ...(relay
+      ? [
+          `push relay over the pattern (concurrency ${relay.concurrency}): ${relay.acked} acked, ${relay.nacked} nacked, at most ${relay.mostInFlight} POSTs at once; p50 publish -> relay ${relay.receivedAfterPublishP50Ms ?? '-'} ms, POST to the function ${relay.postP50Ms ?? '-'} ms`,
+          '',
+        ]
+      : []),
     'requests to the engine with no loops running',
     idleTable(report.idle),
     '',
@@ -33,9 +52,7 @@ export function formatReport(report: BenchReport): string {
         ['engine process start -> first push round trip completed', cold.firstRoundTripMs],
       ],
     ),
-    '',
-    breakdownTable(report.breakdown),
-    `function's view at 1 loop (medians): publish -> reply correlated ${timing.publishToCorrelatedMs ?? '-'} ms, of which the correlation call ${timing.correlationCallMs ?? '-'} ms`,
+    ...(report.breakdown.length > 0 ? ['', breakdownTable(report.breakdown)] : []),
   ].join('\n');
 }
 

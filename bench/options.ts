@@ -4,8 +4,12 @@
  */
 import { parseOptions, UsageError } from '../devkit/cli';
 
+/** History levels the benchmark runs the engine at: none as deployed, activity for the history's time line. */
+export const HISTORY_LEVELS = ['none', 'activity'] as const;
+export type HistoryLevel = (typeof HISTORY_LEVELS)[number];
+
 /** The ways of doing one echo round trip that the benchmark compares on one engine. */
-export const PATTERNS = ['push', 'pull-default', 'pull-long'] as const;
+export const PATTERNS = ['push', 'push-relay', 'pull-default', 'pull-long'] as const;
 export type Pattern = (typeof PATTERNS)[number];
 
 export interface BenchOptions {
@@ -22,10 +26,17 @@ export interface BenchOptions {
   readonly json: boolean;
   /** Engine settings over the benchmark's (--set KEY=VALUE, repeatable), to try a tuning. */
   readonly engineSettings: Readonly<Record<string, string>>;
+  /** The engine's HISTORY_LEVEL: none (deployed), or activity for the history's time line of a push round trip. */
+  readonly history: HistoryLevel;
+  /** The push relay's bound on POSTs out at once. */
+  readonly relayConcurrency: number;
+  /** Write the HTML report (latency distributions, throughput) to this file. */
+  readonly reportFile?: string;
 }
 
-export const USAGE = `usage: npm run bench -- [--loops 1,10,50] [--patterns push,pull-default,pull-long]
-                        [--duration 20] [--warmup 3] [--idle 20] [--json] [--set KEY=VALUE ...]`;
+export const USAGE = `usage: npm run bench -- [--loops 1,10,50] [--patterns ${PATTERNS.join(',')}]
+                        [--duration 20] [--warmup 3] [--idle 20] [--json] [--set KEY=VALUE ...]
+                        [--history none|activity] [--relay-concurrency 64] [--report <file.html>]`;
 
 /** A mistake in the options: the CLI prints it with the usage and exits 2. */
 export class OptionError extends UsageError {}
@@ -38,6 +49,9 @@ const OPTIONS = {
   idle: { type: 'string', default: '20' },
   json: { type: 'boolean', default: false },
   set: { type: 'string', multiple: true, default: [] as string[] },
+  history: { type: 'string', default: 'none' },
+  'relay-concurrency': { type: 'string', default: '64' },
+  report: { type: 'string' },
 } as const;
 
 export function parseBenchOptions(argv: readonly string[]): BenchOptions {
@@ -57,14 +71,30 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions {
     idleSeconds: seconds(values.idle, '--idle', 0),
     json: values.json,
     engineSettings: engineSettings(values.set),
+    history: historyLevel(values.history),
+    relayConcurrency: positiveInteger(values['relay-concurrency'], '--relay-concurrency'),
+    ...(values.report !== undefined ? { reportFile: reportFile(values.report) } : {}),
   };
+}
+
+function historyLevel(text: string): HistoryLevel {
+  if (!(HISTORY_LEVELS as readonly string[]).includes(text)) {
+    throw new OptionError(`--history: expected ${HISTORY_LEVELS.join(' or ')}, got '${text}'`);
+  }
+  return text as HistoryLevel;
+}
+
+function reportFile(text: string): string {
+  if (!/\.html?$/i.test(text.trim()))
+    throw new OptionError(`--report: expected a file name ending in .html, got '${text}'`);
+  return text.trim();
 }
 
 function engineSettings(items: readonly string[]): Record<string, string> {
   const settings = Object.fromEntries(items.map(setting));
-  if (settings.HISTORY_LEVEL === 'none') {
+  if ('HISTORY_LEVEL' in settings) {
     throw new OptionError(
-      "--set HISTORY_LEVEL=none: the benchmark reads every round trip from the engine's history; use activity or higher",
+      `--set HISTORY_LEVEL=${settings.HISTORY_LEVEL}: use --history none|activity (none is the deployed default)`,
     );
   }
   return settings;

@@ -3,6 +3,7 @@
  */
 import { percentiles } from '../local/deliveries';
 import type { Pattern } from './options';
+import { PART_LABELS, PULL_PARTS, PUSH_PARTS, type PartName } from './round-trips';
 
 export interface StepResult {
   readonly pattern: Pattern;
@@ -19,6 +20,18 @@ export interface StepResult {
   readonly enginePeakRssMiB: number;
   /** 1-minute load average of the machine at the end of the step. */
   readonly loadAverage: number;
+  /** The steps of one round trip, medians (bench/round-trips.ts). */
+  readonly parts: Partial<Record<PartName, number | null>>;
+  /** Push: the function's own figure, from the engine's publish to the reply stored (p50). */
+  readonly publishToStoredP50Ms: number | null;
+  /** Every round trip of the step, ms, in the order they ended: for the report's distributions. */
+  readonly roundTripsMs: readonly number[];
+}
+
+/** What the step's lines gave besides the round trips themselves. */
+export interface StepDetails {
+  readonly parts: Partial<Record<PartName, number | null>>;
+  readonly publishToStoredP50Ms: number | null;
 }
 
 export interface IdleResult {
@@ -45,6 +58,7 @@ export function stepResult(
   durations: readonly number[],
   engine: { cpuSeconds: number; peakRssMiB: number },
   loadAverage: number,
+  details: StepDetails = { parts: {}, publishToStoredP50Ms: null },
 ): StepResult {
   const p = percentiles(durations);
   return {
@@ -60,6 +74,8 @@ export function stepResult(
     engineCpuMsPerRoundTrip: durations.length ? round((engine.cpuSeconds * 1000) / durations.length, 1) : null,
     enginePeakRssMiB: engine.peakRssMiB,
     loadAverage: round(loadAverage, 2),
+    ...details,
+    roundTripsMs: durations.map((d) => Math.round(d)),
   };
 }
 
@@ -116,6 +132,47 @@ export function idleTable(idle: readonly IdleResult[]): string {
     ['pattern', 'window s', 'requests', 'per idle minute'],
     idle.map((i) => [i.pattern, i.windowSeconds, i.requests, i.requestsPerMinute]),
   );
+}
+
+const isPull = (pattern: Pattern) => pattern.startsWith('pull');
+
+/** The steps of one round trip of one pattern, a row per loop count. */
+export function partsTable(steps: readonly StepResult[], pattern: Pattern): string {
+  const names: readonly PartName[] = isPull(pattern) ? PULL_PARTS : PUSH_PARTS;
+  const own = steps.filter((s) => s.pattern === pattern);
+  return formatTable(
+    [
+      `${pattern}: p50 ms`,
+      'round trip',
+      ...names.map((n) => PART_LABELS[n]),
+      ...(isPull(pattern) ? [] : ['publish to stored']),
+    ],
+    own.map((s) => [
+      `${s.loops} loop(s)`,
+      s.p50Ms,
+      ...names.map((n) => s.parts[n] ?? null),
+      ...(isPull(pattern) ? [] : [s.publishToStoredP50Ms]),
+    ]),
+  );
+}
+
+/** The relay's own hop (bench/push-relay/hop.ts), for the push-relay line. */
+export interface HopFigures {
+  readonly p50Ms: number | null;
+}
+
+/** One line: where the median round trip of a pattern's first step goes. */
+export function whereTheTimeGoes(steps: readonly StepResult[], pattern: Pattern, hop?: HopFigures): string {
+  const step = steps.find((s) => s.pattern === pattern);
+  if (!step || step.p50Ms === null) return `${pattern}: no round trips measured`;
+  const ms = (name: PartName) => `${step.parts[name] ?? '-'} ms`;
+  const head = `${pattern}, ${step.loops} loop(s): the median round trip of ${step.p50Ms} ms goes`;
+  if (isPull(pattern)) {
+    return `${head} ${ms('engineToWorkerMs')} from the last complete until the worker holds the next task (the engine ends the task, turns the loop and answers the fetch), ${ms('completeCallMs')} to the complete call (medians)`;
+  }
+  const line = `${head} ${ms('engineToPublishMs')} in the engine from the reply to the next publish (job pickup, token, request), ${ms('publishToReplyMs')} to the publish, the broker and the function, ${ms('replyCallMs')} to the reply call, ${ms('handlerMs')} to the handler (medians)`;
+  if (pattern !== 'push-relay' || !hop || hop.p50Ms === null) return line;
+  return `${line}; the relay's own hop (publish to a 204 endpoint) p50 ${hop.p50Ms} ms, so the engine and the function add ${round(step.p50Ms - hop.p50Ms, 1)} ms`;
 }
 
 export function breakdownTable(rows: readonly BreakdownRow[]): string {

@@ -1,44 +1,47 @@
 /**
  * One benchmark run: one local stack on PostgreSQL, then, per pattern, each loop count for a measured
- * window, and an idle window with no loops, all on the same engine. Push steps run first, then pull
- * with default settings, then pull with long polling: one worker per pull pattern, started before its
- * steps and stopped after its idle window, so no worker of one pattern ever takes another's tasks.
+ * window, and an idle window with no loops, all on the same engine. The engine runs at the deployed
+ * HISTORY_LEVEL none unless --history says otherwise: round trips and their steps come from the echo
+ * function's log lines and the pull worker's completes (round-trips.ts), the engine's cost from its
+ * process (/proc). Patterns run in the order given, each with its own worker or relay, started before
+ * its steps and stopped after its idle window, so no pattern's worker takes another's tasks.
  */
 import { cpus, loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 
-import { CamundaRest } from '../local/camunda-rest';
-import type { DeliveryLine } from '../local/deliveries';
+import type { CamundaRest } from '../local/camunda-rest';
+import { percentiles } from '../local/deliveries';
 import { LOCAL_ENGINE_SETTINGS, startLocalStack, type LocalStack } from '../local/stack';
 import { startCountingProxy, type CountingProxy } from './counting-proxy';
-import { completedInstances, cpuSeconds, RssSampler, type HistoricInstance } from './measure';
+import { pushBreakdown } from './history-breakdown';
+import { completedInstances, cpuSeconds, RssSampler } from './measure';
 import type { BenchOptions, Pattern } from './options';
 import { deployPullProcesses } from './pull/processes';
-import { startPullWorker } from './pull/worker';
+import { startPullWorker, type PullWorker } from './pull/worker';
+import { measureRelayHop, type RelayHop } from './push-relay/hop';
+import { startRelayPattern, type RelayPattern } from './push-relay/pattern';
 import { round, stepResult, type BreakdownRow, type IdleResult, type StepResult } from './results';
+import { partMedians, periodsWithin, publishToStoredP50, replyOf, type ReplyLine } from './round-trips';
 
 export const BENCH_FOLDER = resolve(__dirname, '..', '.local', 'bench');
-
-/**
- * Engine settings of the benchmark over the local stack's: only what a benchmark needs beyond a
- * local run. Settings that are right on Cloud Run too are engine defaults (docker/camunda/README.md).
- */
-export const BENCH_ENGINE_SETTINGS: Readonly<Record<string, string>> = {
-  // Round trips and the time line are read from the engine's history, which is off by default.
-  HISTORY_LEVEL: 'activity',
-};
 
 export interface ColdStart {
   /** Engine process start to its first 200 from /ready. */
   readonly engineReadyMs: number;
-  /** Engine process start to the first completed push round trip (function, topics and first loop in between). */
+  /** Engine process start to the first push reply stored (function, topics and first loop in between). */
   readonly firstRoundTripMs: number;
 }
 
-export interface PushTiming {
-  /** Median over the 1-loop push step of the function's own figures (echo-function/README.md). */
-  readonly publishToCorrelatedMs: number | null;
-  readonly correlationCallMs: number | null;
+/** The push relay's own figures over the whole push-relay pattern. */
+export interface RelayFigures {
+  readonly concurrency: number;
+  readonly acked: number;
+  readonly nacked: number;
+  readonly mostInFlight: number;
+  /** From the message's publish time to the relay holding it, p50 (the broker's part). */
+  readonly receivedAfterPublishP50Ms: number | null;
+  /** The POST to the function, p50 (the function's part, its reply call included). */
+  readonly postP50Ms: number | null;
 }
 
 export interface BenchReport {
@@ -49,15 +52,24 @@ export interface BenchReport {
   readonly coldStart: ColdStart;
   readonly steps: StepResult[];
   readonly idle: IdleResult[];
+  /** With --history activity: the median PushTask's time line from the history; empty otherwise. */
   readonly breakdown: BreakdownRow[];
-  readonly pushTiming: PushTiming;
+  /** The broker's own hop through the relay (push-relay only). */
+  readonly relayHop: RelayHop | null;
+  readonly relayHopP50Ms: number | null;
+  /** push-relay's round-trip p50 at 1 loop less relayHopP50Ms: what the engine and the function add. */
+  readonly relayAddedP50Ms: number | null;
+  readonly relay: RelayFigures | null;
 }
 
-const PROCESS_OF: Record<Pattern, { loop: string; echo: string; stop: string }> = {
+const LOOP_PROCESS: Record<Pattern, { loop: string; echo: string; stop: string }> = {
   push: { loop: 'EchoLoop', echo: 'PushTask', stop: 'StopEchoLoop' },
+  'push-relay': { loop: 'EchoLoop', echo: 'PushTask', stop: 'StopEchoLoop' },
   'pull-default': { loop: 'EchoPullLoop', echo: 'EchoPull', stop: 'StopEchoPullLoop' },
   'pull-long': { loop: 'EchoPullLoop', echo: 'EchoPull', stop: 'StopEchoPullLoop' },
 };
+
+const HOP_SECONDS = 10;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -68,12 +80,13 @@ export async function runBench(
 ): Promise<BenchReport> {
   const startedAt = new Date().toISOString();
   const loadAverageAtStart = loadavg().map((l) => round(l, 2));
+  const engineSettings = { HISTORY_LEVEL: options.history, ...options.engineSettings };
   let proxy: CountingProxy | undefined;
   let engineStartAt = 0;
   const stack = await startLocalStack({
     runFolder,
     database: { type: 'postgres' },
-    engineSettings: { ...BENCH_ENGINE_SETTINGS, ...options.engineSettings },
+    engineSettings,
     onStatus: (message) => {
       if (message.startsWith('starting the engine')) engineStartAt = Date.now();
       status(message);
@@ -85,58 +98,34 @@ export async function runBench(
       },
     },
   });
-  const deliveries: DeliveryLine[] = [];
-  stack.echoFunction.onDelivery((line) => deliveries.push(line));
+  const replies: ReplyLine[] = [];
+  stack.onDelivery((line) => {
+    const reply = replyOf(line, Date.now());
+    if (reply) replies.push(reply);
+  });
   try {
-    const counting = proxy!;
-    const rest = stack.rest;
-    const coldStart = await measureColdStart(stack, engineStartAt);
+    const coldStart = await measureColdStart(stack, engineStartAt, replies);
     status(
       `cold start: engine ready after ${coldStart.engineReadyMs} ms, first round trip after ${coldStart.firstRoundTripMs} ms`,
     );
-    await deployPullProcesses(rest);
-
-    const steps: StepResult[] = [];
-    const idle: IdleResult[] = [];
-    let breakdown: BreakdownRow[] = [];
-    let pushTiming: PushTiming = { publishToCorrelatedMs: null, correlationCallMs: null };
-    for (const pattern of options.patterns) {
-      const worker =
-        pattern === 'push'
-          ? undefined
-          : startPullWorker(`${counting.url}/engine-rest`, pattern === 'pull-default' ? 'default' : 'long');
-      try {
-        for (const loops of options.loops) {
-          status(
-            `${pattern}: ${loops} loop(s), ${options.warmupSeconds} s warm-up + ${options.durationSeconds} s measured`,
-          );
-          const deliveredBefore = deliveries.length;
-          const { result, instances } = await runStep(stack, pattern, loops, options);
-          steps.push(result);
-          status(
-            `${pattern}: ${loops} loop(s): ${result.perSecond}/s, p50 ${result.p50Ms} ms, p99 ${result.p99Ms} ms (load ${result.loadAverage})`,
-          );
-          if (pattern === 'push' && loops === Math.min(...options.loops)) {
-            breakdown = await pushBreakdown(rest, instances);
-            pushTiming = medianTiming(deliveries.slice(deliveredBefore));
-          }
-        }
-        if (options.idleSeconds > 0) idle.push(await idleWindow(pattern, counting, options.idleSeconds, status));
-      } finally {
-        worker?.stop();
-      }
-      if (worker && worker.errors > 0) status(`${pattern}: the worker saw ${worker.errors} errors`);
-    }
+    await deployPullProcesses(stack.rest);
+    const run = new PatternRuns(stack, proxy!, options, replies, status);
+    for (const pattern of options.patterns) await run.pattern(pattern);
+    const oneLoop = run.steps.find((s) => s.pattern === 'push-relay' && s.loops === 1);
+    const hopP50 = run.relayHop?.p50 ?? null;
     return {
       startedAt,
       options,
-      engineSettings: { ...LOCAL_ENGINE_SETTINGS, ...BENCH_ENGINE_SETTINGS, ...options.engineSettings },
+      engineSettings: { ...LOCAL_ENGINE_SETTINGS, ...engineSettings },
       machine: { cpus: cpus().length, loadAverageAtStart },
       coldStart,
-      steps,
-      idle,
-      breakdown,
-      pushTiming,
+      steps: run.steps,
+      idle: run.idle,
+      breakdown: run.breakdown,
+      relayHop: run.relayHop,
+      relayHopP50Ms: hopP50,
+      relayAddedP50Ms: oneLoop?.p50Ms != null && hopP50 !== null ? round(oneLoop.p50Ms - hopP50, 1) : null,
+      relay: run.relayFigures,
     };
   } finally {
     await stack.stop();
@@ -144,45 +133,129 @@ export async function runBench(
   }
 }
 
-async function measureColdStart(stack: LocalStack, engineStartAt: number): Promise<ColdStart> {
+async function measureColdStart(stack: LocalStack, engineStartAt: number, replies: readonly ReplyLine[]) {
   await stack.startLoops(['cold-start']);
-  let first: HistoricInstance | undefined;
+  let first: ReplyLine | undefined;
   while (!first) {
-    [first] = await completedInstances(stack.rest, PROCESS_OF.push.echo, engineStartAt - 1000, Date.now() + 60_000);
+    first = replies.find((r) => r.loop === 'cold-start');
     if (!first) await sleep(20);
   }
   await stack.stopLoops(['cold-start']);
-  return {
-    engineReadyMs: stack.engine.startupMs,
-    firstRoundTripMs: Date.parse(first.endTime!) - engineStartAt,
-  };
+  return { engineReadyMs: stack.engine.startupMs, firstRoundTripMs: first.at - engineStartAt };
 }
 
-async function runStep(stack: LocalStack, pattern: Pattern, loops: number, options: BenchOptions) {
-  const { loop, echo, stop } = PROCESS_OF[pattern];
-  const names = Array.from({ length: loops }, (_, i) => `${pattern}-${loops}-${i + 1}`);
-  for (const name of names) {
-    await stack.rest.startProcess(loop, {
-      businessKey: name,
-      variables: { project: { value: stack.project, type: 'String' }, topic: { value: stack.topic, type: 'String' } },
-    });
+/** The patterns of one run, one after the other, and what they measured. */
+class PatternRuns {
+  readonly steps: StepResult[] = [];
+  readonly idle: IdleResult[] = [];
+  breakdown: BreakdownRow[] = [];
+  relayHop: RelayHop | null = null;
+  relayFigures: RelayFigures | null = null;
+
+  constructor(
+    private readonly stack: LocalStack,
+    private readonly proxy: CountingProxy,
+    private readonly options: BenchOptions,
+    private readonly replies: ReplyLine[],
+    private readonly status: (message: string) => void,
+  ) {}
+
+  async pattern(pattern: Pattern): Promise<void> {
+    const { options, status } = this;
+    let worker: PullWorker | undefined;
+    let relay: RelayPattern | undefined;
+    if (pattern.startsWith('pull')) {
+      const settings = pattern === 'pull-default' ? 'default' : 'long';
+      worker = startPullWorker(`${this.proxy.url}/engine-rest`, settings, (line) => this.replies.push(line));
+    }
+    if (pattern === 'push-relay') {
+      status(`push-relay: the relay's own hop to a 204 endpoint, ${HOP_SECONDS} s`);
+      this.relayHop = await measureRelayHop(this.stack.emulator, HOP_SECONDS, options.relayConcurrency);
+      status(`push-relay: hop p50 ${this.relayHop.p50} ms, p99 ${this.relayHop.p99} ms`);
+      relay = await startRelayPattern(this.stack, options.relayConcurrency);
+    }
+    try {
+      for (const loops of options.loops) {
+        status(
+          `${pattern}: ${loops} loop(s), ${options.warmupSeconds} s warm-up + ${options.durationSeconds} s measured`,
+        );
+        const result = await this.step(pattern, loops, relay?.topic ?? this.stack.topic);
+        this.steps.push(result);
+        status(
+          `${pattern}: ${loops} loop(s): ${result.perSecond}/s, p50 ${result.p50Ms} ms, p99 ${result.p99Ms} ms (load ${result.loadAverage})`,
+        );
+      }
+      if (options.idleSeconds > 0) this.idle.push(await this.idleWindow(pattern));
+    } finally {
+      worker?.stop();
+      await relay?.stop();
+    }
+    if (worker && worker.errors > 0) status(`${pattern}: the worker saw ${worker.errors} errors`);
+    if (relay) this.relayFigures = relayFigures(relay, options.relayConcurrency);
   }
-  await sleep(options.warmupSeconds * 1000);
-  const pid = stack.engine.child.process.pid!;
-  const rss = new RssSampler(pid);
-  const cpuBefore = cpuSeconds(pid);
-  const from = Date.now();
-  await sleep(options.durationSeconds * 1000);
-  const to = Date.now();
-  const cpu = cpuSeconds(pid) - cpuBefore;
-  const peakRssMiB = rss.stop();
-  const load = loadavg()[0];
-  await stopLoops(stack.rest, loop, stop, names);
-  const instances = await completedInstances(stack.rest, echo, from, to);
-  const durations = instances.map((instance) => instance.durationInMillis ?? 0);
+
+  private async step(pattern: Pattern, loops: number, topic: string): Promise<StepResult> {
+    const { stack, options } = this;
+    const { loop, stop } = LOOP_PROCESS[pattern];
+    const names = Array.from({ length: loops }, (_, i) => `${pattern}-${loops}-${i + 1}`);
+    for (const name of names) {
+      await stack.rest.startProcess(loop, {
+        businessKey: name,
+        variables: { project: { value: stack.project, type: 'String' }, topic: { value: topic, type: 'String' } },
+      });
+    }
+    await sleep(options.warmupSeconds * 1000);
+    const pid = stack.engine.child.process.pid!;
+    const rss = new RssSampler(pid);
+    const cpuBefore = cpuSeconds(pid);
+    const from = Date.now();
+    await sleep(options.durationSeconds * 1000);
+    const to = Date.now();
+    const cpu = cpuSeconds(pid) - cpuBefore;
+    const peakRssMiB = rss.stop();
+    const load = loadavg()[0];
+    await stopLoops(stack.rest, loop, stop, names);
+    const own = new Set(names);
+    const periods = periodsWithin(
+      this.replies.filter((r) => own.has(r.loop)),
+      from,
+      to,
+    );
+    if (options.history === 'activity' && !pattern.startsWith('pull') && this.breakdown.length === 0) {
+      this.breakdown = await pushBreakdown(stack.rest, await completedInstances(stack.rest, 'PushTask', from, to));
+    }
+    const details = { parts: partMedians(periods), publishToStoredP50Ms: publishToStoredP50(periods) };
+    const durations = periods.map((p) => p.periodMs);
+    return stepResult(pattern, loops, (to - from) / 1000, durations, { cpuSeconds: cpu, peakRssMiB }, load, details);
+  }
+
+  private async idleWindow(pattern: Pattern): Promise<IdleResult> {
+    const seconds = this.options.idleSeconds;
+    this.status(`${pattern}: counting requests to the engine over ${seconds} idle seconds`);
+    await sleep(1000); // let the last replies of the steps pass
+    this.proxy.reset();
+    await sleep(seconds * 1000);
+    const requests = this.proxy.count;
+    return {
+      pattern,
+      windowSeconds: seconds,
+      requests,
+      requestsPerMinute: round((requests * 60) / seconds, 1),
+      byPath: Object.fromEntries(this.proxy.byPath),
+    };
+  }
+}
+
+function relayFigures(relay: RelayPattern, concurrency: number): RelayFigures {
+  const { acked, nacked, mostInFlight } = relay.relay.counts;
+  const p50 = (values: number[]) => percentiles(values.map((v) => Math.round(v * 10) / 10)).p50;
   return {
-    result: stepResult(pattern, loops, (to - from) / 1000, durations, { cpuSeconds: cpu, peakRssMiB }, load),
-    instances,
+    concurrency,
+    acked,
+    nacked,
+    mostInFlight,
+    receivedAfterPublishP50Ms: p50(relay.deliveries.map((d) => d.receivedAfterPublishMs)),
+    postP50Ms: p50(relay.deliveries.map((d) => d.postMs)),
   };
 }
 
@@ -204,75 +277,4 @@ async function stopLoops(
       throw new Error(`could not stop ${loopKey} ${name}`);
     }),
   );
-}
-
-async function idleWindow(
-  pattern: Pattern,
-  proxy: CountingProxy,
-  seconds: number,
-  status: (message: string) => void,
-): Promise<IdleResult> {
-  status(`${pattern}: counting requests to the engine over ${seconds} idle seconds`);
-  await sleep(1000); // let the last replies of the steps pass
-  proxy.reset();
-  await sleep(seconds * 1000);
-  const requests = proxy.count;
-  return {
-    pattern,
-    windowSeconds: seconds,
-    requests,
-    requestsPerMinute: round((requests * 60) / seconds, 1),
-    byPath: Object.fromEntries(proxy.byPath),
-  };
-}
-
-/**
- * Where the time of one push round trip goes: every activity of the median PushTask instance and of the
- * processes it called (PubsubPublish, FetchToken, Http), from the engine's history, on one time line.
- */
-async function pushBreakdown(rest: CamundaRest, instances: readonly HistoricInstance[]): Promise<BreakdownRow[]> {
-  if (instances.length === 0) return [];
-  const sorted = [...instances].sort((a, b) => (a.durationInMillis ?? 0) - (b.durationInMillis ?? 0));
-  const median = sorted[Math.floor(sorted.length / 2)];
-  const echoStart = Date.parse(median.startTime);
-  const rows: BreakdownRow[] = [];
-  const visit = async (instance: { id: string; processDefinitionKey: string }) => {
-    const activities = await rest.expectOk<
-      Array<{ activityId: string; activityType: string; startTime: string; endTime: string | null }>
-    >('GET', `/history/activity-instance?processInstanceId=${instance.id}&sortBy=startTime&sortOrder=asc`);
-    for (const activity of activities) {
-      const start = Date.parse(activity.startTime);
-      rows.push({
-        what: `${instance.processDefinitionKey}/${activity.activityId}`,
-        type: activity.activityType,
-        startMs: start - echoStart,
-        durationMs: activity.endTime ? Date.parse(activity.endTime) - start : -1,
-      });
-    }
-    const children = await rest.expectOk<Array<{ id: string; processDefinitionKey: string }>>(
-      'GET',
-      `/history/process-instance?superProcessInstanceId=${instance.id}`,
-    );
-    for (const child of children) await visit(child);
-  };
-  await visit(median);
-  rows.push({
-    what: 'PushTask (whole round trip)',
-    type: 'process',
-    startMs: 0,
-    durationMs: median.durationInMillis ?? -1,
-  });
-  return rows.sort((a, b) => a.startMs - b.startMs || b.durationMs - a.durationMs);
-}
-
-function medianTiming(lines: readonly DeliveryLine[]): PushTiming {
-  const delivered = lines.filter((line) => line.outcome === 'completed');
-  const median = (values: number[]) =>
-    values.length ? values.sort((a, b) => a - b)[Math.floor(values.length / 2)] : null;
-  return {
-    publishToCorrelatedMs: median(
-      delivered.flatMap((line) => (typeof line.roundTripMs === 'number' ? [line.roundTripMs] : [])),
-    ),
-    correlationCallMs: median(delivered.flatMap((line) => (typeof line.engineMs === 'number' ? [line.engineMs] : []))),
-  };
 }

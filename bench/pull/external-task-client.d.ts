@@ -12,6 +12,8 @@ declare module 'camunda-external-task-client-js' {
   export interface Task {
     readonly id: string;
     readonly processInstanceId: string;
+    /** The business key of the task's process instance (EchoPull gets its loop's). */
+    readonly businessKey?: string | null;
   }
   export interface TaskService {
     complete(task: Task, processVariables?: Variables): Promise<void>;

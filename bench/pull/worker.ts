@@ -8,6 +8,7 @@
  */
 import { Client, Variables, type ClientOptions } from 'camunda-external-task-client-js';
 
+import type { ReplyLine } from '../round-trips';
 import { PULL_TOPIC } from './processes';
 
 export type PullSettings = 'default' | 'long';
@@ -24,7 +25,15 @@ export interface PullWorker {
   stop(): void;
 }
 
-export function startPullWorker(engineRestUrl: string, settings: PullSettings): PullWorker {
+/**
+ * `onReply` hears of every completed task once its complete call was answered: the loop (the task's
+ * business key), when, and how long the complete call took (bench/round-trips.ts).
+ */
+export function startPullWorker(
+  engineRestUrl: string,
+  settings: PullSettings,
+  onReply: (line: ReplyLine) => void = () => undefined,
+): PullWorker {
   const client = new Client(clientOptions(engineRestUrl, settings));
   let completed = 0;
   let errors = 0;
@@ -32,8 +41,11 @@ export function startPullWorker(engineRestUrl: string, settings: PullSettings): 
   client.on('poll:error', () => (errors += 1));
   client.subscribe(PULL_TOPIC, async ({ task, taskService }) => {
     // As the echo function answers: a result variable on the called instance, which EchoLoop does not map back.
+    const started = performance.now();
     await taskService.complete(task, new Variables().set('result', `{"echo":"${task.processInstanceId}"}`));
+    const completeMs = Math.round((performance.now() - started) * 10) / 10;
     completed += 1;
+    onReply({ loop: task.businessKey ?? task.processInstanceId, at: Date.now(), completeMs });
   });
   return {
     settings,

@@ -6,7 +6,10 @@ describe('bench options', () => {
   it('defaults to 1, 10 and 50 loops of every pattern for 20 s', () => {
     const options = parseBenchOptions([]);
     expect(options.loops).to.deep.equal([1, 10, 50]);
-    expect(options.patterns).to.deep.equal(['push', 'pull-default', 'pull-long']);
+    expect(options.patterns).to.deep.equal(['push', 'push-relay', 'pull-default', 'pull-long']);
+    expect(options.history).to.equal('none');
+    expect(options.relayConcurrency).to.equal(64);
+    expect(options.reportFile).to.equal(undefined);
     expect(options.durationSeconds).to.equal(20);
     expect(options.json).to.equal(false);
     expect(options.engineSettings).to.deep.equal({});
@@ -27,7 +30,16 @@ describe('bench options', () => {
       'JOB_CORE_POOL_SIZE=8',
       '--set',
       'DB_POOL_SIZE=12',
+      '--history',
+      'activity',
+      '--relay-concurrency',
+      '8',
+      '--report',
+      'out/bench.html',
     ]);
+    expect(options.history).to.equal('activity');
+    expect(options.relayConcurrency).to.equal(8);
+    expect(options.reportFile).to.equal('out/bench.html');
     expect(options.loops).to.deep.equal([2, 4]);
     expect(options.patterns).to.deep.equal(['pull-long', 'push']);
     expect(options.durationSeconds).to.equal(5);
@@ -45,7 +57,10 @@ describe('bench options', () => {
     [['--duration', ''], /--duration/],
     [['--warmup', '-1'], /--warmup/],
     [['--set', 'pool=3'], /--set: expected KEY=VALUE/],
-    [['--set', 'HISTORY_LEVEL=none'], /reads every round trip from the engine's history/],
+    [['--set', 'HISTORY_LEVEL=full'], /use --history none\|activity/],
+    [['--history', 'full'], /--history: expected none or activity, got 'full'/],
+    [['--relay-concurrency', '0'], /--relay-concurrency: expected whole numbers/],
+    [['--report', 'bench.txt'], /--report: expected a file name ending in .html/],
     [['--loop', '1'], /Unknown option '--loop'/],
     [['extra'], /positional/],
   ];

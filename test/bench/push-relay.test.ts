@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { expect } from 'chai';
 
 import { startPushRelay, type PushRelay, type RelayDelivery } from '../../bench/push-relay/relay';
-import { HttpServer, type RecordedRequest } from '../../devkit/http-server';
+import { HttpServer, type RecordedRequest, type Reply } from '../../devkit/http-server';
 import { sleep, waitFor } from '../../devkit/wait';
 import { startPubsubEmulator, type PubsubEmulator } from '../../local/pubsub-emulator';
 
@@ -76,14 +76,14 @@ describe('push relay (on the Pub/Sub emulator)', function () {
       'moved-once': 302,
       'gone-once': 'drop',
     };
-    const endpoint = new HttpServer().otherwise((request) => {
+    const endpoint = new HttpServer().otherwise((request): Reply => {
       const data = dataOf(request);
       const seen = answered.get(data) ?? 0;
       answered.set(data, seen + 1);
       const first = firstAnswer[data];
       if (seen > 0) return { status: data === 'fail-once' ? 200 : 204 };
       if (first === 'drop') return 'drop';
-      return { status: first, headers: first === 302 ? { location: 'http://127.0.0.1:1/' } : {} };
+      return { status: first, headers: first === 302 ? { location: 'http://127.0.0.1:1/' } : undefined };
     });
     await endpoint.start();
     closing.push(endpoint);

@@ -20,8 +20,9 @@ describe('bench smoke run', function () {
     report = await runBench(options, () => undefined, join(BENCH_FOLDER, 'smoke-run'));
   });
 
-  it('completes round trips by push, by pull and by long-polling pull', () => {
-    expect(report.steps.map((step) => step.pattern)).to.deep.equal(['push', 'pull-default', 'pull-long']);
+  it('completes round trips by push, by the push relay, by pull and by long-polling pull, at HISTORY_LEVEL none', () => {
+    expect(report.engineSettings.HISTORY_LEVEL).to.equal('none');
+    expect(report.steps.map((step) => step.pattern)).to.deep.equal(['push', 'push-relay', 'pull-default', 'pull-long']);
     for (const step of report.steps) {
       expect(step.roundTrips, step.pattern).to.be.greaterThan(0);
       expect(step.p50Ms, step.pattern).to.be.a('number');
@@ -36,16 +37,17 @@ describe('bench smoke run', function () {
     expect(idle['pull-default']).to.be.greaterThan(0);
   });
 
-  it('measures the cold start and breaks one push round trip down', () => {
+  it('measures the cold start, the relay hop, and the steps of a round trip from the log lines', () => {
     expect(report.coldStart.firstRoundTripMs).to.be.greaterThan(report.coldStart.engineReadyMs);
-    const rows = report.breakdown.map((row) => row.what);
-    // The median PushTask instance, and the publish it called, on one time line.
-    expect(rows).to.include('PushTask (whole round trip)');
-    for (const process of ['PushTask', 'PubsubPublish', 'FetchToken', 'Http'])
-      expect(
-        rows.some((what) => what.startsWith(`${process}/`)),
-        process,
-      ).to.equal(true);
-    expect(formatReport(report)).to.match(/pull-long/);
+    expect(report.relayHopP50Ms).to.be.a('number');
+    expect(report.relay?.acked).to.be.greaterThan(0);
+    const [push, relay, pullDefault] = report.steps;
+    for (const step of [push!, relay!]) {
+      expect(step.parts.replyCallMs, step.pattern).to.be.a('number');
+      expect(step.publishToStoredP50Ms, step.pattern).to.be.a('number');
+    }
+    expect(pullDefault!.parts.completeCallMs).to.be.a('number');
+    expect(report.breakdown).to.deep.equal([]); // no history at level none
+    expect(formatReport(report)).to.match(/pull-long, 1 loop\(s\): the median round trip/);
   });
 });
