@@ -9,6 +9,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { printJsonLine, runCli, wantsHelp } from '../devkit/cli';
+import { benchHtmlReport } from './html-report';
 import { parseBenchOptions, USAGE, type BenchOptions } from './options';
 import { breakdownTable, formatTable, idleTable, partsTable, stepsTable, whereTheTimeGoes } from './results';
 import { BENCH_FOLDER, runBench, type BenchReport } from './run';
@@ -63,6 +64,10 @@ async function run(options: BenchOptions): Promise<number> {
   writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
   console.log(formatReport(report));
   console.log(`saved: ${file}`);
+  if (options.reportFile) {
+    writeFileSync(options.reportFile, benchHtmlReport(report));
+    console.log(`report: ${options.reportFile}`);
+  }
   if (options.json) printJsonLine(report);
   return 0;
 }
