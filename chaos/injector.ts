@@ -1,6 +1,7 @@
 /**
  * Injects the faults of a chaos run: the three fault proxies between the parts of the local stack
- * (publish, push, engine) and the whole-stack faults (engine kill, function crash, PostgreSQL restart).
+ * (publish, push, engine) and the whole-stack faults (engine kill, function crash, PostgreSQL restart,
+ * and the engine faults of engine-faults.ts: a second engine, a rolling redeploy, a scale to zero).
  * Every fault that met a request (or took a part down) goes to the recovery tracker; what the proxies
  * see goes to the ledger (accounting.ts).
  */
@@ -8,7 +9,8 @@ import type { LocalStack, LocalStackOptions } from '../local/stack';
 import { echoRequestFields, type Ledger } from './accounting';
 import { FaultProxy, type ProxiedRequest, type ProxyAction } from './fault-proxy';
 import type { InjectedFault, RecoveryTracker } from './recovery';
-import type { PlannedFault } from './schedule';
+import { playEngineFault } from './engine-faults';
+import { ENGINE_LOSS_FAULTS, type PlannedFault } from './schedule';
 
 export const TOPIC = 'echo-requests';
 /** The final reply of a push worker (the contract's §3); heartbeats (PushTaskHeartbeat) are not replies. */
@@ -88,7 +90,7 @@ export class FaultInjector {
   /** Takes a part of the stack down for planned.holdMs and up again; the fault is counted from its return. */
   async injectStackFault(stack: LocalStack, planned: PlannedFault): Promise<void> {
     const downMs = planned.holdMs ?? 0;
-    const fault: InjectedFault = { ...planned, at: Date.now(), loops: this.options.loops };
+    let fault: InjectedFault = { ...planned, at: Date.now(), loops: this.options.loops };
     switch (planned.faultClass) {
       case 'engine-kill':
         await stack.restartEngine({ signal: 'SIGKILL', downMs });
@@ -101,12 +103,20 @@ export class FaultInjector {
         await sleep(downMs);
         await stack.postgres?.start();
         break;
+      case 'second-engine':
+      case 'rolling-redeploy':
+      case 'scale-to-zero':
+        // Timed from the moment that disrupts the loops: the leave, the old engine's SIGTERM, the wake.
+        fault = { ...fault, ...(await playEngineFault(stack, planned)) };
+        break;
       default:
         throw new Error(`${planned.faultClass} is not a stack fault`);
     }
     // Timed from the fault, counted from the part's return: a reply squeezed in before the part went
     // down is no recovery.
-    const bound = planned.faultClass === 'engine-kill' ? this.options.engineKillBoundMs : this.options.recoveryBoundMs;
+    const bound = ENGINE_LOSS_FAULTS.has(planned.faultClass)
+      ? this.options.engineKillBoundMs
+      : this.options.recoveryBoundMs;
     this.tracker.hit(fault, bound, Date.now());
   }
 

@@ -53,8 +53,8 @@ export class Settlement {
     const settleDeadline = Date.now() + SETTLE_TIMEOUT_MS;
     for (;;) {
       await stack.drainDeadLetters();
-      for (const messageId of deadLetterIds(stack.logs.deadLetters))
-        if (!ledger.deadLettered.has(messageId)) ledger.recordDeadLetter(messageId);
+      for (const { messageId, deliveryCount } of deadLetters(stack.logs.deadLetters))
+        if (!ledger.deadLettered.has(messageId)) ledger.recordDeadLetter(messageId, deliveryCount);
       if (ledger.unsettled().length === 0 || Date.now() > settleDeadline || this.options.interrupted()) break;
       await sleep(1_000);
     }
@@ -107,10 +107,15 @@ export class Settlement {
   }
 }
 
-function deadLetterIds(file: string): string[] {
+/** The dead letters drained so far: each message's id and how often Pub/Sub tried it before. */
+function deadLetters(file: string): Array<{ messageId: string; deliveryCount?: number }> {
   if (!existsSync(file)) return [];
   return readFileSync(file, 'utf8')
     .split('\n')
     .filter((line) => line.trim())
-    .map((line) => (JSON.parse(line) as { messageId: string }).messageId);
+    .map((line) => JSON.parse(line) as { messageId: string; attributes?: Record<string, string> })
+    .map(({ messageId, attributes }) => {
+      const count = Number(attributes?.CloudPubSubDeadLetterSourceDeliveryCount);
+      return { messageId, ...(Number.isFinite(count) && count > 0 ? { deliveryCount: count } : {}) };
+    });
 }

@@ -53,12 +53,13 @@ export class EnginePool {
 
   /**
    * Takes an engine out of the front, then ends it: SIGTERM with Cloud Run's 10 s grace before
-   * SIGKILL (a revision change, a scale-in), or SIGKILL at once (a crash).
+   * SIGKILL (a revision change, a scale-in), or SIGKILL at once (a crash). Resolves with its exit code, or the signal that ended it.
    */
-  async remove(engine: RunningEngine, signal: RestartOptions['signal'] = 'SIGTERM'): Promise<void> {
+  async remove(engine: RunningEngine, signal: RestartOptions['signal'] = 'SIGTERM'): Promise<number | string> {
     this.front.remove(engine.url);
     this.delist(engine);
     await (signal === 'SIGKILL' ? engine.child.kill() : engine.child.stop(ENGINE_STOP_GRACE_MS));
+    return engine.child.exited;
   }
 
   /** Ends an engine and starts it again on the same port and folder; the front keeps routing to that port. */

@@ -108,9 +108,9 @@ export interface LocalStack {
   addEngine(): Promise<RunningEngine>;
   /**
    * Takes an engine out of the front, then ends it: SIGTERM with Cloud Run's 10 s grace before SIGKILL
-   * (default), or SIGKILL at once.
+   * (default), or SIGKILL at once. Resolves with its exit code, or the signal that ended it.
    */
-  removeEngine(engine: RunningEngine, signal?: RestartOptions['signal']): Promise<void>;
+  removeEngine(engine: RunningEngine, signal?: RestartOptions['signal']): Promise<number | string>;
   /** Ends the function (SIGKILL by default) and starts it again on the same port. */
   restartFunction(options?: RestartOptions): Promise<void>;
   /** Ends every process of the stack; safe to call more than once. */

@@ -241,9 +241,10 @@ class RunningLocalStack implements LocalStack {
     return engine;
   }
 
-  async removeEngine(engine: RunningEngine, signal: RestartOptions['signal'] = 'SIGTERM'): Promise<void> {
-    await this.engines.remove(engine, signal);
+  async removeEngine(engine: RunningEngine, signal: RestartOptions['signal'] = 'SIGTERM'): Promise<number | string> {
+    const exit = await this.engines.remove(engine, signal);
     this.rememberChildren();
+    return exit;
   }
 
   async restartFunction(restart: RestartOptions = {}): Promise<void> {

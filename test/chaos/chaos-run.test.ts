@@ -15,7 +15,7 @@ import { runChaos, type ChaosReport } from '../../chaos/run';
 import { FAULT_CLASSES } from '../../chaos/schedule';
 
 describe('chaos run (short): every fault class once, nothing broken, nothing multiplied, every message accounted for', function () {
-  this.timeout(300_000);
+  this.timeout(900_000);
 
   let runFolder: string;
   let report: ChaosReport;
@@ -26,7 +26,7 @@ describe('chaos run (short): every fault class once, nothing broken, nothing mul
       loops: 2,
       iterations: 40,
       minFaultsPerClass: 1,
-      maxDurationMs: 200_000,
+      maxDurationMs: 600_000,
       classes: FAULT_CLASSES,
       seed: 20261128,
       runFolder,
@@ -61,6 +61,14 @@ describe('chaos run (short): every fault class once, nothing broken, nothing mul
     expect(report.worstRecoveryMsByClass['engine-kill'], 'recovery after an engine kill').to.be.at.most(60_000);
   });
 
+  it('changed the engines as Cloud Run does: a second one served and left, a new revision took over, one woke from zero', () => {
+    const notes = (faultClass: string) =>
+      report.faults.filter((fault) => fault.faultClass === faultClass).map((fault) => fault.note ?? '');
+    expect(notes('second-engine').join('\n')).to.match(/2 engines served round-robin/);
+    expect(notes('rolling-redeploy').join('\n')).to.match(/old engine \(port \d+\) got SIGTERM/);
+    expect(notes('scale-to-zero').join('\n')).to.match(/down for [\d.]+ s .* then one woke/);
+  });
+
   it('saw the faults do what they should: duplicates absorbed, retries, a reply racing ahead, a lost publish answer', () => {
     expect(report.duplicatesAbsorbed, 'duplicates (lost ack, duplicate delivery)').to.be.at.least(2);
     expect(report.retries.function, 'redeliveries (engine 5xx, engine kill)').to.be.at.least(1);
@@ -81,6 +89,9 @@ describe('chaos run (short): every fault class once, nothing broken, nothing mul
         messages.droppedByBroker,
     ).to.equal(messages.published);
     expect(messages.droppedByFault, 'requests lost after Pub/Sub accepted them').to.be.at.least(1);
+    // scale-to-zero: every engine down past the subscription's patience; each dead letter with its reason.
+    expect(messages.deadLettered, 'messages dead-lettered while every engine was down').to.be.at.least(1);
+    for (const { reason } of report.deadLetters) expect(reason).to.match(/dead-lettered after \d+ delivery attempts/);
     expect(report.iterations).to.be.at.least(40);
     expect(report.minActiveEcho).to.equal(1);
     expect(report.maxActiveEcho).to.equal(1);
