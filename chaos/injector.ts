@@ -9,6 +9,7 @@ import type { LocalStack, LocalStackOptions } from '../local/stack';
 import { echoRequestFields, type Ledger } from './accounting';
 import { FaultProxy, type ProxiedRequest, type ProxyAction } from './fault-proxy';
 import type { InjectedFault, RecoveryTracker } from './recovery';
+import { DeadLetterStandIn } from './dead-letter';
 import { playEngineFault } from './engine-faults';
 import { ENGINE_LOSS_FAULTS, type PlannedFault } from './schedule';
 
@@ -27,6 +28,8 @@ export interface FaultInjectorOptions {
   readonly loops: readonly string[];
   readonly recoveryBoundMs: number;
   readonly engineKillBoundMs: number;
+  /** Failed pushes of one message after which the push proxy dead-letters it (dead-letter.ts). */
+  readonly deadLetterAfter: number;
 }
 
 /** The fields of a request a fault met, to place the fault on a loop and an iteration. */
@@ -38,11 +41,13 @@ export class FaultInjector {
   private readonly publishProxy: FaultProxy;
   private readonly pushProxy: FaultProxy;
   private readonly engineProxy: FaultProxy;
+  private readonly deadLetters: DeadLetterStandIn;
 
   constructor(private readonly options: FaultInjectorOptions) {
     this.ledger = options.ledger;
     this.tracker = options.tracker;
     const ledger = options.ledger;
+    this.deadLetters = new DeadLetterStandIn(options.deadLetterAfter, `${TOPIC}-dead-letter`);
     this.publishProxy = new FaultProxy({
       name: 'publish',
       matches: (request) => request.method === 'POST' && request.path.includes(`/topics/${TOPIC}:publish`),
@@ -60,6 +65,7 @@ export class FaultInjector {
       matches: (request) => request.method === 'POST',
       upstreamFailureStatus: 502,
       holdWhileDownMs: 20_000,
+      onFailure: (request) => this.deadLetters.failed(request),
     });
     this.engineProxy = new FaultProxy({
       name: 'engine',
@@ -77,7 +83,10 @@ export class FaultInjector {
   /** The hooks that put the proxies between the parts (startLocalStack's `between`). */
   get between(): NonNullable<LocalStackOptions['between']> {
     return {
-      engineAndPubsub: (url) => this.publishProxy.start(url),
+      engineAndPubsub: (url) => {
+        this.deadLetters.useEmulator(url);
+        return this.publishProxy.start(url);
+      },
       pubsubAndFunction: (url) => this.pushProxy.start(url),
       functionAndEngine: (url) => this.engineProxy.start(url),
     };

@@ -11,14 +11,14 @@
 import type { DeliveryLine } from '../local/deliveries';
 import { LoopMonitor } from '../local/loop-monitor';
 import type { RunningPostgres } from '../local/postgres';
-import { startLocalStack, type LocalStack, type PushSubscriptionSettings } from '../local/stack';
+import { startLocalStack, type LocalStack } from '../local/stack';
 import { Ledger } from './accounting';
 import { FaultInjector, TOPIC } from './injector';
 import { RecoveryTracker } from './recovery';
 import { Settlement } from './settlement';
 import { databaseGrowth, describeFault, type ChaosReport, type DatabaseSize } from './report';
 import { ENGINE_LOSS_FAULTS, FaultSchedule, STACK_FAULTS, type FaultClass } from './schedule';
-import { CHAOS_SUBSCRIPTION, scaleToZeroDownMs } from './subscription';
+import { CHAOS_SUBSCRIPTION, scaleToZeroDownMs, type ChaosSubscription } from './subscription';
 
 export { describeFault, type ChaosReport } from './report';
 
@@ -50,7 +50,7 @@ export interface ChaosOptions {
   /** Engine settings over CHAOS_ENGINE_SETTINGS. */
   readonly engineSettings?: Readonly<Record<string, string>>;
   /** The push subscription's retry and dead-letter settings (default CHAOS_SUBSCRIPTION); scale-to-zero outlasts them. */
-  readonly subscription?: PushSubscriptionSettings;
+  readonly subscription?: ChaosSubscription;
   readonly onStatus?: (message: string) => void;
   /** Called about once a second while faults are injected. */
   readonly onProgress?: (progress: ChaosProgress) => void;
@@ -91,7 +91,7 @@ class ChaosRun {
   private readonly tracker = new RecoveryTracker();
   private readonly names: string[];
   private readonly engineSettings: Record<string, string>;
-  private readonly subscription: PushSubscriptionSettings;
+  private readonly subscription: ChaosSubscription;
   private readonly injector: FaultInjector;
   private readonly reportedMultiplied = new Set<string>();
   private interrupted = false;
@@ -113,6 +113,7 @@ class ChaosRun {
       loops: this.names,
       recoveryBoundMs: options.recoveryBoundMs,
       engineKillBoundMs: options.engineKillBoundMs,
+      deadLetterAfter: this.subscription.deadLetterAfter,
     });
   }
 

@@ -8,6 +8,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { ECHO_PROCESS_KEY } from '../local/loop-monitor';
 import type { LocalStack } from '../local/stack';
 import type { Ledger } from './accounting';
+import { DEAD_LETTER_OF } from './dead-letter';
 
 /** How long messages get to settle after the loops stopped: the subscription's longest backoff plus slack. */
 const SETTLE_TIMEOUT_MS = 90_000;
@@ -107,7 +108,10 @@ export class Settlement {
   }
 }
 
-/** The dead letters drained so far: each message's id and how often Pub/Sub tried it before. */
+/**
+ * The dead letters drained so far: each message's id (the original's, for one the push proxy's
+ * stand-in published) and how often it was tried before.
+ */
 function deadLetters(file: string): Array<{ messageId: string; deliveryCount?: number }> {
   if (!existsSync(file)) return [];
   return readFileSync(file, 'utf8')
@@ -116,6 +120,7 @@ function deadLetters(file: string): Array<{ messageId: string; deliveryCount?: n
     .map((line) => JSON.parse(line) as { messageId: string; attributes?: Record<string, string> })
     .map(({ messageId, attributes }) => {
       const count = Number(attributes?.CloudPubSubDeadLetterSourceDeliveryCount);
-      return { messageId, ...(Number.isFinite(count) && count > 0 ? { deliveryCount: count } : {}) };
+      const original = attributes?.[DEAD_LETTER_OF] ?? messageId;
+      return { messageId: original, ...(Number.isFinite(count) && count > 0 ? { deliveryCount: count } : {}) };
     });
 }

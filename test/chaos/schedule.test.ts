@@ -63,7 +63,8 @@ describe('chaos fault schedule', () => {
   it("derives the push subscription's patience from its backoff and delivery attempts", () => {
     // 5 attempts, 10 s flat: a backoff after each failure, plus 2 s of slack each.
     expect(pushPatienceMs(CHAOS_SUBSCRIPTION)).to.equal(60_000);
-    expect(scaleToZeroDownMs(CHAOS_SUBSCRIPTION)).to.equal(70_000);
+    // Scale-to-zero outlasts the push proxy's dead-lettering after 3 failed pushes, by 10 s.
+    expect(scaleToZeroDownMs(CHAOS_SUBSCRIPTION)).to.equal(3 * 12_000 + 10_000);
     // The local subscription: 10 attempts doubling from 10 s to 60 s (10, 20, 40, then 60 s).
     const local = { retryPolicy: { minimumBackoff: '10s', maximumBackoff: '60s' }, maxDeliveryAttempts: 10 };
     expect(pushPatienceMs(local)).to.equal((10 + 20 + 40 + 7 * 60 + 10 * 2) * 1000);
