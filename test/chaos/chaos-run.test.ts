@@ -2,8 +2,10 @@
  * The short chaos run inside `npm test`: the whole local stack on PostgreSQL, two loops, and every
  * fault class injected at least once on a fixed schedule (seed 20261128). It must end with zero
  * violations, and it must prove that the faults really happened: a run that injected nothing would
- * pass for the wrong reason. About a minute and a half, most of it waiting out job locks (see the
- * engine settings below) and Pub/Sub's 10 s redelivery backoff.
+ * pass for the wrong reason. About four minutes: most of it engines starting (a second engine, a
+ * rolling redeploy, the wake after a scale to zero, each restart), the scale to zero's minute with
+ * every engine down (past the push subscription's patience, chaos/subscription.ts), job locks (see
+ * the engine settings below) and Pub/Sub's 10 s redelivery backoff.
  */
 import { expect } from 'chai';
 import { mkdtempSync, rmSync } from 'node:fs';
