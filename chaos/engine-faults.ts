@@ -35,11 +35,12 @@ async function secondEngine(stack: LocalStack, servingMs: number): Promise<Engin
   const startup = Date.now() - joining;
   const serving = stack.runningEngines.length;
   await sleep(servingMs);
+  const answered = stack.runningEngines.map((engine) => stack.requestsAnsweredBy(engine));
   const at = Date.now();
   const exit = await stack.removeEngine(second, 'SIGTERM');
   return {
     at,
-    note: `second engine on port ${second.port} ready after ${seconds(startup)}, ${serving} engines served round-robin for ${seconds(servingMs)}, left with SIGTERM (${exitText(exit, at)})`,
+    note: `second engine on port ${second.port} ready after ${seconds(startup)}, ${serving} engines served round-robin for ${seconds(servingMs)} (requests answered so far: ${answered.join(', ')}, the second engine's last), left with SIGTERM (${exitText(exit, at)})`,
   };
 }
 

@@ -33,6 +33,7 @@ const NO_INSTANCE: UpstreamAnswer = {
 export class EngineFront extends HttpProxy {
   private targets: EngineTarget[] = [];
   private next = 0;
+  private readonly answered = new Map<string, number>();
 
   constructor() {
     super({ name: 'engine front' });
@@ -41,6 +42,11 @@ export class EngineFront extends HttpProxy {
   /** The engines' base URLs now served, in order of joining. */
   get targetUrls(): string[] {
     return this.targets.map((target) => target.base);
+  }
+
+  /** How many requests the engine at this base URL answered through the front. */
+  answeredBy(url: string): number {
+    return this.answered.get(url) ?? 0;
   }
 
   /** Listens on a free port of 127.0.0.1 with `first` as its one target; returns the front's base URL. */
@@ -78,7 +84,9 @@ export class EngineFront extends HttpProxy {
     if (order.length === 0) return this.reply(response, NO_INSTANCE);
     for (const target of order) {
       try {
-        return this.reply(response, await target.send(request));
+        const answer = await target.send(request);
+        this.answered.set(target.base, this.answeredBy(target.base) + 1);
+        return this.reply(response, answer);
       } catch (error) {
         // Refused: nothing reached that instance, so the next one may take it. Anything else may have
         // reached the engine: the caller decides (a dropped connection, as from a dead instance).

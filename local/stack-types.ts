@@ -80,6 +80,8 @@ export interface LocalStack {
    * over the engines serving. The function's replies and `rest` go through it.
    */
   readonly engineFrontUrl: string;
+  /** How many requests (replies and REST calls) this engine answered through the front so far. */
+  requestsAnsweredBy(engine: RunningEngine): number;
   /** The function now running (restartFunction replaces it). */
   readonly echoFunction: RunningEchoFunction;
   readonly rest: CamundaRest;

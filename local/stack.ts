@@ -147,6 +147,10 @@ class RunningLocalStack implements LocalStack {
     return this.engines.front.url;
   }
 
+  requestsAnsweredBy(engine: RunningEngine): number {
+    return this.engines.front.answeredBy(engine.url);
+  }
+
   /** The function now running (restartFunction replaces it). */
   get echoFunction(): RunningEchoFunction {
     return this.runningFunction;

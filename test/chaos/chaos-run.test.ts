@@ -67,6 +67,9 @@ describe('chaos run (short): every fault class once, nothing broken, nothing mul
     const notes = (faultClass: string) =>
       report.faults.filter((fault) => fault.faultClass === faultClass).map((fault) => fault.note ?? '');
     expect(notes('second-engine').join('\n')).to.match(/2 engines served round-robin/);
+    // The second engine took requests through the front (the note's last count), not just joined.
+    for (const note of notes('second-engine'))
+      expect(Number(/(\d+), the second engine's last/.exec(note)?.[1])).to.be.above(0);
     expect(notes('rolling-redeploy').join('\n')).to.match(/old engine \(port \d+\) got SIGTERM/);
     expect(notes('scale-to-zero').join('\n')).to.match(/down for [\d.]+ s .* then one woke/);
   });

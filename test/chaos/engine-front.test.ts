@@ -46,6 +46,7 @@ describe('engine front (local/engine-front.ts)', () => {
     for (let i = 0; i < 4; i += 1) names.push((await ask(front, `reply-${i}`)).name);
     expect(names).to.deep.equal(['a', 'b', 'a', 'b']);
     expect([...a.got, ...b.got].sort()).to.deep.equal(['reply-0', 'reply-1', 'reply-2', 'reply-3']);
+    expect([front.answeredBy(a.url), front.answeredBy(b.url)]).to.deep.equal([2, 2]);
   });
 
   it('tries a refused request on the next engine, and routes nothing to a removed one', async () => {
