@@ -44,18 +44,24 @@ async function secondEngine(stack: LocalStack, servingMs: number): Promise<Engin
   };
 }
 
-/** A new engine starts and becomes ready; then the old one gets SIGTERM (SIGKILL 10 s later if still alive). */
+/**
+ * A new engine starts and becomes ready; then the old one gets SIGTERM (SIGKILL 10 s later if still
+ * alive) at a moment it holds jobs: its job executor's lock owner is learnt while it runs alone, and
+ * the SIGTERM waits (up to HOLDING_WAIT_MS) for a job locked by that owner.
+ */
 async function rollingRedeploy(stack: LocalStack): Promise<EngineFaultPlayed> {
   const old = stack.engine;
+  const owners = await lockOwners(stack, HOLDING_WAIT_MS);
   const joining = Date.now();
   const next = await stack.addEngine();
   const startup = Date.now() - joining;
-  const locked = lockedJobs(stack);
+  const held = owners.length > 0 ? await jobsHeldBy(stack, owners, HOLDING_WAIT_MS) : 0;
   const at = Date.now();
   const exit = await stack.removeEngine(old, 'SIGTERM');
+  const holding = owners.length === 0 ? 'its lock owner unknown (no job seen locked)' : `holding ${held} job(s)`;
   return {
     at,
-    note: `new engine on port ${next.port} ready after ${seconds(startup)}; old engine (port ${old.port}) got SIGTERM with ${locked} job(s) locked (${exitText(exit, at)})`,
+    note: `new engine on port ${next.port} ready after ${seconds(startup)}; old engine (port ${old.port}) got SIGTERM ${holding} (${exitText(exit, at)})`,
   };
 }
 
@@ -73,12 +79,39 @@ async function scaleToZero(stack: LocalStack, downMs: number): Promise<EngineFau
   };
 }
 
-/** Jobs locked by any engine now (an engine that dies holding them leaves them to wait out the lock). */
-function lockedJobs(stack: LocalStack): number | string {
+/** How long a rolling redeploy waits to see the old engine hold a job (loops lock one every few hundred ms). */
+const HOLDING_WAIT_MS = 5_000;
+
+/** The lock owners of jobs locked now, polled until one shows up or `waitMs` passed. */
+async function lockOwners(stack: LocalStack, waitMs: number): Promise<string[]> {
+  const deadline = Date.now() + waitMs;
+  for (;;) {
+    const owners = queryRows(stack, 'SELECT DISTINCT lock_owner_ FROM act_ru_job WHERE lock_exp_time_ > now()');
+    if (owners.length > 0 || Date.now() >= deadline) return owners;
+    await sleep(50);
+  }
+}
+
+/** Jobs locked now by these owners, polled until there is one or `waitMs` passed. */
+async function jobsHeldBy(stack: LocalStack, owners: readonly string[], waitMs: number): Promise<number> {
+  const deadline = Date.now() + waitMs;
+  const list = owners.map((owner) => `'${owner.replace(/'/g, "''")}'`).join(',');
+  for (;;) {
+    const [count] = queryRows(
+      stack,
+      `SELECT count(*) FROM act_ru_job WHERE lock_exp_time_ > now() AND lock_owner_ IN (${list})`,
+    );
+    if (Number(count) > 0 || Date.now() >= deadline) return Number(count ?? 0);
+    await sleep(50);
+  }
+}
+
+/** Rows of a query on the throwaway PostgreSQL (none without it, or when it fails). */
+function queryRows(stack: LocalStack, sql: string): string[] {
   try {
-    return Number(stack.postgres?.query('SELECT count(*) FROM act_ru_job WHERE lock_exp_time_ > now()') ?? NaN);
+    return (stack.postgres?.query(sql) ?? '').split('\n').filter(Boolean);
   } catch {
-    return '?';
+    return [];
   }
 }
 
