@@ -253,9 +253,19 @@ export class Ledger {
     return OUTCOME_NAMES.find((outcome) => fate[outcome] > 0);
   }
 
-  /** A message pulled from the dead-letter topic. */
-  recordDeadLetter(messageId: string): void {
-    this.deadLettered.set(messageId, this.fates.get(messageId)?.lastDetail ?? 'no delivery was logged');
+  /**
+   * A message pulled from the dead-letter topic, with its reason: how often Pub/Sub tried it (the
+   * dead letter's CloudPubSubDeadLetterSourceDeliveryCount), how often the function failed it, and
+   * what the function said last.
+   */
+  recordDeadLetter(messageId: string, deliveryCount?: number): void {
+    const fate = this.fates.get(messageId);
+    const attempts =
+      deliveryCount === undefined ? 'dead-lettered' : `dead-lettered after ${deliveryCount} delivery attempts`;
+    const reason = fate
+      ? `${attempts}; the function asked for ${fate.retry} redeliveries (last: ${fate.lastDetail ?? '?'})`
+      : `${attempts}; no delivery was logged`;
+    this.deadLettered.set(messageId, reason);
   }
 
   /**

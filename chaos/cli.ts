@@ -39,7 +39,8 @@ Options:
   --faults LIST           comma-separated fault classes (default: all of them, see below)
   --seed N                the schedule's seed (default: a random one, printed)
   --recovery-seconds S    longest a loop may take to turn again after a fault (default 90)
-  --engine-kill-seconds S longest a loop may take to turn again after an engine kill (default 60)
+  --engine-kill-seconds S longest a loop may take to turn again after an engine kill, a second engine
+                          leaving, a rolling redeploy, or from a scale-to-zero's wake (default 60)
   --json                  print the report as one JSON object on the last line of stdout
   --report FILE.html      also write the report as a self-contained HTML page with charts (at the
                           end of the run, passed or failed)

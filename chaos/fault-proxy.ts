@@ -72,6 +72,12 @@ export interface FaultProxyOptions {
    * up, as Cloud Run's front end holds a request while a new instance starts. Default 0: no waiting.
    */
   readonly holdWhileDownMs?: number;
+  /**
+   * A request passed on without a fault that the far side failed (a non-2xx answer, or none): the
+   * answer it resolves to goes back instead (the push proxy's dead-letter stand-in, dead-letter.ts);
+   * undefined keeps the failure.
+   */
+  readonly onFailure?: (request: ProxiedRequest) => Promise<UpstreamAnswer | undefined>;
 }
 
 export class FaultProxy extends HttpProxy {
@@ -116,6 +122,8 @@ export class FaultProxy extends HttpProxy {
       await this.play(fault?.action, request, incoming, response);
     } catch {
       // The far side is down or slow (a restart).
+      const instead = fault ? undefined : await this.faults.onFailure?.(request);
+      if (instead) return this.answer(response, instead);
       const status = this.faults.upstreamFailureStatus;
       if (status === undefined || response.headersSent) {
         response.socket?.destroy();
@@ -132,8 +140,11 @@ export class FaultProxy extends HttpProxy {
     response: ServerResponse,
   ): Promise<void> {
     switch (action?.kind) {
-      case undefined:
-        return this.answer(response, await this.forwardWhole(request, incoming));
+      case undefined: {
+        const answer = await this.forwardWhole(request, incoming);
+        const failed = answer.status < 200 || answer.status >= 300;
+        return this.answer(response, (failed && (await this.faults.onFailure?.(request))) || answer);
+      }
       case 'refuse':
         return this.answer(response, injected(action.status));
       case 'hang':

@@ -1,6 +1,7 @@
 /**
  * Injects the faults of a chaos run: the three fault proxies between the parts of the local stack
- * (publish, push, engine) and the whole-stack faults (engine kill, function crash, PostgreSQL restart).
+ * (publish, push, engine) and the whole-stack faults (engine kill, function crash, PostgreSQL restart,
+ * and the engine faults of engine-faults.ts: a second engine, a rolling redeploy, a scale to zero).
  * Every fault that met a request (or took a part down) goes to the recovery tracker; what the proxies
  * see goes to the ledger (accounting.ts).
  */
@@ -8,7 +9,9 @@ import type { LocalStack, LocalStackOptions } from '../local/stack';
 import { echoRequestFields, type Ledger } from './accounting';
 import { FaultProxy, type ProxiedRequest, type ProxyAction } from './fault-proxy';
 import type { InjectedFault, RecoveryTracker } from './recovery';
-import type { PlannedFault } from './schedule';
+import { DeadLetterStandIn } from './dead-letter';
+import { playEngineFault } from './engine-faults';
+import { ENGINE_LOSS_FAULTS, type PlannedFault } from './schedule';
 
 export const TOPIC = 'echo-requests';
 /** The final reply of a push worker (the contract's §3); heartbeats (PushTaskHeartbeat) are not replies. */
@@ -25,6 +28,8 @@ export interface FaultInjectorOptions {
   readonly loops: readonly string[];
   readonly recoveryBoundMs: number;
   readonly engineKillBoundMs: number;
+  /** Failed pushes of one message after which the push proxy dead-letters it (dead-letter.ts). */
+  readonly deadLetterAfter: number;
 }
 
 /** The fields of a request a fault met, to place the fault on a loop and an iteration. */
@@ -36,11 +41,13 @@ export class FaultInjector {
   private readonly publishProxy: FaultProxy;
   private readonly pushProxy: FaultProxy;
   private readonly engineProxy: FaultProxy;
+  private readonly deadLetters: DeadLetterStandIn;
 
   constructor(private readonly options: FaultInjectorOptions) {
     this.ledger = options.ledger;
     this.tracker = options.tracker;
     const ledger = options.ledger;
+    this.deadLetters = new DeadLetterStandIn(options.deadLetterAfter, `${TOPIC}-dead-letter`);
     this.publishProxy = new FaultProxy({
       name: 'publish',
       matches: (request) => request.method === 'POST' && request.path.includes(`/topics/${TOPIC}:publish`),
@@ -58,6 +65,7 @@ export class FaultInjector {
       matches: (request) => request.method === 'POST',
       upstreamFailureStatus: 502,
       holdWhileDownMs: 20_000,
+      onFailure: (request) => this.deadLetters.failed(request),
     });
     this.engineProxy = new FaultProxy({
       name: 'engine',
@@ -75,7 +83,10 @@ export class FaultInjector {
   /** The hooks that put the proxies between the parts (startLocalStack's `between`). */
   get between(): NonNullable<LocalStackOptions['between']> {
     return {
-      engineAndPubsub: (url) => this.publishProxy.start(url),
+      engineAndPubsub: (url) => {
+        this.deadLetters.useEmulator(url);
+        return this.publishProxy.start(url);
+      },
       pubsubAndFunction: (url) => this.pushProxy.start(url),
       functionAndEngine: (url) => this.engineProxy.start(url),
     };
@@ -88,7 +99,7 @@ export class FaultInjector {
   /** Takes a part of the stack down for planned.holdMs and up again; the fault is counted from its return. */
   async injectStackFault(stack: LocalStack, planned: PlannedFault): Promise<void> {
     const downMs = planned.holdMs ?? 0;
-    const fault: InjectedFault = { ...planned, at: Date.now(), loops: this.options.loops };
+    let fault: InjectedFault = { ...planned, at: Date.now(), loops: this.options.loops };
     switch (planned.faultClass) {
       case 'engine-kill':
         await stack.restartEngine({ signal: 'SIGKILL', downMs });
@@ -101,12 +112,20 @@ export class FaultInjector {
         await sleep(downMs);
         await stack.postgres?.start();
         break;
+      case 'second-engine':
+      case 'rolling-redeploy':
+      case 'scale-to-zero':
+        // Timed from the moment that disrupts the loops: the leave, the old engine's SIGTERM, the wake.
+        fault = { ...fault, ...(await playEngineFault(stack, planned)) };
+        break;
       default:
         throw new Error(`${planned.faultClass} is not a stack fault`);
     }
     // Timed from the fault, counted from the part's return: a reply squeezed in before the part went
     // down is no recovery.
-    const bound = planned.faultClass === 'engine-kill' ? this.options.engineKillBoundMs : this.options.recoveryBoundMs;
+    const bound = ENGINE_LOSS_FAULTS.has(planned.faultClass)
+      ? this.options.engineKillBoundMs
+      : this.options.recoveryBoundMs;
     this.tracker.hit(fault, bound, Date.now());
   }
 

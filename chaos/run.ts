@@ -17,7 +17,8 @@ import { FaultInjector, TOPIC } from './injector';
 import { RecoveryTracker } from './recovery';
 import { Settlement } from './settlement';
 import { databaseGrowth, describeFault, type ChaosReport, type DatabaseSize } from './report';
-import { FaultSchedule, STACK_FAULTS, type FaultClass } from './schedule';
+import { ENGINE_LOSS_FAULTS, FaultSchedule, STACK_FAULTS, type FaultClass } from './schedule';
+import { CHAOS_SUBSCRIPTION, scaleToZeroDownMs, type ChaosSubscription } from './subscription';
 import type { Timeline } from './timeline';
 
 export { describeFault, type ChaosReport } from './report';
@@ -49,6 +50,8 @@ export interface ChaosOptions {
   readonly engineKillBoundMs: number;
   /** Engine settings over CHAOS_ENGINE_SETTINGS. */
   readonly engineSettings?: Readonly<Record<string, string>>;
+  /** The push subscription's retry and dead-letter settings (default CHAOS_SUBSCRIPTION); scale-to-zero outlasts them. */
+  readonly subscription?: ChaosSubscription;
   readonly onStatus?: (message: string) => void;
   /** Called about once a second while faults are injected. */
   readonly onProgress?: (progress: ChaosProgress) => void;
@@ -91,6 +94,7 @@ class ChaosRun {
   private readonly tracker = new RecoveryTracker();
   private readonly names: string[];
   private readonly engineSettings: Record<string, string>;
+  private readonly subscription: ChaosSubscription;
   private readonly injector: FaultInjector;
   private readonly reportedMultiplied = new Set<string>();
   private interrupted = false;
@@ -105,12 +109,14 @@ class ChaosRun {
     this.status = options.onStatus ?? (() => undefined);
     this.names = Array.from({ length: options.loops }, (_, i) => `loop-${i + 1}`);
     this.engineSettings = { ...CHAOS_ENGINE_SETTINGS, ...options.engineSettings };
+    this.subscription = options.subscription ?? CHAOS_SUBSCRIPTION;
     this.injector = new FaultInjector({
       ledger: this.ledger,
       tracker: this.tracker,
       loops: this.names,
       recoveryBoundMs: options.recoveryBoundMs,
       engineKillBoundMs: options.engineKillBoundMs,
+      deadLetterAfter: this.subscription.deadLetterAfter,
     });
   }
 
@@ -122,6 +128,8 @@ class ChaosRun {
         database: { type: 'postgres' },
         topic: TOPIC,
         engineSettings: this.engineSettings,
+        retryPolicy: this.subscription.retryPolicy,
+        maxDeliveryAttempts: this.subscription.maxDeliveryAttempts,
         onStatus: this.status,
         between: this.injector.between,
       });
@@ -204,7 +212,11 @@ class ChaosRun {
 
   /** Injects the scheduled faults until enough turned and hit, or something stops the run (stoppedBy). */
   private async injectFaults(): Promise<void> {
-    const schedule = new FaultSchedule({ seed: this.options.seed, classes: this.options.classes });
+    const schedule = new FaultSchedule({
+      seed: this.options.seed,
+      classes: this.options.classes,
+      scaleToZeroDownMs: scaleToZeroDownMs(this.subscription),
+    });
     for (;;) {
       const stop = this.reasonToStop();
       if (stop !== undefined) {
@@ -248,7 +260,7 @@ class ChaosRun {
   }
 
   private boundFor(faultClass: FaultClass): number {
-    return faultClass === 'engine-kill' ? this.options.engineKillBoundMs : this.options.recoveryBoundMs;
+    return ENGINE_LOSS_FAULTS.has(faultClass) ? this.options.engineKillBoundMs : this.options.recoveryBoundMs;
   }
 
   /** Waits until every open fault recovered (or went overdue, which sample() reports). */

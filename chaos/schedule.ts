@@ -6,6 +6,7 @@
  * Faults come in rounds: every round is a fresh random order of every selected class, so after n
  * rounds each class has had n turns, and no class waits behind a long streak of another.
  */
+import { CHAOS_SUBSCRIPTION, scaleToZeroDownMs } from './subscription';
 
 /** Every kind of fault a chaos run knows, in the order the report lists them. */
 export const FAULT_CLASSES = [
@@ -21,6 +22,9 @@ export const FAULT_CLASSES = [
   'engine-kill',
   'function-crash',
   'postgres-restart',
+  'second-engine',
+  'rolling-redeploy',
+  'scale-to-zero',
 ] as const;
 
 export type FaultClass = (typeof FAULT_CLASSES)[number];
@@ -30,13 +34,27 @@ export const STACK_FAULTS: ReadonlySet<FaultClass> = new Set<FaultClass>([
   'engine-kill',
   'function-crash',
   'postgres-restart',
+  'second-engine',
+  'rolling-redeploy',
+  'scale-to-zero',
+]);
+
+/**
+ * Faults after which jobs may wait out the lock of an engine that died holding them (SIGKILL, or SIGTERM
+ * past its 10 s grace): the loops get the engine-kill bound instead of the recovery bound.
+ */
+export const ENGINE_LOSS_FAULTS: ReadonlySet<FaultClass> = new Set<FaultClass>([
+  'engine-kill',
+  'second-engine',
+  'rolling-redeploy',
+  'scale-to-zero',
 ]);
 
 export const FAULT_DESCRIPTIONS: Readonly<Record<FaultClass, string>> = {
   'publish-429': "the engine's publish gets 429 from Pub/Sub (not forwarded)",
   'publish-503': "the engine's publish gets 503 from Pub/Sub (not forwarded)",
   'publish-hang':
-    "Pub/Sub does not answer the publish: the connection is dropped after holdMs (beyond 30 s the engine's own timeout fires first)",
+    "Pub/Sub does not answer the publish: the connection is dropped after holdMs (beyond 7 s the engine's own deadline fires first: the publish's 6 s timeout and a second)",
   'publish-lost-answer':
     'Pub/Sub accepts the publish but the answer is lost: the engine retries and publishes a second copy',
   'reply-race':
@@ -50,6 +68,12 @@ export const FAULT_DESCRIPTIONS: Readonly<Record<FaultClass, string>> = {
   'engine-kill': 'the engine is killed with SIGKILL mid-flight and restarted on the same database after downMs',
   'function-crash': 'the echo function is killed with SIGKILL and restarted on the same port after downMs',
   'postgres-restart': 'PostgreSQL is stopped (fast shutdown) and started again on the same data after downMs',
+  'second-engine':
+    'a second engine joins on the same database behind the front (replies round-robin) and leaves with SIGTERM after holdMs',
+  'rolling-redeploy':
+    'a new engine starts and becomes ready, then the old one gets SIGTERM while it holds jobs (SIGKILL after 10 s), as a revision change',
+  'scale-to-zero':
+    "every engine is down for holdMs, longer than the push subscription's patience: deliveries fail and are dead-lettered; then one engine wakes",
 };
 
 export interface PlannedFault {
@@ -58,7 +82,10 @@ export interface PlannedFault {
   readonly faultClass: FaultClass;
   /** Pause before this fault, after the previous one was injected. */
   readonly gapMs: number;
-  /** How long a process stays down (engine-kill, function-crash, postgres-restart) or a publish hangs. */
+  /**
+   * How long a process stays down (engine-kill, function-crash, postgres-restart, every engine for
+   * scale-to-zero), a second engine serves (second-engine), or a publish hangs.
+   */
   readonly holdMs?: number;
   /** The status to inject (publish-429/503, engine-5xx). */
   readonly status?: number;
@@ -71,6 +98,8 @@ export interface ScheduleOptions {
   readonly classes: readonly FaultClass[];
   /** Pause between faults, drawn uniformly from this range. */
   readonly gapMs?: readonly [number, number];
+  /** How long scale-to-zero keeps every engine down at least (subscription.ts, from the push subscription's patience). */
+  readonly scaleToZeroDownMs?: number;
 }
 
 /** A small, fast PRNG (a Weyl sequence through a 32-bit mixing function): deterministic per seed, uniform in [0, 1). */
@@ -122,7 +151,7 @@ export class FaultSchedule {
       case 'publish-503':
         return { status: 503 };
       case 'publish-hang':
-        // Mostly a dropped connection after a few seconds, sometimes a true hang past the engine's 30 s timeout.
+        // Mostly a dropped connection after a few seconds, sometimes a true hang far past the engine's 6 s publish timeout.
         return { holdMs: this.random() < 0.25 ? 35_000 : Math.round(this.between(2_000, 10_000)) };
       case 'engine-5xx': {
         const afterForwarding = this.random() < 0.34;
@@ -133,6 +162,12 @@ export class FaultSchedule {
       case 'function-crash':
       case 'postgres-restart':
         return { holdMs: Math.round(this.between(500, 5_000)) };
+      case 'second-engine':
+        return { holdMs: Math.round(this.between(5_000, 15_000)) };
+      case 'scale-to-zero': {
+        const least = this.options.scaleToZeroDownMs ?? scaleToZeroDownMs(CHAOS_SUBSCRIPTION);
+        return { holdMs: Math.round(this.between(least, least + 10_000)) };
+      }
       default:
         return {};
     }

@@ -8,6 +8,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { ECHO_PROCESS_KEY } from '../local/loop-monitor';
 import type { LocalStack } from '../local/stack';
 import type { Ledger } from './accounting';
+import { DEAD_LETTER_OF } from './dead-letter';
 
 /** How long messages get to settle after the loops stopped: the subscription's longest backoff plus slack. */
 const SETTLE_TIMEOUT_MS = 90_000;
@@ -53,8 +54,8 @@ export class Settlement {
     const settleDeadline = Date.now() + SETTLE_TIMEOUT_MS;
     for (;;) {
       await stack.drainDeadLetters();
-      for (const messageId of deadLetterIds(stack.logs.deadLetters))
-        if (!ledger.deadLettered.has(messageId)) ledger.recordDeadLetter(messageId);
+      for (const { messageId, deliveryCount } of deadLetters(stack.logs.deadLetters))
+        if (!ledger.deadLettered.has(messageId)) ledger.recordDeadLetter(messageId, deliveryCount);
       if (ledger.unsettled().length === 0 || Date.now() > settleDeadline || this.options.interrupted()) break;
       await sleep(1_000);
     }
@@ -107,10 +108,19 @@ export class Settlement {
   }
 }
 
-function deadLetterIds(file: string): string[] {
+/**
+ * The dead letters drained so far: each message's id (the original's, for one the push proxy's
+ * stand-in published) and how often it was tried before.
+ */
+function deadLetters(file: string): Array<{ messageId: string; deliveryCount?: number }> {
   if (!existsSync(file)) return [];
   return readFileSync(file, 'utf8')
     .split('\n')
     .filter((line) => line.trim())
-    .map((line) => (JSON.parse(line) as { messageId: string }).messageId);
+    .map((line) => JSON.parse(line) as { messageId: string; attributes?: Record<string, string> })
+    .map(({ messageId, attributes }) => {
+      const count = Number(attributes?.CloudPubSubDeadLetterSourceDeliveryCount);
+      const original = attributes?.[DEAD_LETTER_OF] ?? messageId;
+      return { messageId: original, ...(Number.isFinite(count) && count > 0 ? { deliveryCount: count } : {}) };
+    });
 }

@@ -24,6 +24,8 @@ export interface LocalStackOptions {
   readonly topic?: string;
   /** The push subscription's retry policy instead of LOCAL_SUBSCRIPTION's. */
   readonly retryPolicy?: RetryPolicy;
+  /** The push subscription's delivery attempts before the dead-letter topic, instead of LOCAL_SUBSCRIPTION's (5 to 100). */
+  readonly maxDeliveryAttempts?: number;
   /** Engine settings over LOCAL_ENGINE_SETTINGS. */
   readonly engineSettings?: Readonly<Record<string, string>>;
   /** Progress messages while starting and stopping ("starting the engine"). */
@@ -69,8 +71,17 @@ export interface LocalStack {
   readonly metadata: MetadataServer;
   readonly emulator: PubsubEmulator;
   readonly postgres?: RunningPostgres;
-  /** The engine now running (restartEngine replaces it). */
+  /** The engine that joined last (restartEngine replaces it in place). */
   readonly engine: RunningEngine;
+  /** Every engine now serving behind the front, in order of joining. */
+  readonly runningEngines: readonly RunningEngine[];
+  /**
+   * The front before the engines (local/engine-front.ts): one stable base URL, routing round-robin
+   * over the engines serving. The function's replies and `rest` go through it.
+   */
+  readonly engineFrontUrl: string;
+  /** How many requests (replies and REST calls) this engine answered through the front so far. */
+  requestsAnsweredBy(engine: RunningEngine): number;
   /** The function now running (restartFunction replaces it). */
   readonly echoFunction: RunningEchoFunction;
   readonly rest: CamundaRest;
@@ -95,6 +106,13 @@ export interface LocalStack {
   pushHeldMessages(): Promise<string[]>;
   /** Ends the engine (SIGKILL by default) and starts it again on the same port and database. */
   restartEngine(options?: RestartOptions): Promise<void>;
+  /** Starts one more engine on the same database (its own port, folder and log) and routes to it once ready. */
+  addEngine(): Promise<RunningEngine>;
+  /**
+   * Takes an engine out of the front, then ends it: SIGTERM with Cloud Run's 10 s grace before SIGKILL
+   * (default), or SIGKILL at once. Resolves with its exit code, or the signal that ended it.
+   */
+  removeEngine(engine: RunningEngine, signal?: RestartOptions['signal']): Promise<number | string>;
   /** Ends the function (SIGKILL by default) and starts it again on the same port. */
   restartFunction(options?: RestartOptions): Promise<void>;
   /** Ends every process of the stack; safe to call more than once. */

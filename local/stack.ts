@@ -5,7 +5,10 @@
  * its state and logs in one run folder. `npm run local`, the end-to-end test and later chaos and
  * benchmark scripts all start it from here.
  *
- *   engine --publish--> emulator topic --push subscription--> function --POST /message--> engine
+ *   engine --publish--> emulator topic --push subscription--> function --POST /message--> front --> engine(s)
+ *
+ * The engines stand behind a front (engine-front.ts) with one stable URL, as a Cloud Run service's
+ * instances behind its load balancer: more can join and leave (engine-pool.ts).
  */
 import { appendFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -13,7 +16,8 @@ import { join, resolve } from 'node:path';
 import { CamundaRest } from './camunda-rest';
 import { DeliveryStats, type DeliveryLine } from './deliveries';
 import { startEchoFunction, type EchoFunctionOptions, type RunningEchoFunction } from './echo-function';
-import { startEngine, type EngineDatabase, type EngineOptions, type RunningEngine } from './engine';
+import type { EngineDatabase, EngineOptions, RunningEngine } from './engine';
+import { EnginePool } from './engine-pool';
 import { startMetadataServer, type MetadataServer } from './metadata-server';
 import { removeClusterOf, startPostgres, type RunningPostgres } from './postgres';
 import { runningChildren, type Child } from './processes';
@@ -63,6 +67,12 @@ export const LOCAL_SUBSCRIPTION = {
   maxDeliveryAttempts: 10,
 } as const;
 
+/** The push subscription's retry and dead-letter settings a stack is started with (LOCAL_SUBSCRIPTION's by default). */
+export interface PushSubscriptionSettings {
+  readonly retryPolicy: { readonly minimumBackoff: string; readonly maximumBackoff: string };
+  readonly maxDeliveryAttempts: number;
+}
+
 export type { DatabaseChoice, LocalStack, LocalStackLogs, LocalStackOptions, RestartOptions } from './stack-types';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -104,9 +114,8 @@ class RunningLocalStack implements LocalStack {
   private readonly deliveryListeners = new Set<(line: DeliveryLine) => void>();
   private childrenBefore = new Set<Child>();
   private engineDatabase!: EngineDatabase;
-  private engineOptions!: EngineOptions;
+  private engines!: EnginePool;
   private functionOptions!: EchoFunctionOptions;
-  private runningEngine!: RunningEngine;
   private runningFunction!: RunningEchoFunction;
   private pushEndpoint!: string;
   private stopping: Promise<void> | undefined;
@@ -125,9 +134,21 @@ class RunningLocalStack implements LocalStack {
     return this.engineDatabase.type;
   }
 
-  /** The engine now running (restartEngine replaces it). */
+  /** The engine that joined last (restartEngine replaces it in place). */
   get engine(): RunningEngine {
-    return this.runningEngine;
+    return this.engines.newest;
+  }
+
+  get runningEngines(): readonly RunningEngine[] {
+    return this.engines.engines;
+  }
+
+  get engineFrontUrl(): string {
+    return this.engines.front.url;
+  }
+
+  requestsAnsweredBy(engine: RunningEngine): number {
+    return this.engines.front.answeredBy(engine.url);
   }
 
   /** The function now running (restartFunction replaces it). */
@@ -147,7 +168,8 @@ class RunningLocalStack implements LocalStack {
       await this.stopStarted();
       throw error;
     }
-    this.rest = new CamundaRest(this.engine.restUrl);
+    // Through the front: its URL stays while engines join, leave and restart.
+    this.rest = new CamundaRest(`${this.engineFrontUrl}/engine-rest`);
     this.logs = {
       engine: this.engine.logFile,
       function: this.echoFunction.logFile,
@@ -212,12 +234,21 @@ class RunningLocalStack implements LocalStack {
   }
 
   async restartEngine(restart: RestartOptions = {}): Promise<void> {
-    const { port } = this.engine;
-    await (restart.signal === 'SIGTERM' ? this.engine.stop() : this.engine.child.kill());
-    await sleep(restart.downMs ?? 0);
-    // The same port: the function (and anything else) keeps its engine URL across the restart.
-    this.runningEngine = await startEngine({ ...this.engineOptions, port });
+    // The same port: the front keeps routing to it across the restart.
+    await this.engines.restart(this.engine, restart);
     this.rememberChildren();
+  }
+
+  async addEngine(): Promise<RunningEngine> {
+    const engine = await this.engines.add();
+    this.rememberChildren();
+    return engine;
+  }
+
+  async removeEngine(engine: RunningEngine, signal: RestartOptions['signal'] = 'SIGTERM'): Promise<number | string> {
+    const exit = await this.engines.remove(engine, signal);
+    this.rememberChildren();
+    return exit;
   }
 
   async restartFunction(restart: RestartOptions = {}): Promise<void> {
@@ -277,7 +308,7 @@ class RunningLocalStack implements LocalStack {
   private async startEngine(): Promise<void> {
     this.status(`starting the engine (${this.database === 'h2' ? 'H2' : 'PostgreSQL'})`);
     const pubsubUrl = (await this.options.between?.engineAndPubsub?.(this.emulator.url)) ?? this.emulator.url;
-    this.engineOptions = {
+    const engineOptions: EngineOptions = {
       dataDir: join(this.runFolder, 'engine'),
       database: this.engineDatabase,
       settings: {
@@ -287,14 +318,17 @@ class RunningLocalStack implements LocalStack {
         ...this.options.engineSettings,
       },
     };
-    this.runningEngine = await startEngine(this.engineOptions);
-    // Through the getter: a restart replaces the engine, and stop() must reach the one running then.
-    this.track({ stop: () => this.engine.stop() });
+    const engines = new EnginePool(engineOptions);
+    // Tracked before the first engine starts: a failure to start ends what did.
+    this.track({ stop: () => engines.stop() });
+    await engines.start();
+    this.engines = engines;
   }
 
   private async startFunction(): Promise<void> {
     this.status('starting the echo function');
-    const engineUrl = (await this.options.between?.functionAndEngine?.(this.engine.url)) ?? this.engine.url;
+    const frontUrl = this.engineFrontUrl;
+    const engineUrl = (await this.options.between?.functionAndEngine?.(frontUrl)) ?? frontUrl;
     // The listener goes in with the options, so that it hears the first delivery of every start.
     this.functionOptions = {
       engineUrl,
@@ -319,7 +353,10 @@ class RunningLocalStack implements LocalStack {
     await emulator.createPushSubscription(subscription, topic, this.pushEndpoint, {
       ackDeadlineSeconds: LOCAL_SUBSCRIPTION.ackDeadlineSeconds,
       retryPolicy: this.options.retryPolicy ?? LOCAL_SUBSCRIPTION.retryPolicy,
-      deadLetterPolicy: { deadLetterTopic, maxDeliveryAttempts: LOCAL_SUBSCRIPTION.maxDeliveryAttempts },
+      deadLetterPolicy: {
+        deadLetterTopic,
+        maxDeliveryAttempts: this.options.maxDeliveryAttempts ?? LOCAL_SUBSCRIPTION.maxDeliveryAttempts,
+      },
     });
   }
 

@@ -97,7 +97,52 @@ describe('chaos accounting', () => {
     ledger.recordDelivery({ ...line('retry', 'm1', 'a', 1), message: 'engine answered 404' } as DeliveryLine);
     ledger.recordDeadLetter('m1');
     expect(ledger.unsettled()).to.deep.equal([]);
-    expect(ledger.deadLettered.get('m1')).to.equal('engine answered 404');
+    expect(ledger.deadLettered.get('m1')).to.equal(
+      'dead-lettered; the function asked for 1 redeliveries (last: engine answered 404)',
+    );
+  });
+
+  it('settles a scale to zero: the messages every engine missed dead-lettered with their reason, the re-published copies carrying the loop on', () => {
+    const ledger = new Ledger();
+    publish(ledger, 'm1', 'a', 1);
+    ledger.recordDelivery(line('completed', 'm1', 'a', 1));
+    // Every engine down: each of Pub/Sub's 5 attempts fails, then the message goes to the dead-letter topic.
+    publish(ledger, 'm2', 'a', 2);
+    publish(ledger, 'm3', 'b', 1);
+    for (let attempt = 0; attempt < 5; attempt += 1) {
+      ledger.recordDelivery({ ...line('retry', 'm2', 'a', 2), message: 'engine answered 503' } as DeliveryLine);
+      ledger.recordDelivery({ ...line('retry', 'm3', 'b', 1), message: 'engine unreachable' } as DeliveryLine);
+    }
+    ledger.recordDeadLetter('m2', 5);
+    ledger.recordDeadLetter('m3', 5);
+    // One engine wakes; PushTask publishes both requests again (REPUBLISH_AFTER is long past).
+    publish(ledger, 'm4', 'a', 2);
+    publish(ledger, 'm5', 'b', 1);
+    ledger.recordDelivery(line('completed', 'm4', 'a', 2));
+    ledger.recordDelivery(line('completed', 'm5', 'b', 1));
+    ledger.finish(
+      new Map([
+        ['a', 2],
+        ['b', 1],
+      ]),
+    );
+    expect(ledger.violations).to.deep.equal([]);
+    expect(ledger.settlement()).to.deep.include({ published: 5, deliveredOnce: 3, deadLettered: 2, unsettled: 0 });
+    expect(ledger.deadLettered.get('m2')).to.equal(
+      'dead-lettered after 5 delivery attempts; the function asked for 5 redeliveries (last: engine answered 503)',
+    );
+    expect(ledger.deadLettered.get('m3')).to.match(/after 5 delivery attempts.*last: engine unreachable/);
+  });
+
+  it('still finds a gap when a dead-lettered iteration never completed through another copy', () => {
+    const ledger = new Ledger();
+    publish(ledger, 'm1', 'a', 1);
+    ledger.recordDelivery({ ...line('retry', 'm1', 'a', 1), message: 'engine answered 503' } as DeliveryLine);
+    ledger.recordDeadLetter('m1', 5);
+    publish(ledger, 'm2', 'a', 2);
+    ledger.recordDelivery(line('completed', 'm2', 'a', 2));
+    ledger.finish(new Map([['a', 1]]));
+    expect(ledger.violations.map((v) => [v.what, v.loop, v.iteration])).to.deep.equal([['iteration-order', 'a', 1]]);
   });
 
   it('counts a message dropped by a request-lost fault as settled; its re-published copy carries the iteration', () => {
