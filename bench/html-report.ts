@@ -5,7 +5,7 @@
  * page out. Charts are inline SVG built with the chaos report's helpers; the page loads nothing (no
  * script, no font, no network: CSP default-src 'none'), and every text in it is escaped.
  */
-import { el, escapeHtml } from '../chaos/html-report/svg';
+import { el, escapeHtml, selfContainedPage } from '../chaos/html-report/svg';
 import { latencyChart, type LatencySeries } from './html-report/latency-chart';
 import { throughputChart } from './html-report/throughput-chart';
 import type { Pattern } from './options';
@@ -51,19 +51,7 @@ export function benchHtmlReport(report: BenchReport): string {
       ),
     ),
   ];
-  return [
-    '<!DOCTYPE html>',
-    '<html lang="en"><head><meta charset="utf-8">',
-    // Nothing may be fetched, whatever a text in the page says.
-    `<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'">`,
-    '<meta name="viewport" content="width=device-width, initial-scale=1">',
-    `<title>${escapeHtml(heading)}</title>`,
-    `<style>${STYLE}</style>`,
-    '</head><body><main>',
-    ...body,
-    '</main></body></html>',
-    '',
-  ].join('\n');
+  return selfContainedPage(heading, STYLE, body);
 }
 
 function section(heading: string, explanation: string, content: string, id?: string): string {

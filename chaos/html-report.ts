@@ -8,7 +8,7 @@
 import { iterationsChart } from './html-report/iterations-chart';
 import { recoveryChart } from './html-report/recovery-chart';
 import { roundTripChart } from './html-report/round-trip-chart';
-import { el, escapeHtml } from './html-report/svg';
+import { el, escapeHtml, selfContainedPage } from './html-report/svg';
 import { describeFault, type ChaosReport } from './report';
 import type { TimelineData } from './timeline';
 
@@ -45,19 +45,7 @@ export function chaosHtmlReport(report: ChaosReport, timeline: TimelineData): st
     ),
     faultList(report),
   ];
-  return [
-    '<!DOCTYPE html>',
-    '<html lang="en"><head><meta charset="utf-8">',
-    // Nothing may be fetched, whatever a text in the page says.
-    `<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">`,
-    '<meta name="viewport" content="width=device-width, initial-scale=1">',
-    `<title>${escapeHtml(heading)}</title>`,
-    `<style>${STYLE}</style>`,
-    '</head><body><main>',
-    ...body,
-    '</main></body></html>',
-    '',
-  ].join('\n');
+  return selfContainedPage(heading, STYLE, body);
 }
 
 function subtitle(report: ChaosReport): string {

@@ -135,3 +135,22 @@ export const FAULT_COLORS = [
 export function colorOf(palette: readonly string[], index: number): string {
   return palette[index % palette.length] as string;
 }
+
+/**
+ * A whole page around a report's body. The Content-Security-Policy fetches nothing, whatever a text in
+ * the page says; styles are inline and images may only be data: URLs.
+ */
+export function selfContainedPage(title: string, style: string, body: readonly string[]): string {
+  return [
+    '<!DOCTYPE html>',
+    '<html lang="en"><head><meta charset="utf-8">',
+    `<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">`,
+    '<meta name="viewport" content="width=device-width, initial-scale=1">',
+    `<title>${escapeHtml(title)}</title>`,
+    `<style>${style}</style>`,
+    '</head><body><main>',
+    ...body,
+    '</main></body></html>',
+    '',
+  ].join('\n');
+}

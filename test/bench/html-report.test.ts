@@ -6,7 +6,6 @@ import { expect } from 'chai';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
 
 import { benchHtmlReport } from '../../bench/html-report';
@@ -14,6 +13,7 @@ import { parseBenchOptions } from '../../bench/options';
 import { stepResult, type StepResult } from '../../bench/results';
 import type { BenchReport } from '../../bench/run';
 import { findChromium, launchChromium } from '../../scripts/render-bpmn';
+import { openOffline } from '../support/offline-page';
 
 interface Graphic {
   getBBox(): { x: number; y: number; width: number; height: number };
@@ -62,7 +62,7 @@ describe('bench HTML report (in headless Chromium)', function () {
   let browser: Browser | undefined;
   let dir: string;
   let page: Page;
-  const requests: string[] = [];
+  let requests: readonly string[] = [];
 
   before(async function () {
     const executable = findChromium();
@@ -71,15 +71,8 @@ describe('bench HTML report (in headless Chromium)', function () {
     dir = mkdtempSync(join(tmpdir(), 'bench-report-'));
     const file = join(dir, 'report.html');
     writeFileSync(file, benchHtmlReport(synthetic()));
-    page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
     // Any request but the page itself is a failure: the page must be self-contained.
-    const url = pathToFileURL(file).href;
-    await page.route('**/*', (route) => {
-      if (route.request().url() === url) return route.continue();
-      requests.push(route.request().url());
-      return route.abort();
-    });
-    await page.goto(url);
+    ({ page, requests } = await openOffline(browser, file));
   });
 
   after(async () => {

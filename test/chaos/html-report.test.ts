@@ -6,7 +6,6 @@ import { expect } from 'chai';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
 
 import { chaosHtmlReport } from '../../chaos/html-report';
@@ -14,6 +13,7 @@ import type { InjectedFault } from '../../chaos/recovery';
 import type { ChaosReport } from '../../chaos/report';
 import type { ReplyPoint, TimelineData } from '../../chaos/timeline';
 import { findChromium, launchChromium } from '../../scripts/render-bpmn';
+import { openOffline } from '../support/offline-page';
 
 /** What the tests read of SVG elements in the page (the project compiles without the DOM's types). */
 interface Graphic {
@@ -97,7 +97,7 @@ describe('chaos HTML report (in headless Chromium)', function () {
   let browser: Browser | undefined;
   let dir: string;
   let page: Page;
-  const requests: string[] = [];
+  let requests: readonly string[] = [];
 
   before(async function () {
     const executable = findChromium();
@@ -107,15 +107,8 @@ describe('chaos HTML report (in headless Chromium)', function () {
     const { report, timeline } = synthetic();
     const file = join(dir, 'report.html');
     writeFileSync(file, chaosHtmlReport(report, timeline));
-    page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
     // Any request but the page itself is a failure: the page must be self-contained.
-    const url = pathToFileURL(file).href;
-    await page.route('**/*', (route) => {
-      if (route.request().url() === url) return route.continue();
-      requests.push(route.request().url());
-      return route.abort();
-    });
-    await page.goto(url);
+    ({ page, requests } = await openOffline(browser, file));
   });
 
   after(async () => {
