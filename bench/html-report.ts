@@ -9,7 +9,7 @@ import { el, escapeHtml, selfContainedPage } from '../chaos/html-report/svg';
 import { latencyChart, type LatencySeries } from './html-report/latency-chart';
 import { throughputChart } from './html-report/throughput-chart';
 import type { Pattern } from './options';
-import { whereTheTimeGoes, type StepResult } from './results';
+import { stepColumns, whereTheTimeGoes, type StepResult } from './results';
 import { PART_LABELS, PULL_PARTS, PUSH_PARTS } from './round-trips';
 import type { BenchReport } from './run';
 
@@ -88,32 +88,8 @@ function patternSection(report: BenchReport, pattern: Pattern): string {
 }
 
 function stepsHtml(steps: readonly StepResult[]): string {
-  return table(
-    [
-      'pattern',
-      'loops',
-      'round trips',
-      'per s',
-      'p50 ms',
-      'p95 ms',
-      'p99 ms',
-      'engine CPU ms / trip',
-      'peak RSS MiB',
-      'load',
-    ],
-    steps.map((s) => [
-      s.pattern,
-      s.loops,
-      s.roundTrips,
-      s.perSecond,
-      s.p50Ms,
-      s.p95Ms,
-      s.p99Ms,
-      s.engineCpuMsPerRoundTrip,
-      s.enginePeakRssMiB,
-      s.loadAverage,
-    ]),
-  );
+  const { header, rows } = stepColumns(steps);
+  return table(header, rows);
 }
 
 function table(header: readonly string[], rows: ReadonlyArray<ReadonlyArray<string | number | null>>): string {

@@ -96,9 +96,13 @@ export function formatTable(header: readonly string[], rows: readonly (readonly 
   return [line(cells[0]), line(widths.map((w) => '-'.repeat(w))), ...cells.slice(1).map(line)].join('\n');
 }
 
-export function stepsTable(steps: readonly StepResult[]): string {
-  return formatTable(
-    [
+/** The steps as one table: its header and a row per step, for the printed table and the page. */
+export function stepColumns(steps: readonly StepResult[]): {
+  header: string[];
+  rows: Array<Array<string | number | null>>;
+} {
+  return {
+    header: [
       'pattern',
       'loops',
       'round trips',
@@ -111,7 +115,7 @@ export function stepsTable(steps: readonly StepResult[]): string {
       'peak RSS MiB',
       'load',
     ],
-    steps.map((s) => [
+    rows: steps.map((s) => [
       s.pattern,
       s.loops,
       s.roundTrips,
@@ -124,7 +128,12 @@ export function stepsTable(steps: readonly StepResult[]): string {
       s.enginePeakRssMiB,
       s.loadAverage,
     ]),
-  );
+  };
+}
+
+export function stepsTable(steps: readonly StepResult[]): string {
+  const { header, rows } = stepColumns(steps);
+  return formatTable(header, rows);
 }
 
 export function idleTable(idle: readonly IdleResult[]): string {
