@@ -114,6 +114,7 @@ describe('BPMN block EchoLoop', function () {
         replies.push({ request, status: await sendReply(engine.engine.restUrl, request) });
     };
 
+    const tokensBefore = metadata.tokensIssued;
     const loop = await startLoop('loop-200');
     // And samples in between, wherever they fall: a moment with no PushTask or with two fails them.
     const samples: number[] = [];
@@ -145,6 +146,11 @@ describe('BPMN block EchoLoop', function () {
       'samples with other than one active PushTask',
     ).to.deep.equal([]);
     expect(await camunda.incidents()).to.deep.equal([]);
+
+    // The engine holds its access token in memory: at most one fetch for all 201 publishes, each with it.
+    expect(metadata.tokensIssued - tokensBefore, 'tokens fetched during the loop').to.be.at.most(1);
+    const loopMessages = pubsub.published.filter((m) => echoRequestOf(m).loop === 'loop-200');
+    expect(new Set(loopMessages.map((m) => m.authorization))).to.deep.equal(new Set([`Bearer ${metadata.lastToken}`]));
 
     // Every iteration was published after the one before it was replied to, and replied to once.
     const published = pubsub.published.map(echoRequestOf).filter((r) => r.loop === 'loop-200');

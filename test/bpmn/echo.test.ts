@@ -1,8 +1,8 @@
 /**
- * One round trip of bpmn/EchoLoop.bpmn on the real engine: the loop calls PushTask (task type echo,
- * with PubsubPublish, FetchToken and Http under it). A local server stands in for the Pub/Sub publish
- * endpoint and records what is published; the test plays the echo function and posts replies through
- * POST /engine-rest/message. What Echo proved before (the contract message, one request id for every
+ * One round trip of bpmn/EchoLoop.bpmn on the real engine: the loop calls PushTask (task type echo),
+ * which publishes in one step of the engine (pushTaskPublish, with the token held in memory). A local
+ * server stands in for the Pub/Sub publish endpoint and records what is published; the test plays the
+ * echo function and posts replies through POST /engine-rest/message. What Echo proved before (the contract message, one request id for every
  * publish of a request, the retry cycle, the re-publish, the end of the round trip by the reply) is
  * proved here of the loop's PushTask instance. What is PushTask's alone (a reply before Pub/Sub
  * answered, a reply while a re-publish fails, bad input, no message start event) is in
@@ -135,6 +135,15 @@ describe('EchoLoop round trip on PushTask', function () {
     await ended(task.id);
     expect((await camunda.historicInstance(task.id))?.state).to.equal('COMPLETED');
     expect(await iterationOf(loop.id)).to.equal(2);
+    // History is full here: the token never was a variable, and nothing was called to publish.
+    const stored = await camunda.expectOk<Array<{ value: unknown }>>(
+      'GET',
+      `/history/variable-instance?processInstanceId=${task.id}&deserializeValues=false`,
+    );
+    expect(JSON.stringify(stored)).to.not.contain(metadata.lastToken!);
+    expect(await camunda.expectOk('GET', `/history/process-instance?superProcessInstanceId=${task.id}`)).to.deep.equal(
+      [],
+    );
     const next = echoTaskOf((await publishedFor((await pushTaskOf(name)).id))[0]!);
     expect(next.payload, 'the user payload goes along every iteration').to.deep.equal({
       loop: name,
@@ -250,9 +259,7 @@ describe('EchoLoop round trip on PushTask', function () {
     expect(job.exceptionMessage)
       .to.contain('HTTP 403')
       .and.contain('PERMISSION_DENIED User not authorized to perform this action.');
-    expect(engine.log()).to.match(
-      /ERROR .*camundaserverless\.bpmn\.PubsubPublish .*HTTP 403 PERMISSION_DENIED User not authorized/,
-    );
+    expect(engine.log()).to.match(/ERROR .*\.pubsub\.PubsubPublisher .*HTTP 403 PERMISSION_DENIED User not authorized/);
     expect(await camunda.incidents()).to.be.empty;
     expect(await iterationOf(loop.id)).to.equal(1);
 

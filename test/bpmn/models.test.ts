@@ -10,6 +10,8 @@ import { join } from 'node:path';
 import { BLOCKS, BPMN_DIR } from '../support/bpmn-engine';
 import { engineSettingDefault } from '../../components/engine-settings';
 
+const PUBSUB_JAVA = join(__dirname, '../../docker/camunda/src/main/java/camundaserverless/engine/pubsub');
+
 interface XmlElement {
   tag: string;
   attributes: Record<string, string>;
@@ -57,13 +59,15 @@ describe('BPMN building blocks, as files', () => {
     }
   });
 
-  it('script only in Groovy', () => {
+  it("script only in Groovy; Java only as the engine's own beans (the blocks already read blockSettings)", () => {
     for (const file of files) {
       const xml = read(file);
       const formats = [...xml.matchAll(/scriptFormat="([^"]*)"/g)].map((m) => m[1]);
       expect(formats.length, file).to.be.greaterThan(0);
       expect(new Set(formats), file).to.deep.equal(new Set(['groovy']));
-      expect(xml, file).to.not.match(/camunda:resource=|camunda:class=|camunda:delegateExpression=/);
+      expect(xml, file).to.not.match(/camunda:resource=|camunda:class=/);
+      const delegates = [...xml.matchAll(/camunda:delegateExpression="([^"]*)"/g)].map((m) => m[1]);
+      expect(delegates, file).to.deep.equal(file === 'PushTask.bpmn' ? ['${pushTaskPublish}'] : []);
     }
   });
 
@@ -121,8 +125,19 @@ describe('BPMN building blocks, as files', () => {
     expect([token, publish]).to.deep.equal([2000, 6000]);
     const request = byId(read('Http.bpmn'), 'bpmn:serviceTask', 'Activity_SendRequest').body;
     expect(request, "Http's default timeout").to.match(/timeout == null \? 10000 :/);
-    const callMs = (timeout: number) => timeout + 1000; // HttpCallDeadline.GRACE_MS
-    // PubsubPublish is the only block that calls Http twice in one job; PushTask calls nothing else.
+    // PushTask's own one-step publish (docker/camunda/.../pubsub/) has the same two bounds.
+    const javaTimeout = (file: string) => {
+      const source = readFileSync(join(PUBSUB_JAVA, file), 'utf8');
+      const seconds = /static final Duration TIMEOUT = Duration\.ofSeconds\((\d+)\);/.exec(source);
+      if (!seconds) throw new Error(`${file}: no TIMEOUT = Duration.ofSeconds(<s>)`);
+      return Number(seconds[1]) * 1000;
+    };
+    expect([javaTimeout('MetadataServerCredentials.java'), javaTimeout('PubsubPublisher.java')]).to.deep.equal([
+      token,
+      publish,
+    ]);
+    const callMs = (timeout: number) => timeout + 1000; // HttpCallDeadline.GRACE_MS, BoundedCall.GRACE
+    // PubsubPublish is the only block that calls Http twice in one job; PushTask calls nothing.
     const lockMs = Number(engineSettingDefault('JOB_LOCK_TIME_MS'));
     const engineWorkMs = 1500; // scripts, the database, a garbage collection: milliseconds, usually
     expect(2 * (callMs(token) + callMs(publish) + engineWorkMs), 'two publish jobs in a row').to.be.at.most(lockMs);

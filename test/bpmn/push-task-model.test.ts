@@ -24,12 +24,19 @@ const RETRY_CYCLE =
 
 describe('BPMN block PushTask, as a file', () => {
   it('publishes asyncBefore, retrying on the configurable cycle, and re-publishes after republishAfter', () => {
-    const publish = element('callActivity', 'Activity_PublishTask');
-    expect(publish.attributes).to.contain('calledElement="PubsubPublish"').and.contain('camunda:asyncBefore="true"');
+    const publish = element('serviceTask', 'Activity_PublishTask');
+    expect(publish.attributes)
+      .to.contain('camunda:delegateExpression="${pushTaskPublish}"')
+      .and.contain('camunda:asyncBefore="true"');
     expect(publish.body).to.contain(RETRY_CYCLE);
     const timer = element('intermediateCatchEvent', 'Event_NoReplyYet');
     expect(timer.body).to.contain('${blockSettings.republishAfter(execution)}').and.contain(RETRY_CYCLE);
     expect(outgoing(timer.body).map(targetOf)).to.deep.equal(['Gateway_Publish']);
+  });
+
+  it('publishes in one step of the engine: no call activity, no script on the publish path', () => {
+    expect(xml).to.not.contain('<bpmn:callActivity');
+    expect(element('serviceTask', 'Activity_PublishTask').body).to.not.contain('camunda:script');
   });
 
   it('a heartbeat leads back to the wait, where a fresh re-publish timer is armed', () => {

@@ -20,7 +20,7 @@ export interface Classification {
 export interface EngineAnswer extends Classification {
   readonly engineStatus?: number;
   readonly engineMs: number;
-  /** Answers of 500 OptimisticLockingException that were sent again at once before this one. */
+  /** Answers of 500 for a conflict (optimistic locking, a deadlock) that were sent again at once before this one. */
   readonly conflicts: number;
 }
 
@@ -33,9 +33,12 @@ const MAX_DETAIL_CHARS = 200;
 // Camunda's text when neither an execution nor a message start event matches (Camunda 7.x).
 const NOTHING_MATCHES = /no process definition or execution matches/i;
 // A reply that meets another transaction on the same instance (the publish job committing, a timer)
-// gets 500 with this type and stored nothing. Sent again it succeeds or finds nothing waiting, so it is
-// resent here at once instead of by a Pub/Sub redelivery, which waits at least the retry policy's 10 s.
+// gets 500 and stored nothing: OptimisticLockingException, or on PostgreSQL a deadlock or a foreign-key
+// violation between the two commits (Camunda's built-in exception codes 1, 10000 and 10001, in the
+// body's `code`). Sent again it succeeds or finds nothing waiting, so it is resent here at once instead
+// of by a Pub/Sub redelivery, which waits at least the retry policy's 10 s.
 const CONFLICT_TYPE = 'OptimisticLockingException';
+const CONFLICT_CODES: readonly unknown[] = [1, 10_000, 10_001];
 const CONFLICT_RETRY_DELAYS_MS = [10, 50, 150];
 
 /** What an engine answer means for the Pub/Sub message. */
@@ -117,7 +120,8 @@ async function requestHeaders(config: WorkerConfig, idTokens: IdTokenSource | un
 
 function isConflict(body: string): boolean {
   try {
-    return (JSON.parse(body) as { type?: unknown }).type === CONFLICT_TYPE;
+    const error = JSON.parse(body) as { type?: unknown; code?: unknown } | null;
+    return error?.type === CONFLICT_TYPE || CONFLICT_CODES.includes(error?.code);
   } catch {
     return false;
   }

@@ -20,7 +20,7 @@ export interface MessageFields {
   readonly engineStatus?: number;
   /** The engine calls alone, immediate resends included. */
   readonly engineMs?: number;
-  /** How often the engine answered 500 OptimisticLockingException and the call was sent again at once. */
+  /** How often the engine answered 500 for a conflict (optimistic locking, a deadlock) and the call was sent again at once. */
   readonly conflicts?: number;
 }
 

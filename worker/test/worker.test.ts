@@ -324,6 +324,24 @@ describe('push worker deliveries', () => {
       expect(logs.only()).to.deep.include({ outcome: 'completed', conflicts: 2, engineStatus: 204 });
     });
 
+    it('sends a reply again at once after a deadlock or a foreign-key violation between two commits', async () => {
+      const persistence = (code: number): EngineAnswer => ({
+        status: 500,
+        body: { type: 'ProcessEngineException', message: 'An exception occurred in the persistence layer.', code },
+      });
+      const answers = [persistence(10_000), persistence(10_001), { status: 204 } as EngineAnswer];
+      engine.answer = () => answers.shift()!;
+      expect((await deliver(taskData())).status).to.equal(204);
+      expect(engine.requests).to.have.length(3);
+      expect(logs.only()).to.deep.include({ outcome: 'completed', conflicts: 2, engineStatus: 204 });
+    });
+
+    it('does not resend other 500s at once: another persistence failure waits for a redelivery', async () => {
+      engine.answer = () => ({ status: 500, body: { type: 'ProcessEngineException', message: 'disk full', code: 0 } });
+      expect((await deliver(taskData())).status).to.equal(500);
+      expect(engine.requests).to.have.length(1);
+    });
+
     it('acks a duplicate of every kind of reply and changes nothing', async () => {
       engine.answer = () => noExecutionMatches('PushTaskReply');
       behaviour = () => {

@@ -1,0 +1,166 @@
+package camundaserverless.engine.pubsub;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.Map;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.google.auth.oauth2.AccessToken;
+import com.google.auth.oauth2.OAuth2Credentials;
+import org.camunda.bpm.engine.ProcessEngineException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Publishes one message through the Pub/Sub REST API (POST {PUBSUB_URL}/v1/projects/P/topics/T:publish)
+ * in one step: the token from memory ({@link MetadataServerCredentials}), one request on a reused
+ * connection, bounded as a whole. It keeps bpmn/PubsubPublish.bpmn's status policy, so that a failure
+ * fails the calling job and the job retries on its cycle:
+ *
+ * <ul>
+ *   <li>2xx with message ids: published; 2xx without them is not Pub/Sub (a wrong PUBSUB_URL): a failure;</li>
+ *   <li>429, 5xx, a timeout, no connection: a failure, retried;</li>
+ *   <li>401: the token in memory was refused (revoked, or expired early): a new one is fetched, retried;</li>
+ *   <li>any other status (403 no publisher role, 404 no such topic): an ERROR line with Google's status and
+ *       message, and a failure, retried until an operator fixes the cause. Nothing is dropped.</li>
+ * </ul>
+ */
+public final class PubsubPublisher {
+
+  /** As PubsubPublish.bpmn's: within half the 25 s job lock together with the token's 2 s (docker/camunda/README.md). */
+  static final Duration TIMEOUT = Duration.ofSeconds(6);
+
+  private static final Logger LOG = LoggerFactory.getLogger(PubsubPublisher.class);
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private final String pubsubUrl;
+  private final OAuth2Credentials credentials;
+  private final HttpClient client;
+
+  public PubsubPublisher(String pubsubUrl, OAuth2Credentials credentials, HttpClient client) {
+    this.pubsubUrl = pubsubUrl;
+    this.credentials = credentials;
+    this.client = client;
+  }
+
+  /** Publishes {@code data} (text, sent as its UTF-8 bytes) with text attributes; returns the message id. */
+  public String publish(String project, String topic, String data, Map<String, String> attributes) {
+    HttpRequest request = HttpRequest.newBuilder(topicUri(project, topic, ":publish"))
+        .header("Authorization", "Bearer " + accessToken())
+        .header("Content-Type", "application/json")
+        .timeout(TIMEOUT)
+        .version(pubsubUrl.startsWith("https:") ? HttpClient.Version.HTTP_2 : HttpClient.Version.HTTP_1_1)
+        .POST(HttpRequest.BodyPublishers.ofString(requestBody(data, attributes)))
+        .build();
+    HttpResponse<String> answer;
+    try {
+      answer = BoundedCall.send(client, request);
+    } catch (IOException e) {
+      throw new ProcessEngineException(
+          "PubsubPublish: " + e.getMessage() + " (retryable: the job retries on its cycle)", e);
+    }
+    return messageIdOf(answer, project, topic);
+  }
+
+  /** {"messages":[{"data": base64, "attributes": {...}}]}: one message per request, as the blocks send it. */
+  static String requestBody(String data, Map<String, String> attributes) {
+    ObjectNode body = JSON.createObjectNode();
+    ObjectNode message = body.putArray("messages").addObject();
+    message.put("data", Base64.getEncoder().encodeToString(data.getBytes(StandardCharsets.UTF_8)));
+    if (attributes != null && !attributes.isEmpty()) {
+      ObjectNode texts = message.putObject("attributes");
+      attributes.forEach(texts::put);
+    }
+    return body.toString();
+  }
+
+  private String messageIdOf(HttpResponse<String> answer, String project, String topic) {
+    int status = answer.statusCode();
+    String target = BoundedCall.target(answer.request());
+    if (status >= 200 && status < 300) {
+      String id = firstMessageId(answer.body());
+      if (id != null) return id;
+      throw new ProcessEngineException("PubsubPublish: " + target + " answered HTTP " + status
+          + " without messageIds: " + Texts.shorten(answer.body(), 300) + "; the job retries on its cycle");
+    }
+    if (status == 429 || status >= 500) {
+      throw new ProcessEngineException("HTTP " + status + " from " + target + ": " + Texts.shorten(answer.body(), 300)
+          + " (retryable: the job retries on its cycle)");
+    }
+    String reason = googleReason(answer.body());
+    if (status == 401) {
+      refreshToken();
+      throw new ProcessEngineException("PubsubPublish: Pub/Sub refused the access token (HTTP 401 " + reason
+          + "); a new token is fetched and the job retries on its cycle");
+    }
+    String text = "PubsubPublish: Pub/Sub rejected the publish to projects/" + project + "/topics/" + topic + ": HTTP "
+        + status + " " + reason.replaceFirst("\\.$", "") + ". Nothing was published; the job retries on its cycle until the topic or the "
+        + "publisher's permission is fixed";
+    LOG.error(text);
+    throw new ProcessEngineException(text);
+  }
+
+  private String accessToken() {
+    try {
+      credentials.refreshIfExpired();
+      AccessToken token = credentials.getAccessToken();
+      if (token == null) throw new IOException("the metadata server handed out no token");
+      return token.getTokenValue();
+    } catch (MetadataServerCredentials.MetadataRefusalException e) {
+      String text = "PubsubPublish: " + e.getMessage() + "; the job retries on its cycle";
+      if (e.status < 500) LOG.error(text);
+      throw new ProcessEngineException(text, e);
+    } catch (IOException e) {
+      throw new ProcessEngineException("PubsubPublish: no access token: " + e.getMessage()
+          + " (retryable: the job retries on its cycle)", e);
+    }
+  }
+
+  private void refreshToken() {
+    try {
+      credentials.refresh();
+    } catch (IOException e) {
+      LOG.warn("PubsubPublish: could not fetch a new access token after a 401: {}", e.getMessage());
+    }
+  }
+
+  private URI topicUri(String project, String topic, String verb) {
+    return URI.create(pubsubUrl + "/v1/projects/" + segment(project) + "/topics/" + segment(topic) + verb);
+  }
+
+  private static String segment(String name) {
+    return URLEncoder.encode(name, StandardCharsets.UTF_8).replace("+", "%20");
+  }
+
+  static String firstMessageId(String body) {
+    try {
+      JsonNode ids = JSON.readTree(body).get("messageIds");
+      return ids != null && ids.isArray() && !ids.isEmpty() && ids.get(0).isTextual() ? ids.get(0).asText() : null;
+    } catch (IOException | RuntimeException notJson) {
+      return null;
+    }
+  }
+
+  /** Google's error body, {"error":{"code":403,"message":"...","status":"PERMISSION_DENIED"}}, as "STATUS message". */
+  static String googleReason(String body) {
+    try {
+      JsonNode error = JSON.readTree(body).get("error");
+      if (error != null && error.hasNonNull("message")) {
+        String status = error.hasNonNull("status") ? error.get("status").asText() + " " : "";
+        return Texts.shorten(status + error.get("message").asText(), 300);
+      }
+    } catch (IOException | RuntimeException notGoogleJson) {
+      // keep the start of the body
+    }
+    return Texts.shorten(body, 300);
+  }
+}

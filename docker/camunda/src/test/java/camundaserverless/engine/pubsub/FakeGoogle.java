@@ -1,0 +1,73 @@
+package camundaserverless.engine.pubsub;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+
+/** A metadata server and a Pub/Sub publish endpoint on 127.0.0.1, each answering what a test sets. */
+final class FakeGoogle implements AutoCloseable {
+
+  record Answer(int status, String body) {
+  }
+
+  record Publish(String path, String authorization, String body) {
+  }
+
+  private final HttpServer server;
+  final AtomicInteger tokensIssued = new AtomicInteger();
+  final List<Publish> publishes = new CopyOnWriteArrayList<>();
+  volatile long expiresInSeconds = 3599;
+  volatile Answer tokenAnswer;
+  volatile Answer publishAnswer = new Answer(200, "{\"messageIds\":[\"4242\"]}");
+  /** When set, a publish answers its headers and then never sends its body. */
+  volatile boolean publishHangs;
+
+  FakeGoogle() throws IOException {
+    server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+    server.createContext(MetadataServerCredentials.TOKEN_PATH, exchange -> {
+      if (tokenAnswer != null) {
+        answer(exchange, tokenAnswer);
+        return;
+      }
+      int n = tokensIssued.incrementAndGet();
+      answer(exchange, new Answer(200,
+          "{\"access_token\":\"token-" + n + "\",\"expires_in\":" + expiresInSeconds + ",\"token_type\":\"Bearer\"}"));
+    });
+    server.createContext("/v1/", exchange -> {
+      String body = new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
+      publishes.add(new Publish(exchange.getRequestURI().getRawPath(),
+          exchange.getRequestHeaders().getFirst("Authorization"), body));
+      if (publishHangs) {
+        exchange.sendResponseHeaders(200, 0);
+        return;
+      }
+      answer(exchange, publishAnswer);
+    });
+    server.start();
+  }
+
+  String url() {
+    return "http://127.0.0.1:" + server.getAddress().getPort();
+  }
+
+  private static void answer(HttpExchange exchange, Answer answer) throws IOException {
+    byte[] bytes = answer.body().getBytes(StandardCharsets.UTF_8);
+    exchange.getResponseHeaders().add("Content-Type", "application/json");
+    exchange.sendResponseHeaders(answer.status(), bytes.length);
+    try (OutputStream out = exchange.getResponseBody()) {
+      out.write(bytes);
+    }
+  }
+
+  @Override
+  public void close() {
+    server.stop(0);
+  }
+}
