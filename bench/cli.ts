@@ -20,7 +20,7 @@ export function formatReport(report: BenchReport): string {
   const hop = report.relayHop;
   const relay = report.relay;
   return [
-    `echo round trips, ${report.options.durationSeconds} s per step after ${report.options.warmupSeconds} s warm-up (PostgreSQL, HISTORY_LEVEL=${report.options.history}, ${report.machine.cpus} CPUs, load at start ${report.machine.loadAverageAtStart.join(' ')})`,
+    `echo round trips, ${report.options.durationSeconds} s per step after ${report.options.warmupSeconds} s warm-up (PostgreSQL, ${report.options.engines} engine(s), HISTORY_LEVEL=${report.options.history}, ${report.machine.cpus} CPUs, load at start ${report.machine.loadAverageAtStart.join(' ')})`,
     'a round trip: from one reply stored to the next of the same loop (function log lines; pull worker completes)',
     stepsTable(report.steps),
     `engine settings: ${Object.entries(report.engineSettings)
@@ -53,6 +53,14 @@ export function formatReport(report: BenchReport): string {
         ['engine process start -> first push round trip completed', cold.firstRoundTripMs],
       ],
     ),
+    ...(report.engines.length > 1
+      ? [
+          '',
+          `requests each engine answered through the front: ${report.engines
+            .map((engine) => `:${engine.port} ${engine.requestsAnswered}`)
+            .join(', ')}`,
+        ]
+      : []),
     ...(report.breakdown.length > 0 ? ['', breakdownTable(report.breakdown)] : []),
   ].join('\n');
 }

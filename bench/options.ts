@@ -32,11 +32,17 @@ export interface BenchOptions {
   readonly relayConcurrency: number;
   /** Write the HTML report (latency distributions, throughput) to this file. */
   readonly reportFile?: string;
+  /** Engines on the one database behind the front, as Cloud Run instances: the replies round-robin over them. */
+  readonly engines: number;
 }
+
+/** The most engines a run starts side by side (each a JVM of about 400 MiB). */
+export const MAX_ENGINES = 4;
 
 export const USAGE = `usage: npm run bench -- [--loops 1,10,50] [--patterns ${PATTERNS.join(',')}]
                         [--duration 20] [--warmup 3] [--idle 20] [--json] [--set KEY=VALUE ...]
-                        [--history none|activity] [--relay-concurrency 64] [--report <file.html>]`;
+                        [--history none|activity] [--relay-concurrency 64] [--report <file.html>]
+                        [--engines 1]`;
 
 /** A mistake in the options: the CLI prints it with the usage and exits 2. */
 export class OptionError extends UsageError {}
@@ -52,6 +58,7 @@ const OPTIONS = {
   history: { type: 'string', default: 'none' },
   'relay-concurrency': { type: 'string', default: '64' },
   report: { type: 'string' },
+  engines: { type: 'string', default: '1' },
 } as const;
 
 export function parseBenchOptions(argv: readonly string[]): BenchOptions {
@@ -74,7 +81,16 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions {
     history: historyLevel(values.history),
     relayConcurrency: positiveInteger(values['relay-concurrency'], '--relay-concurrency'),
     ...(values.report !== undefined ? { reportFile: reportFile(values.report) } : {}),
+    engines: engineCount(values.engines),
   };
+}
+
+function engineCount(text: string): number {
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < 1 || value > MAX_ENGINES || text.trim() === '') {
+    throw new OptionError(`--engines: expected a whole number from 1 to ${MAX_ENGINES}, got '${text}'`);
+  }
+  return value;
 }
 
 function historyLevel(text: string): HistoryLevel {

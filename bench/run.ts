@@ -60,6 +60,8 @@ export interface BenchReport {
   /** push-relay's round-trip p50 at 1 loop less relayHopP50Ms: what the engine and the function add. */
   readonly relayAddedP50Ms: number | null;
   readonly relay: RelayFigures | null;
+  /** Per engine (in order of joining), the requests the front routed to it over the whole run. */
+  readonly engines: ReadonlyArray<{ readonly port: number; readonly requestsAnswered: number }>;
 }
 
 const LOOP_PROCESS: Record<Pattern, { loop: string; echo: string; stop: string }> = {
@@ -72,6 +74,7 @@ const LOOP_PROCESS: Record<Pattern, { loop: string; echo: string; stop: string }
 const HOP_SECONDS = 10;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const sum = (values: readonly number[]) => values.reduce((total, value) => total + value, 0);
 
 export async function runBench(
   options: BenchOptions,
@@ -108,6 +111,10 @@ export async function runBench(
     status(
       `cold start: engine ready after ${coldStart.engineReadyMs} ms, first round trip after ${coldStart.firstRoundTripMs} ms`,
     );
+    for (let joined = 1; joined < options.engines; joined += 1) {
+      status(`engine ${joined + 1} of ${options.engines}: joining on the same database, behind the front`);
+      await stack.addEngine();
+    }
     await deployPullProcesses(stack.rest);
     const run = new PatternRuns(stack, proxy!, options, replies, status);
     for (const pattern of options.patterns) await run.pattern(pattern);
@@ -126,6 +133,10 @@ export async function runBench(
       relayHopP50Ms: hopP50,
       relayAddedP50Ms: oneLoop?.p50Ms != null && hopP50 !== null ? round(oneLoop.p50Ms - hopP50, 1) : null,
       relay: run.relayFigures,
+      engines: stack.runningEngines.map((engine) => ({
+        port: engine.port,
+        requestsAnswered: stack.requestsAnsweredBy(engine),
+      })),
     };
   } finally {
     await stack.stop();
@@ -205,14 +216,15 @@ class PatternRuns {
       });
     }
     await sleep(options.warmupSeconds * 1000);
-    const pid = stack.engine.child.process.pid!;
-    const rss = new RssSampler(pid);
-    const cpuBefore = cpuSeconds(pid);
+    // Every engine's CPU counts; RSS is the largest engine's peak (each is an instance of its own).
+    const pids = stack.runningEngines.map((engine) => engine.child.process.pid!);
+    const samplers = pids.map((pid) => new RssSampler(pid));
+    const cpuBefore = sum(pids.map(cpuSeconds));
     const from = Date.now();
     await sleep(options.durationSeconds * 1000);
     const to = Date.now();
-    const cpu = cpuSeconds(pid) - cpuBefore;
-    const peakRssMiB = rss.stop();
+    const cpu = sum(pids.map(cpuSeconds)) - cpuBefore;
+    const peakRssMiB = Math.max(...samplers.map((sampler) => sampler.stop()));
     const load = loadavg()[0];
     await stopLoops(stack.rest, loop, stop, names);
     const own = new Set(names);

@@ -54,6 +54,7 @@ function synthetic(): BenchReport {
     relayHopP50Ms: 30,
     relayAddedP50Ms: 22,
     relay: { concurrency: 64, acked: 4, nacked: 0, mostInFlight: 1, receivedAfterPublishP50Ms: 10, postP50Ms: 25 },
+    engines: [{ port: 8080, requestsAnswered: 10 }],
   };
 }
 

@@ -13,6 +13,7 @@ describe('bench options', () => {
     expect(options.durationSeconds).to.equal(20);
     expect(options.json).to.equal(false);
     expect(options.engineSettings).to.deep.equal({});
+    expect(options.engines).to.equal(1);
   });
 
   it('reads lists, seconds, --json and engine settings', () => {
@@ -36,7 +37,10 @@ describe('bench options', () => {
       '8',
       '--report',
       'out/bench.html',
+      '--engines',
+      '2',
     ]);
+    expect(options.engines).to.equal(2);
     expect(options.history).to.equal('activity');
     expect(options.relayConcurrency).to.equal(8);
     expect(options.reportFile).to.equal('out/bench.html');
@@ -61,6 +65,9 @@ describe('bench options', () => {
     [['--history', 'full'], /--history: expected none or activity, got 'full'/],
     [['--relay-concurrency', '0'], /--relay-concurrency: expected whole numbers/],
     [['--report', 'bench.txt'], /--report: expected a file name ending in .html/],
+    [['--engines', '0'], /--engines: expected a whole number from 1 to 4, got '0'/],
+    [['--engines', '5'], /--engines: expected a whole number from 1 to 4/],
+    [['--engines', '1.5'], /--engines/],
     [['--loop', '1'], /Unknown option '--loop'/],
     [['extra'], /positional/],
   ];

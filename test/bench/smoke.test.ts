@@ -51,3 +51,32 @@ describe('bench smoke run', function () {
     expect(formatReport(report)).to.match(/pull-long, 1 loop\(s\): the median round trip/);
   });
 });
+
+describe('bench smoke run with two engines on one database', function () {
+  this.timeout(180_000);
+
+  it("shares the replies between both engines behind the front, and counts both engines' CPU", async () => {
+    const options = parseBenchOptions([
+      '--engines',
+      '2',
+      '--patterns',
+      'push',
+      '--loops',
+      '4',
+      '--duration',
+      '3',
+      '--warmup',
+      '1',
+      '--idle',
+      '0',
+    ]);
+    const report = await runBench(options, () => undefined, join(BENCH_FOLDER, 'smoke-run-2'));
+    expect(report.engines).to.have.length(2);
+    for (const engine of report.engines) expect(engine.requestsAnswered, `engine :${engine.port}`).to.be.greaterThan(0);
+    const [push] = report.steps;
+    expect(push!.roundTrips).to.be.greaterThan(0);
+    expect(formatReport(report))
+      .to.match(/2 engine\(s\)/)
+      .and.match(/requests each engine answered through the front/);
+  });
+});

@@ -67,7 +67,8 @@ describe('BPMN building blocks, as files', () => {
       expect(new Set(formats), file).to.deep.equal(new Set(['groovy']));
       expect(xml, file).to.not.match(/camunda:resource=|camunda:class=/);
       const delegates = [...xml.matchAll(/camunda:delegateExpression="([^"]*)"/g)].map((m) => m[1]);
-      expect(delegates, file).to.deep.equal(file === 'PushTask.bpmn' ? ['${pushTaskPublish}'] : []);
+      const engineSteps = ['${pushTaskCheck}', '${pushTaskRequest}', '${pushTaskPublish}'];
+      expect(delegates, file).to.deep.equal(file === 'PushTask.bpmn' ? engineSteps : []);
     }
   });
 

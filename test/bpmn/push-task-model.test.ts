@@ -34,9 +34,12 @@ describe('BPMN block PushTask, as a file', () => {
     expect(outgoing(timer.body).map(targetOf)).to.deep.equal(['Gateway_Publish']);
   });
 
-  it('publishes in one step of the engine: no call activity, no script on the publish path', () => {
+  it('runs its hot path in the engine: no call activity, and a script only on the error and timeout paths', () => {
     expect(xml).to.not.contain('<bpmn:callActivity');
-    expect(element('serviceTask', 'Activity_PublishTask').body).to.not.contain('camunda:script');
+    const scripts = [...xml.matchAll(/<bpmn:scriptTask id="([^"]+)"/g)].map((m) => m[1]);
+    expect(scripts.sort()).to.deep.equal(['Activity_NoteTimeout', 'Activity_RaiseError']);
+    expect(xml).to.not.contain('<camunda:script');
+    expect(element('sequenceFlow', 'Flow_Completed').body).to.contain('${pushTaskOutcome.completed(execution)}');
   });
 
   it('a heartbeat leads back to the wait, where a fresh re-publish timer is armed', () => {

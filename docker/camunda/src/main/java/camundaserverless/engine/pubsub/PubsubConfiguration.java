@@ -9,8 +9,7 @@ import org.springframework.context.annotation.Configuration;
 
 /**
  * The engine's own publish path, as Spring beans: one HTTP client for every call (its connections are
- * kept alive and reused), the token in memory, the publisher, and PushTask's publish step as
- * {@code ${pushTaskPublish}}.
+ * kept alive and reused), the token in memory, and the publisher that PushTask's publish step uses.
  */
 @Configuration
 class PubsubConfiguration {
@@ -32,10 +31,5 @@ class PubsubConfiguration {
   PubsubPublisher pubsubPublisher(BlockSettings blockSettings, MetadataServerCredentials credentials,
       HttpClient pubsubHttpClient) {
     return new PubsubPublisher(blockSettings.pubsubUrl(), credentials, pubsubHttpClient);
-  }
-
-  @Bean
-  PushTaskPublish pushTaskPublish(PubsubPublisher pubsubPublisher) {
-    return new PushTaskPublish(pubsubPublisher);
   }
 }

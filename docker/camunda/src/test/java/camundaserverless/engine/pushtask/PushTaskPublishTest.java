@@ -1,4 +1,4 @@
-package camundaserverless.engine.pubsub;
+package camundaserverless.engine.pushtask;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;

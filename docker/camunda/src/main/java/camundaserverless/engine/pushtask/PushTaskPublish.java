@@ -1,17 +1,11 @@
-package camundaserverless.engine.pubsub;
+package camundaserverless.engine.pushtask;
 
-import java.io.IOException;
 import java.time.Instant;
-import java.time.ZoneOffset;
-import java.time.format.DateTimeFormatter;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
-import com.fasterxml.jackson.databind.DeserializationFeature;
+import camundaserverless.engine.pubsub.PubsubPublisher;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.cfg.JsonNodeFeature;
-import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.camunda.bpm.engine.ProcessEngineException;
 import org.camunda.bpm.engine.delegate.DelegateExecution;
@@ -27,13 +21,6 @@ import org.camunda.bpm.engine.delegate.JavaDelegate;
 public final class PushTaskPublish implements JavaDelegate {
 
   static final int CONTRACT_VERSION = 1;
-  private static final DateTimeFormatter MILLIS_UTC =
-      DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSS'Z'").withZone(ZoneOffset.UTC);
-  /** The payload goes out as the caller wrote it: decimals exact, nothing after the JSON value accepted. */
-  private static final ObjectMapper JSON = JsonMapper.builder()
-      .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS, DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
-      .disable(JsonNodeFeature.STRIP_TRAILING_BIGDECIMAL_ZEROES)
-      .build();
 
   private final PubsubPublisher publisher;
 
@@ -52,12 +39,12 @@ public final class PushTaskPublish implements JavaDelegate {
 
   /** The contract's message; sentAt is the time of this publish attempt. */
   static String taskMessage(DelegateExecution execution, String taskType, Instant sentAt) {
-    ObjectNode message = JSON.createObjectNode();
+    ObjectNode message = TaskJson.MAPPER.createObjectNode();
     message.put("version", CONTRACT_VERSION);
     message.put("taskType", taskType);
     message.put("processInstanceId", execution.getProcessInstanceId());
     message.put("requestId", text(execution, "requestId"));
-    message.put("sentAt", MILLIS_UTC.format(sentAt));
+    message.put("sentAt", PushTaskRequest.MILLIS_UTC.format(sentAt));
     Object deadline = execution.getVariable("deadline");
     if (deadline != null) message.put("deadline", deadline.toString());
     Object payload = execution.getVariable("payload");
@@ -71,18 +58,16 @@ public final class PushTaskPublish implements JavaDelegate {
     attributes.put("taskType", taskType);
     attributes.put("version", String.valueOf(CONTRACT_VERSION));
     if (extra == null) return attributes;
-    JsonNode object = extra instanceof Map<?, ?> map ? JSON.valueToTree(map) : parse(extra, "attributes");
+    JsonNode object = parse(extra, "attributes");
     if (!object.isObject()) throw new ProcessEngineException("PushTask: attributes must be a JSON object of text values");
     object.fields().forEachRemaining(entry -> attributes.put(entry.getKey(), entry.getValue().asText()));
     return attributes;
   }
 
   private static JsonNode parse(Object value, String name) {
-    try {
-      return JSON.readTree(value.toString());
-    } catch (IOException e) {
-      throw new ProcessEngineException("PushTask: " + name + " is not JSON", e);
-    }
+    JsonNode json = TaskJson.read(value);
+    if (json == null) throw new ProcessEngineException("PushTask: " + name + " is not JSON");
+    return json;
   }
 
   private static String text(DelegateExecution execution, String name) {

@@ -1,0 +1,44 @@
+package camundaserverless.engine.pushtask;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.List;
+import java.util.UUID;
+
+import org.camunda.bpm.engine.delegate.DelegateExecution;
+import org.camunda.bpm.engine.delegate.JavaDelegate;
+
+/**
+ * PushTask's "Create the request id" ({@code ${pushTaskRequest}}): a new requestId, and deadline, for every
+ * attempt, before the fork. Every publish of the attempt (a retry, a re-publish) carries the same id, and
+ * a reply to another instance or to an earlier attempt never matches. It clears what an earlier attempt's
+ * reply or deadline left, so result is Null until a completed reply sets it.
+ */
+public final class PushTaskRequest implements JavaDelegate {
+
+  /** As in the message: the timer "Deadline passed" fires at exactly this instant. */
+  static final DateTimeFormatter MILLIS_UTC =
+      DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSS'Z'").withZone(ZoneOffset.UTC);
+  static final List<String> REPLY_VARIABLES =
+      List.of("pushOutcome", "pushContractVersion", "pushErrorCode", "pushErrorMessage");
+
+  @Override
+  public void execute(DelegateExecution execution) {
+    execution.setVariable("requestId", UUID.randomUUID().toString());
+    Object timeout = execution.getVariable("timeout");
+    if (timeout != null) {
+      execution.setVariable("deadline", deadline(Instant.now(), timeout.toString()));
+    } else {
+      execution.removeVariable("deadline");
+    }
+    REPLY_VARIABLES.forEach(execution::removeVariable);
+    execution.setVariable("result", null);
+  }
+
+  /** The deadline as text: now plus the timeout (checked by PushTaskCheck), in milliseconds, UTC. */
+  static String deadline(Instant now, String timeout) {
+    return MILLIS_UTC.format(now.plus(Duration.parse(timeout)));
+  }
+}
