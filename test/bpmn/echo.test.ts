@@ -136,11 +136,13 @@ describe('EchoLoop round trip on PushTask', function () {
     expect((await camunda.historicInstance(task.id))?.state).to.equal('COMPLETED');
     expect(await iterationOf(loop.id)).to.equal(2);
     // History is full here: the token never was a variable, and nothing was called to publish.
-    const stored = await camunda.expectOk<Array<{ value: unknown }>>(
+    const stored = await camunda.expectOk<Array<{ name: string; value: unknown }>>(
       'GET',
       `/history/variable-instance?processInstanceId=${task.id}&deserializeValues=false`,
     );
     expect(JSON.stringify(stored)).to.not.contain(metadata.lastToken!);
+    // The publish's message id, for operators: set by the publish, at the job's end.
+    expect(stored.find((v) => v.name === 'messageId')?.value).to.equal(message.messageId);
     expect(await camunda.expectOk('GET', `/history/process-instance?superProcessInstanceId=${task.id}`)).to.deep.equal(
       [],
     );

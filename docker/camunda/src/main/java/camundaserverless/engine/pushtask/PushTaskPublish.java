@@ -10,6 +10,9 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.camunda.bpm.engine.ProcessEngineException;
 import org.camunda.bpm.engine.delegate.DelegateExecution;
 import org.camunda.bpm.engine.delegate.JavaDelegate;
+import org.camunda.bpm.engine.impl.context.Context;
+import org.camunda.bpm.engine.impl.interceptor.CommandContext;
+import org.camunda.bpm.engine.impl.interceptor.CommandContextListener;
 
 /**
  * PushTask's publish step ({@code camunda:delegateExpression="${pushTaskPublish}"}): the task message of
@@ -28,13 +31,31 @@ public final class PushTaskPublish implements JavaDelegate {
     this.publisher = publisher;
   }
 
+  /**
+   * Builds the message now and publishes it as the job's last step: after the instance has moved on to
+   * its wait (the re-publish timer, the heartbeat subscription), right before the transaction is flushed
+   * and committed. A reply that comes back within milliseconds of the publish then rarely meets the job
+   * still running; when it does, it gets 500 and the worker sends it again. A failed publish still fails
+   * the job, which rolls back and retries on its cycle.
+   */
   @Override
   public void execute(DelegateExecution execution) {
     String taskType = text(execution, "taskType");
     String message = taskMessage(execution, taskType, Instant.now());
-    String messageId = publisher.publish(text(execution, "project"), text(execution, "topic"), message,
-        attributes(taskType, execution.getVariable("attributes")));
-    execution.setVariable("messageId", messageId);
+    String project = text(execution, "project");
+    String topic = text(execution, "topic");
+    Map<String, String> attributes = attributes(taskType, execution.getVariable("attributes"));
+    Context.getCommandContext().registerCommandContextListener(new CommandContextListener() {
+      @Override
+      public void onCommandContextClose(CommandContext commandContext) {
+        execution.setVariable("messageId", publisher.publish(project, topic, message, attributes));
+      }
+
+      @Override
+      public void onCommandFailed(CommandContext commandContext, Throwable failure) {
+        // Nothing was published: the job fails and retries on its cycle.
+      }
+    });
   }
 
   /** The contract's message; sentAt is the time of this publish attempt. */
