@@ -53,7 +53,8 @@ public final class PushTaskPublish implements JavaDelegate {
 
       @Override
       public void onCommandFailed(CommandContext commandContext, Throwable failure) {
-        // Nothing was published: the job fails and retries on its cycle.
+        // The job fails and retries on its cycle. If the flush failed after the publish went out, the
+        // retry publishes a second copy under the same request id, which PushTask absorbs.
       }
     });
   }
