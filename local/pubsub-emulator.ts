@@ -91,6 +91,8 @@ export interface PubsubEmulator {
   /** Pulls what is there (up to maxMessages) and, unless ack is false, acknowledges it. */
   pull(subscription: string, options?: { maxMessages?: number; ack?: boolean }): Promise<ReceivedMessage[]>;
   acknowledge(subscription: string, ackIds: readonly string[]): Promise<void>;
+  /** Gives pulled messages back at once (an ack deadline of 0), for the subscription to deliver again. */
+  release(subscription: string, ackIds: readonly string[]): Promise<void>;
   /** Stops the emulator (everything it held is lost). */
   stop(): Promise<void>;
   /** Starts it again on the same port, empty. */
@@ -261,6 +263,16 @@ class EmulatorProcess implements PubsubEmulator {
 
   async acknowledge(subscription: string, ackIds: readonly string[]): Promise<void> {
     if (ackIds.length > 0) await this.rest('POST', `${this.subscriptionPath(subscription)}:acknowledge`, { ackIds });
+  }
+
+  /** Gives pulled messages back at once (an ack deadline of 0), for the subscription to deliver again. */
+  async release(subscription: string, ackIds: readonly string[]): Promise<void> {
+    if (ackIds.length > 0) {
+      await this.rest('POST', `${this.subscriptionPath(subscription)}:modifyAckDeadline`, {
+        ackIds,
+        ackDeadlineSeconds: 0,
+      });
+    }
   }
 
   private async rest(method: string, path: string, body?: unknown): Promise<unknown> {
