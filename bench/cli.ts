@@ -22,6 +22,7 @@ export function formatReport(report: BenchReport): string {
   return [
     `echo round trips, ${report.options.durationSeconds} s per step after ${report.options.warmupSeconds} s warm-up (PostgreSQL, ${report.options.engines} engine(s), HISTORY_LEVEL=${report.options.history}, ${report.machine.cpus} CPUs, load at start ${report.machine.loadAverageAtStart.join(' ')})`,
     'a round trip: from one reply stored to the next of the same loop (function log lines; pull worker completes)',
+    `first every pattern ran ${report.options.jitWarmupSeconds} s at 10 loops, unmeasured (the JIT's warm-up); the engine at rest then used ${report.engineIdleCpuMsPerSecond ?? '-'} ms CPU per second, which "above idle" subtracts`,
     stepsTable(report.steps),
     `engine settings: ${Object.entries(report.engineSettings)
       .map(([k, v]) => `${k}=${v}`)

@@ -20,6 +20,8 @@ export interface BenchOptions {
   readonly durationSeconds: number;
   /** Seconds each step runs before measuring, so start-up of its loops is not counted. */
   readonly warmupSeconds: number;
+  /** Seconds each pattern runs at 10 loops, unmeasured, before the first step: no step meets a JVM still compiling. */
+  readonly jitWarmupSeconds: number;
   /** Seconds of the idle window per pattern in which requests to the engine are counted (0: skip). */
   readonly idleSeconds: number;
   /** Print one JSON object on the last line. */
@@ -40,7 +42,7 @@ export interface BenchOptions {
 export const MAX_ENGINES = 4;
 
 export const USAGE = `usage: npm run bench -- [--loops 1,10,50] [--patterns ${PATTERNS.join(',')}]
-                        [--duration 20] [--warmup 3] [--idle 20] [--json] [--set KEY=VALUE ...]
+                        [--duration 20] [--warmup 3] [--jit-warmup 20] [--idle 20] [--json] [--set KEY=VALUE ...]
                         [--history none|activity] [--relay-concurrency 64] [--report <file.html>]
                         [--engines 1]`;
 
@@ -52,6 +54,7 @@ const OPTIONS = {
   patterns: { type: 'string', default: PATTERNS.join(',') },
   duration: { type: 'string', default: '20' },
   warmup: { type: 'string', default: '3' },
+  'jit-warmup': { type: 'string', default: '20' },
   idle: { type: 'string', default: '20' },
   json: { type: 'boolean', default: false },
   set: { type: 'string', multiple: true, default: [] as string[] },
@@ -75,6 +78,7 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions {
     patterns: [...new Set(patterns)],
     durationSeconds: seconds(values.duration, '--duration', 1),
     warmupSeconds: seconds(values.warmup, '--warmup', 0),
+    jitWarmupSeconds: seconds(values['jit-warmup'], '--jit-warmup', 0),
     idleSeconds: seconds(values.idle, '--idle', 0),
     json: values.json,
     engineSettings: engineSettings(values.set),

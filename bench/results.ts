@@ -17,6 +17,8 @@ export interface StepResult {
   readonly engineCpuSeconds: number;
   /** Engine CPU per round trip: less sensitive to a busy machine than latency, so tunings compare on it. */
   readonly engineCpuMsPerRoundTrip: number | null;
+  /** The same less the engine's idle CPU over the window (its timers, the job acquisition's polls). */
+  readonly engineCpuMsPerRoundTripAboveIdle: number | null;
   readonly enginePeakRssMiB: number;
   /** 1-minute load average of the machine at the end of the step. */
   readonly loadAverage: number;
@@ -56,7 +58,7 @@ export function stepResult(
   loops: number,
   seconds: number,
   durations: readonly number[],
-  engine: { cpuSeconds: number; peakRssMiB: number },
+  engine: { cpuSeconds: number; peakRssMiB: number; idleCpuMsPerSecond?: number | null },
   loadAverage: number,
   details: StepDetails = { parts: {}, publishToStoredP50Ms: null },
 ): StepResult {
@@ -72,6 +74,10 @@ export function stepResult(
     p99Ms: p.p99,
     engineCpuSeconds: round(engine.cpuSeconds, 1),
     engineCpuMsPerRoundTrip: durations.length ? round((engine.cpuSeconds * 1000) / durations.length, 1) : null,
+    engineCpuMsPerRoundTripAboveIdle:
+      durations.length && engine.idleCpuMsPerSecond != null
+        ? round((engine.cpuSeconds * 1000 - engine.idleCpuMsPerSecond * seconds) / durations.length, 1)
+        : null,
     enginePeakRssMiB: engine.peakRssMiB,
     loadAverage: round(loadAverage, 2),
     ...details,
@@ -112,6 +118,7 @@ export function stepColumns(steps: readonly StepResult[]): {
       'p99 ms',
       'engine CPU s',
       'CPU ms/trip',
+      'above idle',
       'peak RSS MiB',
       'load',
     ],
@@ -125,6 +132,7 @@ export function stepColumns(steps: readonly StepResult[]): {
       s.p99Ms,
       s.engineCpuSeconds,
       s.engineCpuMsPerRoundTrip,
+      s.engineCpuMsPerRoundTripAboveIdle,
       s.enginePeakRssMiB,
       s.loadAverage,
     ]),
@@ -179,7 +187,7 @@ export function whereTheTimeGoes(steps: readonly StepResult[], pattern: Pattern,
   if (isPull(pattern)) {
     return `${head} ${ms('engineToWorkerMs')} from the last complete until the worker holds the next task (the engine ends the task, turns the loop and answers the fetch), ${ms('completeCallMs')} to the complete call (medians)`;
   }
-  const line = `${head} ${ms('engineToPublishMs')} in the engine from the reply to the next publish (job pickup, token, request), ${ms('publishToReplyMs')} to the publish, the broker and the function, ${ms('replyCallMs')} to the reply call, ${ms('handlerMs')} to the handler (medians)`;
+  const line = `${head} ${ms('replyCallMs')} to the reply call (the reply's transaction, the next task's start and commit, and its publish), ${ms('betweenCallsMs')} between two reply calls (the broker's delivery and the function), ${ms('handlerMs')} to the handler (medians)`;
   if (pattern !== 'push-relay' || !hop || hop.p50Ms === null) return line;
   return `${line}; the relay's own hop (publish to a 204 endpoint) p50 ${hop.p50Ms} ms, so the engine and the function add ${round(step.p50Ms - hop.p50Ms, 1)} ms`;
 }

@@ -5,9 +5,9 @@
  * pull the worker's completed task. A loop turns once per reply, so
  * - a round trip is the time from one stored reply of a loop to its next (the loop's period: the
  *   engine's work, the broker or the fetch, the worker and the reply call, everything once);
- * - its steps follow from the line's own figures: for push, the period less roundTripMs is the
- *   engine's time from the reply to the next publish (the call's end, the job's pickup, the token,
- *   the request); roundTripMs less the reply call and the handler is the publish, the broker and the
+ * - its steps follow from the line's own figures: for push, the reply call (engineMs) holds the reply's
+ *   transaction, the next task's start and commit and, after it, that task's publish; the period less
+ *   the reply call and the handler is the time between two reply calls: the broker's delivery and the
  *   function; for pull, the period less the complete call is the time until the worker held the task.
  * `at` is when the bench heard of the reply (the line on the function's stdout, the complete's answer).
  */
@@ -21,7 +21,7 @@ export interface ReplyLine {
   readonly at: number;
   /** Push: the function's roundTripMs, from the engine's publish (sentAt) to the reply stored. */
   readonly roundTripMs?: number;
-  /** Push: the reply call to the engine (the next iteration's start until its publish job included). */
+  /** Push: the reply call to the engine (the next iteration's start, its commit and its publish included). */
   readonly engineMs?: number;
   readonly handlerMs?: number;
   /** Pull: the worker's complete call. */
@@ -64,14 +64,13 @@ export function periodsWithin(lines: readonly ReplyLine[], fromMs: number, toMs:
 }
 
 /** Names of the steps of one round trip, in the order they happen. */
-export const PUSH_PARTS = ['engineToPublishMs', 'publishToReplyMs', 'replyCallMs', 'handlerMs'] as const;
+export const PUSH_PARTS = ['replyCallMs', 'betweenCallsMs', 'handlerMs'] as const;
 export const PULL_PARTS = ['engineToWorkerMs', 'completeCallMs'] as const;
 export type PartName = (typeof PUSH_PARTS)[number] | (typeof PULL_PARTS)[number];
 
 export const PART_LABELS: Readonly<Record<PartName, string>> = {
-  engineToPublishMs: 'engine: reply to next publish',
-  publishToReplyMs: 'publish, broker, function',
-  replyCallMs: 'reply call',
+  replyCallMs: 'reply call, next publish included',
+  betweenCallsMs: 'broker and function',
   handlerMs: 'handler',
   engineToWorkerMs: 'engine to worker (fetch answered)',
   completeCallMs: 'complete call',
@@ -85,11 +84,10 @@ export function partMedians(periods: readonly Period[]): Partial<Record<PartName
     percentiles(values.filter((v): v is number => typeof v === 'number').map((v) => Math.round(v * 10) / 10)).p50;
   if (push) {
     return {
-      engineToPublishMs: median(periods.map((p) => defined(p.line.roundTripMs, (rt) => p.periodMs - rt))),
-      publishToReplyMs: median(
-        periods.map((p) => defined(p.line.roundTripMs, (rt) => rt - (p.line.engineMs ?? 0) - (p.line.handlerMs ?? 0))),
-      ),
       replyCallMs: median(periods.map((p) => p.line.engineMs)),
+      betweenCallsMs: median(
+        periods.map((p) => defined(p.line.engineMs, (call) => p.periodMs - call - (p.line.handlerMs ?? 0))),
+      ),
       handlerMs: median(periods.map((p) => p.line.handlerMs)),
     };
   }

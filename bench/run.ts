@@ -50,6 +50,8 @@ export interface BenchReport {
   readonly engineSettings: Readonly<Record<string, string>>;
   readonly machine: { cpus: number; loadAverageAtStart: number[] };
   readonly coldStart: ColdStart;
+  /** The engines' CPU at rest, ms per second, after the JIT warm-up (engineCpuMsPerRoundTripAboveIdle subtracts it). */
+  readonly engineIdleCpuMsPerSecond: number | null;
   readonly steps: StepResult[];
   readonly idle: IdleResult[];
   /** With --history activity: the median PushTask's time line from the history; empty otherwise. */
@@ -72,6 +74,7 @@ const LOOP_PROCESS: Record<Pattern, { loop: string; echo: string; stop: string }
 };
 
 const HOP_SECONDS = 10;
+const IDLE_CPU_SECONDS = 5;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const sum = (values: readonly number[]) => values.reduce((total, value) => total + value, 0);
@@ -117,6 +120,8 @@ export async function runBench(
     }
     await deployPullProcesses(stack.rest);
     const run = new PatternRuns(stack, proxy!, options, replies, status);
+    if (options.jitWarmupSeconds > 0) await run.warmUp();
+    run.idleCpuMsPerSecond = await idleCpuMsPerSecond(stack, status);
     for (const pattern of options.patterns) await run.pattern(pattern);
     const oneLoop = run.steps.find((s) => s.pattern === 'push-relay' && s.loops === 1);
     const hopP50 = run.relayHop?.p50 ?? null;
@@ -126,6 +131,7 @@ export async function runBench(
       engineSettings: { ...LOCAL_ENGINE_SETTINGS, ...engineSettings },
       machine: { cpus: cpus().length, loadAverageAtStart },
       coldStart,
+      engineIdleCpuMsPerSecond: run.idleCpuMsPerSecond,
       steps: run.steps,
       idle: run.idle,
       breakdown: run.breakdown,
@@ -162,6 +168,8 @@ class PatternRuns {
   breakdown: BreakdownRow[] = [];
   relayHop: RelayHop | null = null;
   relayFigures: RelayFigures | null = null;
+  /** The engines' CPU with no loops running, ms per second: each step's figure above idle subtracts it. */
+  idleCpuMsPerSecond: number | null = null;
 
   constructor(
     private readonly stack: LocalStack,
@@ -171,51 +179,88 @@ class PatternRuns {
     private readonly status: (message: string) => void,
   ) {}
 
+  /**
+   * Every pattern at 10 loops, unmeasured: the JIT compiles the engine's paths of all of them before the
+   * first step, so that no pattern pays for the compiler because it comes first.
+   */
+  async warmUp(): Promise<void> {
+    const { options, status } = this;
+    for (const pattern of options.patterns) {
+      status(`${pattern}: JIT warm-up, 10 loops for ${options.jitWarmupSeconds} s (not measured)`);
+      await this.withClients(pattern, 'warm-up', async (topic) => {
+        const names = await this.startLoops(pattern, 'warm-up', 10, topic);
+        await sleep(options.jitWarmupSeconds * 1000);
+        await stopLoops(this.stack.rest, LOOP_PROCESS[pattern].loop, LOOP_PROCESS[pattern].stop, names);
+      });
+    }
+  }
+
   async pattern(pattern: Pattern): Promise<void> {
     const { options, status } = this;
-    let worker: PullWorker | undefined;
-    let relay: RelayPattern | undefined;
-    if (pattern.startsWith('pull')) {
-      const settings = pattern === 'pull-default' ? 'default' : 'long';
-      worker = startPullWorker(`${this.proxy.url}/engine-rest`, settings, (line) => this.replies.push(line));
-    }
     if (pattern === 'push-relay') {
       status(`push-relay: the relay's own hop to a 204 endpoint, ${HOP_SECONDS} s`);
       this.relayHop = await measureRelayHop(this.stack.emulator, HOP_SECONDS, options.relayConcurrency);
       status(`push-relay: hop p50 ${this.relayHop.p50} ms, p99 ${this.relayHop.p99} ms`);
-      relay = await startRelayPattern(this.stack, options.relayConcurrency);
     }
-    try {
+    await this.withClients(pattern, undefined, async (topic) => {
       for (const loops of options.loops) {
         status(
           `${pattern}: ${loops} loop(s), ${options.warmupSeconds} s warm-up + ${options.durationSeconds} s measured`,
         );
-        const result = await this.step(pattern, loops, relay?.topic ?? this.stack.topic);
+        const result = await this.step(pattern, loops, topic);
         this.steps.push(result);
         status(
           `${pattern}: ${loops} loop(s): ${result.perSecond}/s, p50 ${result.p50Ms} ms, p99 ${result.p99Ms} ms (load ${result.loadAverage})`,
         );
       }
       if (options.idleSeconds > 0) this.idle.push(await this.idleWindow(pattern));
+    });
+  }
+
+  /** Runs `body` with the pattern's clients: the pull worker, or the push relay on a topic of its own. */
+  private async withClients(
+    pattern: Pattern,
+    use: string | undefined,
+    body: (topic: string) => Promise<void>,
+  ): Promise<void> {
+    let worker: PullWorker | undefined;
+    let relay: RelayPattern | undefined;
+    if (pattern.startsWith('pull')) {
+      const settings = pattern === 'pull-default' ? 'default' : 'long';
+      worker = startPullWorker(`${this.proxy.url}/engine-rest`, settings, (line) => this.replies.push(line));
+    }
+    if (pattern === 'push-relay') relay = await startRelayPattern(this.stack, this.options.relayConcurrency, use);
+    try {
+      await body(relay?.topic ?? this.stack.topic);
     } finally {
       worker?.stop();
       await relay?.stop();
     }
-    if (worker && worker.errors > 0) status(`${pattern}: the worker saw ${worker.errors} errors`);
-    if (relay) this.relayFigures = relayFigures(relay, options.relayConcurrency);
+    if (worker && worker.errors > 0) this.status(`${pattern}: the worker saw ${worker.errors} errors`);
+    if (relay && use === undefined) this.relayFigures = relayFigures(relay, this.options.relayConcurrency);
+  }
+
+  private async startLoops(pattern: Pattern, label: string | number, loops: number, topic: string): Promise<string[]> {
+    const { loop } = LOOP_PROCESS[pattern];
+    const names = Array.from({ length: loops }, (_, i) => `${pattern}-${label}-${i + 1}`);
+    for (const name of names) {
+      await this.stack.rest.startProcess(loop, {
+        businessKey: name,
+        variables: {
+          project: { value: this.stack.project, type: 'String' },
+          topic: { value: topic, type: 'String' },
+        },
+      });
+    }
+    return names;
   }
 
   private async step(pattern: Pattern, loops: number, topic: string): Promise<StepResult> {
     const { stack, options } = this;
     const { loop, stop } = LOOP_PROCESS[pattern];
-    const names = Array.from({ length: loops }, (_, i) => `${pattern}-${loops}-${i + 1}`);
-    for (const name of names) {
-      await stack.rest.startProcess(loop, {
-        businessKey: name,
-        variables: { project: { value: stack.project, type: 'String' }, topic: { value: topic, type: 'String' } },
-      });
-    }
+    const names = await this.startLoops(pattern, loops, loops, topic);
     await sleep(options.warmupSeconds * 1000);
+    refreshPlannerStatistics(stack);
     // Every engine's CPU counts; RSS is the largest engine's peak (each is an instance of its own).
     const pids = stack.runningEngines.map((engine) => engine.child.process.pid!);
     const samplers = pids.map((pid) => new RssSampler(pid));
@@ -238,7 +283,8 @@ class PatternRuns {
     }
     const details = { parts: partMedians(periods), publishToStoredP50Ms: publishToStoredP50(periods) };
     const durations = periods.map((p) => p.periodMs);
-    return stepResult(pattern, loops, (to - from) / 1000, durations, { cpuSeconds: cpu, peakRssMiB }, load, details);
+    const engine = { cpuSeconds: cpu, peakRssMiB, idleCpuMsPerSecond: this.idleCpuMsPerSecond };
+    return stepResult(pattern, loops, (to - from) / 1000, durations, engine, load, details);
   }
 
   private async idleWindow(pattern: Pattern): Promise<IdleResult> {
@@ -269,6 +315,28 @@ function relayFigures(relay: RelayPattern, concurrency: number): RelayFigures {
     receivedAfterPublishP50Ms: p50(relay.deliveries.map((d) => d.receivedAfterPublishMs)),
     postP50Ms: p50(relay.deliveries.map((d) => d.postMs)),
   };
+}
+
+/** The engines' CPU with no loop running, over a few seconds once the last loops' replies have passed. */
+async function idleCpuMsPerSecond(stack: LocalStack, status: (message: string) => void): Promise<number> {
+  await sleep(2000);
+  const pids = stack.runningEngines.map((engine) => engine.child.process.pid!);
+  const before = sum(pids.map(cpuSeconds));
+  const from = Date.now();
+  await sleep(IDLE_CPU_SECONDS * 1000);
+  const rate = round(((sum(pids.map(cpuSeconds)) - before) * 1000 * 1000) / (Date.now() - from), 1);
+  status(`engine CPU at rest: ${rate} ms per second`);
+  return rate;
+}
+
+/**
+ * ANALYZE after each warm-up, as autovacuum does within its first minute of churn on a running engine.
+ * The stack's database is new: until then PostgreSQL plans with the statistics of empty tables, and the
+ * message correlation's query scans every variable (about 4 ms instead of 0.13 ms at 10 loops), which
+ * would weigh on whichever pattern runs first.
+ */
+function refreshPlannerStatistics(stack: LocalStack): void {
+  stack.postgres?.query('ANALYZE');
 }
 
 /** Stops loops by their stop message; a stop meeting the loop mid-step fails (500) and is retried. */

@@ -4,6 +4,7 @@
  * and leaves, a revision change replaces the instance, every instance scales to zero and one wakes.
  * Each resolves with the moment the fault counts from and what was seen while it played out.
  */
+import type { RunningEngine } from '../local/engine';
 import type { LocalStack } from '../local/stack';
 import type { PlannedFault } from './schedule';
 
@@ -46,22 +47,22 @@ async function secondEngine(stack: LocalStack, servingMs: number): Promise<Engin
 
 /**
  * A new engine starts and becomes ready; then the old one gets SIGTERM (SIGKILL 10 s later if still
- * alive) at a moment it holds jobs: its job executor's lock owner is learnt while it runs alone, and
- * the SIGTERM waits (up to HOLDING_WAIT_MS) for a job locked by that owner.
+ * alive) at a moment it is answering a request (up to HOLDING_WAIT_MS): a reply whose transaction may be
+ * committing, with the publish of the loop's next task behind it. Jobs it holds, re-publishes in a
+ * timer's job, are counted too.
  */
 async function rollingRedeploy(stack: LocalStack): Promise<EngineFaultPlayed> {
   const old = stack.engine;
-  const owners = await lockOwners(stack, HOLDING_WAIT_MS);
   const joining = Date.now();
   const next = await stack.addEngine();
   const startup = Date.now() - joining;
-  const held = owners.length > 0 ? await jobsHeldBy(stack, owners, HOLDING_WAIT_MS) : 0;
+  const inFlight = await requestsInFlight(stack, old, HOLDING_WAIT_MS);
+  const held = queryRows(stack, 'SELECT count(*) FROM act_ru_job WHERE lock_exp_time_ > now()')[0] ?? '0';
   const at = Date.now();
   const exit = await stack.removeEngine(old, 'SIGTERM');
-  const holding = owners.length === 0 ? 'its lock owner unknown (no job seen locked)' : `holding ${held} job(s)`;
   return {
     at,
-    note: `new engine on port ${next.port} ready after ${seconds(startup)}; old engine (port ${old.port}) got SIGTERM ${holding} (${exitText(exit, at)})`,
+    note: `new engine on port ${next.port} ready after ${seconds(startup)}; old engine (port ${old.port}) got SIGTERM with ${inFlight} request(s) in flight and ${held} job(s) locked (${exitText(exit, at)})`,
   };
 }
 
@@ -83,26 +84,13 @@ async function scaleToZero(stack: LocalStack, downMs: number): Promise<EngineFau
 const HOLDING_WAIT_MS = 5_000;
 
 /** The lock owners of jobs locked now, polled until one shows up or `waitMs` passed. */
-async function lockOwners(stack: LocalStack, waitMs: number): Promise<string[]> {
+/** The requests the engine answers now through the front, polled until there is one or `waitMs` passed. */
+async function requestsInFlight(stack: LocalStack, engine: RunningEngine, waitMs: number): Promise<number> {
   const deadline = Date.now() + waitMs;
   for (;;) {
-    const owners = queryRows(stack, 'SELECT DISTINCT lock_owner_ FROM act_ru_job WHERE lock_exp_time_ > now()');
-    if (owners.length > 0 || Date.now() >= deadline) return owners;
-    await sleep(50);
-  }
-}
-
-/** Jobs locked now by these owners, polled until there is one or `waitMs` passed. */
-async function jobsHeldBy(stack: LocalStack, owners: readonly string[], waitMs: number): Promise<number> {
-  const deadline = Date.now() + waitMs;
-  const list = owners.map((owner) => `'${owner.replace(/'/g, "''")}'`).join(',');
-  for (;;) {
-    const [count] = queryRows(
-      stack,
-      `SELECT count(*) FROM act_ru_job WHERE lock_exp_time_ > now() AND lock_owner_ IN (${list})`,
-    );
-    if (Number(count) > 0 || Date.now() >= deadline) return Number(count ?? 0);
-    await sleep(50);
+    const count = stack.requestsInFlightAt(engine);
+    if (count > 0 || Date.now() >= deadline) return count;
+    await sleep(2);
   }
 }
 

@@ -34,6 +34,7 @@ export class EngineFront extends HttpProxy {
   private targets: EngineTarget[] = [];
   private next = 0;
   private readonly answered = new Map<string, number>();
+  private readonly inFlight = new Map<string, number>();
 
   constructor() {
     super({ name: 'engine front' });
@@ -47,6 +48,11 @@ export class EngineFront extends HttpProxy {
   /** How many requests the engine at this base URL answered through the front. */
   answeredBy(url: string): number {
     return this.answered.get(url) ?? 0;
+  }
+
+  /** How many requests the engine at this base URL holds now: sent to it, not yet answered. */
+  inFlightAt(url: string): number {
+    return this.inFlight.get(url) ?? 0;
   }
 
   /** Listens on a free port of 127.0.0.1 with `first` as its one target; returns the front's base URL. */
@@ -83,6 +89,7 @@ export class EngineFront extends HttpProxy {
     const order = this.roundRobin();
     if (order.length === 0) return this.reply(response, NO_INSTANCE);
     for (const target of order) {
+      this.inFlight.set(target.base, this.inFlightAt(target.base) + 1);
       try {
         const answer = await target.send(request);
         this.answered.set(target.base, this.answeredBy(target.base) + 1);
@@ -91,6 +98,8 @@ export class EngineFront extends HttpProxy {
         // Refused: nothing reached that instance, so the next one may take it. Anything else may have
         // reached the engine: the caller decides (a dropped connection, as from a dead instance).
         if ((error as NodeJS.ErrnoException).code !== 'ECONNREFUSED') break;
+      } finally {
+        this.inFlight.set(target.base, this.inFlightAt(target.base) - 1);
       }
     }
     response.socket?.destroy();

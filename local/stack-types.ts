@@ -82,6 +82,8 @@ export interface LocalStack {
   readonly engineFrontUrl: string;
   /** How many requests (replies and REST calls) this engine answered through the front so far. */
   requestsAnsweredBy(engine: RunningEngine): number;
+  /** The requests this engine holds now through the front: sent to it, not yet answered. */
+  requestsInFlightAt(engine: RunningEngine): number;
   /** The function now running (restartFunction replaces it). */
   readonly echoFunction: RunningEchoFunction;
   readonly rest: CamundaRest;

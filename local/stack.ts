@@ -151,6 +151,11 @@ class RunningLocalStack implements LocalStack {
     return this.engines.front.answeredBy(engine.url);
   }
 
+  /** The requests this engine holds now through the front: sent to it, not yet answered. */
+  requestsInFlightAt(engine: RunningEngine): number {
+    return this.engines.front.inFlightAt(engine.url);
+  }
+
   /** The function now running (restartFunction replaces it). */
   get echoFunction(): RunningEchoFunction {
     return this.runningFunction;

@@ -36,8 +36,9 @@ export interface RelayPattern {
   stop(): Promise<void>;
 }
 
-export async function startRelayPattern(stack: LocalStack, concurrency: number): Promise<RelayPattern> {
-  const topic = `${stack.topic}-relay`;
+/** `use` names the topic (`<stack topic>-relay`, or `-relay-<use>`): the JIT warm-up's leftovers stay on its own. */
+export async function startRelayPattern(stack: LocalStack, concurrency: number, use?: string): Promise<RelayPattern> {
+  const topic = use === undefined ? `${stack.topic}-relay` : `${stack.topic}-relay-${use}`;
   await relaySubscription(stack.emulator, topic);
   const deliveries: RelayDelivery[] = [];
   const relay = startPushRelay({

@@ -25,7 +25,7 @@ function step(pattern: StepResult['pattern'], loops: number, roundTripsMs: numbe
   return stepResult(pattern, loops, 10, roundTripsMs, { cpuSeconds: 1, peakRssMiB: 400 }, 1, {
     parts: pattern.startsWith('pull')
       ? { engineToWorkerMs: 5, completeCallMs: 8 }
-      : { engineToPublishMs: 3, publishToReplyMs: 30, replyCallMs: 20, handlerMs: 0 },
+      : { replyCallMs: 20, betweenCallsMs: 30, handlerMs: 0 },
     publishToStoredP50Ms: pattern.startsWith('pull') ? null : 50,
   });
 }
@@ -47,6 +47,7 @@ function synthetic(): BenchReport {
     engineSettings: { HISTORY_LEVEL: 'none', JOB_CORE_POOL_SIZE: EVIL },
     machine: { cpus: 2, loadAverageAtStart: [0.5, 0.4, 0.3] },
     coldStart: { engineReadyMs: 3000, firstRoundTripMs: 5000 },
+    engineIdleCpuMsPerSecond: 12,
     steps,
     idle: [],
     breakdown: [],

@@ -16,17 +16,30 @@ describe('bench smoke run', function () {
 
   before(async () => {
     // Under the repository, not in a private temporary folder: the PostgreSQL server user must reach it.
-    const options = parseBenchOptions(['--loops', '1', '--duration', '3', '--warmup', '1', '--idle', '2']);
+    const options = parseBenchOptions([
+      '--loops',
+      '1',
+      '--duration',
+      '3',
+      '--warmup',
+      '1',
+      '--jit-warmup',
+      '1',
+      '--idle',
+      '2',
+    ]);
     report = await runBench(options, () => undefined, join(BENCH_FOLDER, 'smoke-run'));
   });
 
   it('completes round trips by push, by the push relay, by pull and by long-polling pull, at HISTORY_LEVEL none', () => {
     expect(report.engineSettings.HISTORY_LEVEL).to.equal('none');
+    expect(report.engineIdleCpuMsPerSecond, 'the engine at rest, after the JIT warm-up').to.be.at.least(0);
     expect(report.steps.map((step) => step.pattern)).to.deep.equal(['push', 'push-relay', 'pull-default', 'pull-long']);
     for (const step of report.steps) {
       expect(step.roundTrips, step.pattern).to.be.greaterThan(0);
       expect(step.p50Ms, step.pattern).to.be.a('number');
       expect(step.engineCpuSeconds, step.pattern).to.be.at.least(0);
+      expect(step.engineCpuMsPerRoundTripAboveIdle, step.pattern).to.be.a('number');
       expect(step.enginePeakRssMiB, step.pattern).to.be.greaterThan(0);
     }
   });

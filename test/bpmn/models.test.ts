@@ -67,7 +67,7 @@ describe('BPMN building blocks, as files', () => {
       expect(new Set(formats), file).to.deep.equal(new Set(['groovy']));
       expect(xml, file).to.not.match(/camunda:resource=|camunda:class=/);
       const delegates = [...xml.matchAll(/camunda:delegateExpression="([^"]*)"/g)].map((m) => m[1]);
-      const engineSteps = ['${pushTaskCheck}', '${pushTaskRequest}', '${pushTaskPublish}'];
+      const engineSteps = ['${pushTaskCheck}', '${pushTaskRequest}', '${pushTaskPublish}', '${pushTaskRepublish}'];
       expect(delegates, file).to.deep.equal(file === 'PushTask.bpmn' ? engineSteps : []);
     }
   });

@@ -8,6 +8,19 @@ import { join } from 'node:path';
 
 import { BPMN_DIR } from '../support/bpmn-engine';
 
+const ENGINE_SOURCES = join(
+  __dirname,
+  '..',
+  '..',
+  'docker',
+  'camunda',
+  'src',
+  'main',
+  'java',
+  'camundaserverless',
+  'engine',
+);
+
 const xml = readFileSync(join(BPMN_DIR, 'PushTask.bpmn'), 'utf8');
 
 /** The opening tag's attributes and the body of the element with this id (tag names without the prefix). */
@@ -23,15 +36,26 @@ const RETRY_CYCLE =
   '<camunda:failedJobRetryTimeCycle>${blockSettings.publishRetryTimeCycle(execution)}</camunda:failedJobRetryTimeCycle>';
 
 describe('BPMN block PushTask, as a file', () => {
-  it('publishes asyncBefore, retrying on the configurable cycle, and re-publishes after republishAfter', () => {
+  it('publishes after the commit without a job, and again from the one timer, retrying on the configurable cycle', () => {
     const publish = element('serviceTask', 'Activity_PublishTask');
     expect(publish.attributes)
       .to.contain('camunda:delegateExpression="${pushTaskPublish}"')
-      .and.contain('camunda:asyncBefore="true"');
-    expect(publish.body).to.contain(RETRY_CYCLE);
-    const timer = element('intermediateCatchEvent', 'Event_NoReplyYet');
-    expect(timer.body).to.contain('${blockSettings.republishAfter(execution)}').and.contain(RETRY_CYCLE);
-    expect(outgoing(timer.body).map(targetOf)).to.deep.equal(['Gateway_Publish']);
+      .and.not.contain('camunda:async');
+    const timer = element('boundaryEvent', 'Event_NoReplyYet');
+    expect(timer.attributes)
+      .to.contain('attachedToRef="Activity_AwaitReply"')
+      .and.not.contain('cancelActivity="false"');
+    // The Java hand-over of a publish that failed after its commit finds the timer by this id.
+    const handover = readFileSync(join(ENGINE_SOURCES, 'pushtask', 'PublishHandover.java'), 'utf8');
+    expect(handover).to.contain('TIMER_ACTIVITY = "Event_NoReplyYet"');
+    expect(timer.body).to.contain('>${pushTaskTimer.dueDate(execution)}</bpmn:timeDate>').and.contain(RETRY_CYCLE);
+    expect(outgoing(timer.body).map(targetOf)).to.deep.equal(['Gateway_DeadlinePassed']);
+    const again = element('serviceTask', 'Activity_PublishAgain');
+    expect(again.attributes)
+      .to.contain('camunda:delegateExpression="${pushTaskRepublish}"')
+      .and.not.contain('camunda:async');
+    expect(targetOf('Flow_NotYet')).to.equal('Activity_PublishAgain');
+    expect(outgoing(again.body).map(targetOf)).to.deep.equal(['Gateway_Waiting']);
   });
 
   it('runs its hot path in the engine: no call activity, and a script only on the error and timeout paths', () => {
@@ -42,26 +66,39 @@ describe('BPMN block PushTask, as a file', () => {
     expect(element('sequenceFlow', 'Flow_Completed').body).to.contain('${pushTaskOutcome.completed(execution)}');
   });
 
-  it('a heartbeat leads back to the wait, where a fresh re-publish timer is armed', () => {
-    const gateway = element('eventBasedGateway', 'Gateway_NextEvent');
-    expect(outgoing(gateway.body).map(targetOf).sort()).to.deep.equal(['Event_Heartbeat', 'Event_NoReplyYet']);
-    const heartbeat = element('intermediateCatchEvent', 'Event_Heartbeat');
-    expect(heartbeat.body).to.contain('messageRef="Message_PushTaskHeartbeat"');
-    expect(outgoing(element('exclusiveGateway', 'Gateway_Waiting').body).map(targetOf)).to.deep.equal([
-      'Gateway_NextEvent',
-    ]);
-    expect(outgoing(heartbeat.body).map(targetOf)).to.deep.equal(['Gateway_Waiting']);
+  it('waits in one receive task with one timer and no subprocess, fork or event-based gateway', () => {
+    for (const costly of [
+      '<bpmn:subProcess',
+      '<bpmn:parallelGateway',
+      '<bpmn:eventBasedGateway',
+      'camunda:asyncAfter',
+    ]) {
+      expect(xml, costly).to.not.contain(costly);
+    }
+    expect([...xml.matchAll(/<bpmn:timerEventDefinition /g)]).to.have.length(1);
+    expect([...xml.matchAll(/camunda:asyncBefore="true"/g)], 'only the raise step is a job').to.have.length(1);
   });
 
-  it('the reply is awaited without an async continuation and terminates the wait, as the deadline does', () => {
+  it('a heartbeat leads back to the wait, where a fresh re-publish timer is armed', () => {
+    const heartbeat = element('boundaryEvent', 'Event_Heartbeat');
+    expect(heartbeat.attributes).to.contain('attachedToRef="Activity_AwaitReply"');
+    expect(heartbeat.body).to.contain('messageRef="Message_PushTaskHeartbeat"');
+    expect(outgoing(heartbeat.body).map(targetOf)).to.deep.equal(['Gateway_Waiting']);
+    expect(outgoing(element('exclusiveGateway', 'Gateway_Waiting').body).map(targetOf)).to.deep.equal([
+      'Activity_AwaitReply',
+    ]);
+  });
+
+  it('the reply is awaited without an async continuation; the timer ends the wait at the deadline', () => {
     const receive = element('receiveTask', 'Activity_AwaitReply');
     expect(receive.attributes).to.contain('messageRef="Message_PushTaskReply"').and.not.contain('camunda:async');
-    for (const end of ['Event_ReplyReceived', 'Event_TimedOut']) {
-      expect(element('endEvent', end).body, end).to.contain('bpmn:terminateEventDefinition');
-    }
     expect(element('message', 'Message_PushTaskReply').attributes).to.contain('name="PushTaskReply"');
     expect(element('message', 'Message_PushTaskHeartbeat').attributes).to.contain('name="PushTaskHeartbeat"');
-    expect(element('intermediateCatchEvent', 'Event_DeadlinePassed').body).to.contain('>${deadline}</bpmn:timeDate>');
+    expect(element('sequenceFlow', 'Flow_DeadlinePassed').body).to.contain(
+      '${pushTaskTimer.deadlinePassed(execution)}',
+    );
+    expect(element('exclusiveGateway', 'Gateway_DeadlinePassed').attributes).to.contain('default="Flow_NotYet"');
+    expect(targetOf('Flow_DeadlinePassed')).to.equal('Activity_NoteTimeout');
   });
 
   it('raises the error asyncBefore, in a job that makes an incident soon, and retries from it on retryPushTask', () => {

@@ -129,11 +129,11 @@ export class PushTaskWorld {
     return postMessage(this.restUrl, correlation('PushTaskHeartbeat', task));
   }
 
-  /** Published, and waiting: for the reply, and for a heartbeat or the re-publish timer (plus the deadline). */
+  /** Waiting: for the reply, a heartbeat or the one timer (the publish goes out once this wait has committed). */
   waitingForReply(processInstanceId: string): Promise<string[]> {
     return eventually(`${processInstanceId} to wait for its reply`, async () => {
       const current = await this.camunda.currentActivities(processInstanceId);
-      return current.includes('Activity_AwaitReply') && current.includes('Gateway_NextEvent') ? current : undefined;
+      return current.includes('Activity_AwaitReply') ? current : undefined;
     });
   }
 

@@ -70,7 +70,9 @@ describe('chaos run (short): every fault class once, nothing broken, nothing mul
     // The second engine took requests through the front (the note's last count), not just joined.
     for (const note of notes('second-engine'))
       expect(Number(/(\d+), the second engine's last/.exec(note)?.[1])).to.be.above(0);
-    expect(notes('rolling-redeploy').join('\n')).to.match(/old engine \(port \d+\) got SIGTERM holding [1-9]\d* job/);
+    expect(notes('rolling-redeploy').join('\n')).to.match(
+      /old engine \(port \d+\) got SIGTERM with [1-9]\d* request\(s\) in flight/,
+    );
     expect(notes('scale-to-zero').join('\n')).to.match(/down for [\d.]+ s .* then one woke/);
   });
 

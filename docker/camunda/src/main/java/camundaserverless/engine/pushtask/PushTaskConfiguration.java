@@ -1,5 +1,6 @@
 package camundaserverless.engine.pushtask;
 
+import camundaserverless.engine.BlockSettings;
 import camundaserverless.engine.pubsub.PubsubPublisher;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -27,7 +28,22 @@ class PushTaskConfiguration {
   }
 
   @Bean
-  PushTaskPublish pushTaskPublish(PubsubPublisher pubsubPublisher) {
-    return new PushTaskPublish(pubsubPublisher);
+  AfterCommitPublishes afterCommitPublishes() {
+    return new AfterCommitPublishes();
+  }
+
+  @Bean
+  PushTaskPublish pushTaskPublish(PubsubPublisher pubsubPublisher, AfterCommitPublishes afterCommitPublishes) {
+    return new PushTaskPublish(pubsubPublisher, PushTaskPublish.Moment.AFTER_COMMIT, afterCommitPublishes);
+  }
+
+  @Bean
+  PushTaskPublish pushTaskRepublish(PubsubPublisher pubsubPublisher) {
+    return new PushTaskPublish(pubsubPublisher, PushTaskPublish.Moment.BEFORE_COMMIT, null);
+  }
+
+  @Bean
+  PushTaskTimer pushTaskTimer(BlockSettings blockSettings) {
+    return new PushTaskTimer(blockSettings);
   }
 }

@@ -10,53 +10,83 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.camunda.bpm.engine.ProcessEngineException;
 import org.camunda.bpm.engine.delegate.DelegateExecution;
 import org.camunda.bpm.engine.delegate.JavaDelegate;
+import org.camunda.bpm.engine.impl.cfg.TransactionState;
 import org.camunda.bpm.engine.impl.context.Context;
 import org.camunda.bpm.engine.impl.interceptor.CommandContext;
 import org.camunda.bpm.engine.impl.interceptor.CommandContextListener;
 
 /**
- * PushTask's publish step ({@code camunda:delegateExpression="${pushTaskPublish}"}): the task message of
- * the push contract, version 1, published to the instance's topic in one step, with no nested process
- * and no script. Its input is what PushTask's "Check the task" has already refused when bad: project,
- * topic, taskType, requestId, and the optional deadline, payload (JSON) and attributes (a JSON object of
- * text values). Its one output is the variable messageId.
+ * PushTask's publish steps: the task message of the push contract, version 1, published to the instance's
+ * topic in one step, with no nested process and no script. Its input is what PushTask's "Check the task"
+ * has already refused when bad: project, topic, taskType, requestId, and the optional deadline, payload
+ * (JSON) and attributes (a JSON object of text values).
+ *
+ * <p>Two beans, one per moment (bpmn/README.md):
+ *
+ * <ul>
+ *   <li>{@code ${pushTaskPublish}}, "Publish the task": once the transaction that set up the wait has
+ *       committed, on a publishing thread ({@link AfterCommitPublishes}). A reply always finds the wait,
+ *       and the round trip needs no job of its own. A publish that fails there is handed to the wait's
+ *       timer ({@link PublishHandover}).</li>
+ *   <li>{@code ${pushTaskRepublish}}, "Publish the task again", in the timer's job: as the job's last
+ *       step, right before its flush and commit. A failed publish fails the job, which retries on the
+ *       instance's publishRetryTimeCycle.</li>
+ * </ul>
  */
 public final class PushTaskPublish implements JavaDelegate {
 
   static final int CONTRACT_VERSION = 1;
 
-  private final PubsubPublisher publisher;
-
-  public PushTaskPublish(PubsubPublisher publisher) {
-    this.publisher = publisher;
+  /** When the message goes out, relative to the transaction of the step. */
+  public enum Moment {
+    AFTER_COMMIT,
+    BEFORE_COMMIT
   }
 
-  /**
-   * Builds the message now and publishes it as the job's last step: after the instance has moved on to
-   * its wait (the re-publish timer, the heartbeat subscription), right before the transaction is flushed
-   * and committed. A reply that comes back within milliseconds of the publish then rarely meets the job
-   * still running; when it does, it gets 500 and the worker sends it again. A failed publish still fails
-   * the job, which rolls back and retries on its cycle.
-   */
+  private final PubsubPublisher publisher;
+  private final Moment moment;
+  private final AfterCommitPublishes afterCommit;
+
+  /** {@code afterCommit}: the publishing threads, for {@link Moment#AFTER_COMMIT} only. */
+  PushTaskPublish(PubsubPublisher publisher, Moment moment, AfterCommitPublishes afterCommit) {
+    this.publisher = publisher;
+    this.moment = moment;
+    this.afterCommit = afterCommit;
+  }
+
+  /** Builds the message now (sentAt is this attempt's time) and sends it at the step's moment. */
   @Override
   public void execute(DelegateExecution execution) {
     String taskType = text(execution, "taskType");
-    String message = taskMessage(execution, taskType, Instant.now());
-    String project = text(execution, "project");
-    String topic = text(execution, "topic");
-    Map<String, String> attributes = attributes(taskType, execution.getVariable("attributes"));
-    Context.getCommandContext().registerCommandContextListener(new CommandContextListener() {
-      @Override
-      public void onCommandContextClose(CommandContext commandContext) {
-        execution.setVariable("messageId", publisher.publish(project, topic, message, attributes));
-      }
+    Publish publish = new Publish(text(execution, "project"), text(execution, "topic"),
+        taskMessage(execution, taskType, Instant.now()), attributes(taskType, execution.getVariable("attributes")));
+    CommandContext commandContext = Context.getCommandContext();
+    if (moment == Moment.AFTER_COMMIT) {
+      PublishHandover handover = new PublishHandover(Context.getProcessEngineConfiguration(),
+          execution.getProcessInstanceId(), text(execution, "requestId"));
+      commandContext.getTransactionContext().addTransactionListener(TransactionState.COMMITTED,
+          committed -> afterCommit.submit(() -> handover.onFailure(() -> publish.sendWith(publisher))));
+    } else {
+      commandContext.registerCommandContextListener(new CommandContextListener() {
+        @Override
+        public void onCommandContextClose(CommandContext closing) {
+          publish.sendWith(publisher);
+        }
 
-      @Override
-      public void onCommandFailed(CommandContext commandContext, Throwable failure) {
-        // The job fails and retries on its cycle. If the flush failed after the publish went out, the
-        // retry publishes a second copy under the same request id, which PushTask absorbs.
-      }
-    });
+        @Override
+        public void onCommandFailed(CommandContext failed, Throwable failure) {
+          // The job fails and retries on its cycle. If the flush failed after the publish went out, the
+          // retry publishes a second copy under the same request id, which PushTask absorbs.
+        }
+      });
+    }
+  }
+
+  /** One message, built inside the transaction and sent at the step's moment. */
+  record Publish(String project, String topic, String message, Map<String, String> attributes) {
+    void sendWith(PubsubPublisher publisher) {
+      publisher.publish(project, topic, message, attributes);
+    }
   }
 
   /** The contract's message; sentAt is the time of this publish attempt. */
