@@ -3,6 +3,7 @@
  */
 import { percentiles } from '../local/deliveries';
 import type { Pattern } from './options';
+import type { StatementCount } from './statements';
 import { PART_LABELS, PULL_PARTS, PUSH_PARTS, type PartName } from './round-trips';
 
 export interface StepResult {
@@ -19,6 +20,10 @@ export interface StepResult {
   readonly engineCpuMsPerRoundTrip: number | null;
   /** The same less the engine's idle CPU over the window (its timers, the job acquisition's polls). */
   readonly engineCpuMsPerRoundTripAboveIdle: number | null;
+  /** SQL statements the engine ran per round trip (pg_stat_statements; bench/statements.ts). */
+  readonly statementsPerRoundTrip: number | null;
+  /** Transactions committed per round trip. */
+  readonly commitsPerRoundTrip: number | null;
   readonly enginePeakRssMiB: number;
   /** 1-minute load average of the machine at the end of the step. */
   readonly loadAverage: number;
@@ -58,7 +63,12 @@ export function stepResult(
   loops: number,
   seconds: number,
   durations: readonly number[],
-  engine: { cpuSeconds: number; peakRssMiB: number; idleCpuMsPerSecond?: number | null },
+  engine: {
+    cpuSeconds: number;
+    peakRssMiB: number;
+    idleCpuMsPerSecond?: number | null;
+    database?: StatementCount | null;
+  },
   loadAverage: number,
   details: StepDetails = { parts: {}, publishToStoredP50Ms: null },
 ): StepResult {
@@ -78,11 +88,17 @@ export function stepResult(
       durations.length && engine.idleCpuMsPerSecond != null
         ? round((engine.cpuSeconds * 1000 - engine.idleCpuMsPerSecond * seconds) / durations.length, 1)
         : null,
+    statementsPerRoundTrip: perTrip(engine.database?.statements, durations.length),
+    commitsPerRoundTrip: perTrip(engine.database?.commits, durations.length),
     enginePeakRssMiB: engine.peakRssMiB,
     loadAverage: round(loadAverage, 2),
     ...details,
     roundTripsMs: durations.map((d) => Math.round(d)),
   };
+}
+
+function perTrip(count: number | undefined, roundTrips: number): number | null {
+  return count === undefined || roundTrips === 0 ? null : round(count / roundTrips, 1);
 }
 
 export function round(value: number, digits: number): number {
@@ -119,6 +135,8 @@ export function stepColumns(steps: readonly StepResult[]): {
       'engine CPU s',
       'CPU ms/trip',
       'above idle',
+      'SQL/trip',
+      'commits/trip',
       'peak RSS MiB',
       'load',
     ],
@@ -133,6 +151,8 @@ export function stepColumns(steps: readonly StepResult[]): {
       s.engineCpuSeconds,
       s.engineCpuMsPerRoundTrip,
       s.engineCpuMsPerRoundTripAboveIdle,
+      s.statementsPerRoundTrip,
+      s.commitsPerRoundTrip,
       s.enginePeakRssMiB,
       s.loadAverage,
     ]),
@@ -187,7 +207,7 @@ export function whereTheTimeGoes(steps: readonly StepResult[], pattern: Pattern,
   if (isPull(pattern)) {
     return `${head} ${ms('engineToWorkerMs')} from the last complete until the worker holds the next task (the engine ends the task, turns the loop and answers the fetch), ${ms('completeCallMs')} to the complete call (medians)`;
   }
-  const line = `${head} ${ms('replyCallMs')} to the reply call (the reply's transaction, the next task's start and commit, and its publish), ${ms('betweenCallsMs')} between two reply calls (the broker's delivery and the function), ${ms('handlerMs')} to the handler (medians)`;
+  const line = `${head} ${ms('replyCallMs')} to the reply call (the reply's transaction with the next task's start and commit), ${ms('betweenCallsMs')} between two reply calls (the next task's publish, the broker's delivery and the function), ${ms('handlerMs')} to the handler (medians)`;
   if (pattern !== 'push-relay' || !hop || hop.p50Ms === null) return line;
   return `${line}; the relay's own hop (publish to a 204 endpoint) p50 ${hop.p50Ms} ms, so the engine and the function add ${round(step.p50Ms - hop.p50Ms, 1)} ms`;
 }

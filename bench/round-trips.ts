@@ -6,9 +6,10 @@
  * - a round trip is the time from one stored reply of a loop to its next (the loop's period: the
  *   engine's work, the broker or the fetch, the worker and the reply call, everything once);
  * - its steps follow from the line's own figures: for push, the reply call (engineMs) holds the reply's
- *   transaction, the next task's start and commit and, after it, that task's publish; the period less
- *   the reply call and the handler is the time between two reply calls: the broker's delivery and the
- *   function; for pull, the period less the complete call is the time until the worker held the task.
+ *   transaction with the next task's start and commit; the period less the reply call and the handler
+ *   is the time between two reply calls: the next task's publish (sent once that commit is done), the
+ *   broker's delivery and the function; for pull, the period less the complete call is the time until
+ *   the worker held the task.
  * `at` is when the bench heard of the reply (the line on the function's stdout, the complete's answer).
  */
 import { percentiles, type DeliveryLine } from '../local/deliveries';
@@ -21,7 +22,7 @@ export interface ReplyLine {
   readonly at: number;
   /** Push: the function's roundTripMs, from the engine's publish (sentAt) to the reply stored. */
   readonly roundTripMs?: number;
-  /** Push: the reply call to the engine (the next iteration's start, its commit and its publish included). */
+  /** Push: the reply call to the engine (the next iteration's start and commit included). */
   readonly engineMs?: number;
   readonly handlerMs?: number;
   /** Pull: the worker's complete call. */
@@ -69,8 +70,8 @@ export const PULL_PARTS = ['engineToWorkerMs', 'completeCallMs'] as const;
 export type PartName = (typeof PUSH_PARTS)[number] | (typeof PULL_PARTS)[number];
 
 export const PART_LABELS: Readonly<Record<PartName, string>> = {
-  replyCallMs: 'reply call, next publish included',
-  betweenCallsMs: 'broker and function',
+  replyCallMs: 'reply call',
+  betweenCallsMs: 'publish, broker, function',
   handlerMs: 'handler',
   engineToWorkerMs: 'engine to worker (fetch answered)',
   completeCallMs: 'complete call',

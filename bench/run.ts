@@ -20,6 +20,7 @@ import { deployPullProcesses } from './pull/processes';
 import { startPullWorker, type PullWorker } from './pull/worker';
 import { measureRelayHop, type RelayHop } from './push-relay/hop';
 import { startRelayPattern, type RelayPattern } from './push-relay/pattern';
+import { countSince, startCounting } from './statements';
 import { round, stepResult, type BreakdownRow, type IdleResult, type StepResult } from './results';
 import { partMedians, periodsWithin, publishToStoredP50, replyOf, type ReplyLine } from './round-trips';
 
@@ -91,7 +92,7 @@ export async function runBench(
   let engineStartAt = 0;
   const stack = await startLocalStack({
     runFolder,
-    database: { type: 'postgres' },
+    database: { type: 'postgres', statementStats: true },
     engineSettings,
     onStatus: (message) => {
       if (message.startsWith('starting the engine')) engineStartAt = Date.now();
@@ -264,11 +265,13 @@ class PatternRuns {
     // Every engine's CPU counts; RSS is the largest engine's peak (each is an instance of its own).
     const pids = stack.runningEngines.map((engine) => engine.child.process.pid!);
     const samplers = pids.map((pid) => new RssSampler(pid));
+    const counting = startCounting(stack.postgres);
     const cpuBefore = sum(pids.map(cpuSeconds));
     const from = Date.now();
     await sleep(options.durationSeconds * 1000);
     const to = Date.now();
     const cpu = sum(pids.map(cpuSeconds)) - cpuBefore;
+    const database = countSince(stack.postgres, counting);
     const peakRssMiB = Math.max(...samplers.map((sampler) => sampler.stop()));
     const load = loadavg()[0];
     await stopLoops(stack.rest, loop, stop, names);
@@ -283,7 +286,7 @@ class PatternRuns {
     }
     const details = { parts: partMedians(periods), publishToStoredP50Ms: publishToStoredP50(periods) };
     const durations = periods.map((p) => p.periodMs);
-    const engine = { cpuSeconds: cpu, peakRssMiB, idleCpuMsPerSecond: this.idleCpuMsPerSecond };
+    const engine = { cpuSeconds: cpu, peakRssMiB, idleCpuMsPerSecond: this.idleCpuMsPerSecond, database };
     return stepResult(pattern, loops, (to - from) / 1000, durations, engine, load, details);
   }
 

@@ -55,13 +55,17 @@ const USER = 'camunda';
 /** The start of the name of a cluster's folder under the temp folder: only such folders are ever removed. */
 const CLUSTER_HOME_PREFIX = 'camunda-serverless-pg-cluster-';
 
-export async function startPostgres(options: { dataDir?: string; port?: number } = {}): Promise<RunningPostgres> {
+export async function startPostgres(
+  options: { dataDir?: string; port?: number; statementStats?: boolean } = {},
+): Promise<RunningPostgres> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'camunda-serverless-pg-'));
   const server = new PostgresServer(postgresBinDir(), dataDir, options.port ?? (await freePort()));
+  server.statementStats = options.statementStats === true;
   try {
     server.initialise();
     await server.start();
     server.createDatabase();
+    if (options.statementStats) server.query('CREATE EXTENSION pg_stat_statements');
     return server;
   } catch (error) {
     // Nothing left behind: the server stopped, the cluster gone; the log stays for the error.
@@ -72,6 +76,9 @@ export async function startPostgres(options: { dataDir?: string; port?: number }
 
 /** One cluster and the server on it; startPostgres makes and starts it. */
 class PostgresServer implements RunningPostgres {
+  /** With pg_stat_statements loaded, at every start (its extension is created with the database). */
+  statementStats = false;
+
   readonly jdbcUrl: string;
   readonly user = USER;
   readonly password = `local-${Math.random().toString(36).slice(2)}`;
@@ -118,6 +125,7 @@ class PostgresServer implements RunningPostgres {
   }
 
   async start(): Promise<void> {
+    const statementStats = this.statementStats;
     const [command, args] = asServerUser(join(this.bin, 'postgres'), [
       '-D',
       this.clusterDir,
@@ -131,6 +139,7 @@ class PostgresServer implements RunningPostgres {
       'fsync=off', // a throwaway database: durability across machine crashes is not needed
       '-c',
       'max_connections=200',
+      ...(statementStats ? ['-c', 'shared_preload_libraries=pg_stat_statements'] : []),
     ]);
     this.server = startChild('postgres', command, args, { logFile: this.logFile, cwd: this.home });
     await waitForConnections(this.bin, this.port, this.server);

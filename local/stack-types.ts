@@ -11,8 +11,11 @@ import type { PubsubEmulator, RetryPolicy } from './pubsub-emulator';
 
 export type DatabaseChoice =
   | { readonly type: 'h2' }
-  /** A throwaway PostgreSQL server: its log in the run folder, its cluster under the temp folder (local/postgres.ts). */
-  | { readonly type: 'postgres' }
+  /**
+   * A throwaway PostgreSQL server: its log in the run folder, its cluster under the temp folder
+   * (local/postgres.ts); `statementStats` loads pg_stat_statements, for the benchmark's statements per round trip.
+   */
+  | { readonly type: 'postgres'; readonly statementStats?: boolean }
   /** An existing PostgreSQL database. */
   | { readonly type: 'postgres'; readonly url: string; readonly user: string; readonly password: string };
 

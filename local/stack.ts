@@ -303,7 +303,8 @@ class RunningLocalStack implements LocalStack {
     if (choice.type === 'h2') return { type: 'h2', file: join(this.runFolder, 'engine', 'h2', 'engine') };
     if ('url' in choice) return { type: 'postgres', url: choice.url, user: choice.user, password: choice.password };
     this.status('starting a throwaway PostgreSQL server');
-    const server = await startPostgres({ dataDir: join(this.runFolder, 'postgres') });
+    const statementStats = 'statementStats' in choice && choice.statementStats === true;
+    const server = await startPostgres({ dataDir: join(this.runFolder, 'postgres'), statementStats });
     this.postgres = server;
     // The cluster lives under the temp folder: removed when the stack stops; the log stays.
     this.track({ stop: () => server.destroy({ keepLog: true }) });

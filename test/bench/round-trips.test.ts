@@ -57,7 +57,7 @@ describe('bench round trips from log lines', () => {
     ]);
   });
 
-  it('splits a push round trip into the reply call, with the next publish, and the time between two calls', () => {
+  it('splits a push round trip into the reply call and the time between two calls, the next publish in it', () => {
     const lines = [100, 200, 300, 400].map((at, i) =>
       replyOf(
         parseDeliveryLine(logLine({ loop: 'l', iteration: i, roundTripMs: 80, engineMs: 25, handlerMs: 1 }))!,
@@ -65,7 +65,7 @@ describe('bench round trips from log lines', () => {
       ),
     ) as ReplyLine[];
     const periods = periodsWithin(lines, 0, 1000);
-    // 100 ms apart; 25 of them the reply call (which publishes the next task), 1 the handler.
+    // 100 ms apart; 25 of them the reply call (which commits the next task), 1 the handler.
     expect(partMedians(periods)).to.deep.equal({ replyCallMs: 25, betweenCallsMs: 74, handlerMs: 1 });
     expect(publishToStoredP50(periods)).to.equal(80);
     const step = stepResult(

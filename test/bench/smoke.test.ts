@@ -40,6 +40,9 @@ describe('bench smoke run', function () {
       expect(step.p50Ms, step.pattern).to.be.a('number');
       expect(step.engineCpuSeconds, step.pattern).to.be.at.least(0);
       expect(step.engineCpuMsPerRoundTripAboveIdle, step.pattern).to.be.a('number');
+      // Counted by PostgreSQL: every round trip commits at least the reply's (or the complete's) transaction.
+      expect(step.statementsPerRoundTrip, step.pattern).to.be.greaterThan(1);
+      expect(step.commitsPerRoundTrip, step.pattern).to.be.at.least(1);
       expect(step.enginePeakRssMiB, step.pattern).to.be.greaterThan(0);
     }
   });
