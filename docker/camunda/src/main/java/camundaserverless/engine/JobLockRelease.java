@@ -18,8 +18,6 @@ import org.camunda.bpm.engine.spring.components.jobexecutor.SpringJobExecutor;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.annotation.Autowired;
-import org.springframework.boot.web.context.WebServerGracefulShutdownLifecycle;
-import org.springframework.context.SmartLifecycle;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.scheduling.concurrent.ThreadPoolTaskExecutor;
 import org.springframework.stereotype.Component;
@@ -46,12 +44,11 @@ import org.springframework.stereotype.Component;
  *       instance dies first, that lock expires after JOB_LOCK_TIME_MS.
  * </ol>
  *
- * <p>It runs in the phase of the web server's graceful shutdown, beside it, so that both fit in the
- * phase's 8 s ({@code spring.lifecycle.timeout-per-shutdown-phase}) and Cloud Run's 10 s. A SIGKILL, a
+ * <p>It runs beside the web server's graceful shutdown ({@link ShutdownStep}). A SIGKILL, a
  * crash or an out-of-memory kill skips all of this: then every lock expires after JOB_LOCK_TIME_MS.
  */
 @Component
-class JobLockRelease implements SmartLifecycle {
+class JobLockRelease extends ShutdownStep {
 
   /** How long running jobs get to finish; the blocks' jobs take milliseconds unless a call hangs. */
   static final Duration RUNNING_JOBS_GRACE = Duration.ofSeconds(5);
@@ -62,7 +59,6 @@ class JobLockRelease implements SmartLifecycle {
   private final JdbcTemplate jdbc;
   private final RunningJobs runningJobs;
   private final Duration grace;
-  private volatile boolean running;
 
   @Autowired
   JobLockRelease(ProcessEngine processEngine, DataSource dataSource, RunningJobs runningJobs) {
@@ -71,6 +67,7 @@ class JobLockRelease implements SmartLifecycle {
 
   /** With another grace, for a test. */
   JobLockRelease(ProcessEngine processEngine, DataSource dataSource, RunningJobs runningJobs, Duration grace) {
+    super("job-lock-release");
     this.processEngine = processEngine;
     this.jdbc = new JdbcTemplate(dataSource);
     this.runningJobs = runningJobs;
@@ -78,43 +75,13 @@ class JobLockRelease implements SmartLifecycle {
   }
 
   @Override
-  public void start() {
-    running = true;
-  }
-
-  @Override
-  public boolean isRunning() {
-    return running;
-  }
-
-  @Override
-  public int getPhase() {
-    return WebServerGracefulShutdownLifecycle.SMART_LIFECYCLE_PHASE;
-  }
-
-  @Override
-  public void stop() {
+  protected void shutDown() {
     try {
       releaseLocks();
     } catch (RuntimeException e) {
       // The database is gone, say: the locks then expire after JOB_LOCK_TIME_MS, as after a kill.
       LOG.warn("could not release this engine's job locks, they expire after JOB_LOCK_TIME_MS: {}", e.toString());
-    } finally {
-      running = false;
     }
-  }
-
-  /** Beside the web server's graceful shutdown, not after it. */
-  @Override
-  public void stop(Runnable callback) {
-    Thread thread = new Thread(() -> {
-      try {
-        stop();
-      } finally {
-        callback.run();
-      }
-    }, "job-lock-release");
-    thread.start();
   }
 
   void releaseLocks() {

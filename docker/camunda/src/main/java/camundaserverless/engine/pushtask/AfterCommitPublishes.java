@@ -7,10 +7,9 @@ import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
+import camundaserverless.engine.ShutdownStep;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.springframework.boot.web.context.WebServerGracefulShutdownLifecycle;
-import org.springframework.context.SmartLifecycle;
 
 /**
  * The publishes that follow a commit ("Publish the task"), sent by a few threads of their own: the
@@ -20,11 +19,11 @@ import org.springframework.context.SmartLifecycle;
  * commits. On Cloud Run the engine's CPU is always allocated, so these threads run between requests.
  *
  * <p>Nothing waits unbounded: when the queue is full the committing thread publishes itself; after the
- * shutdown it always does. On SIGTERM the queue is drained beside the web server's graceful shutdown,
- * for up to {@link #DRAIN_GRACE}; a publish that never goes out (a kill) is the wait's timer's, after
+ * shutdown it always does. On SIGTERM the queue is drained beside the web server's graceful shutdown
+ * ({@link ShutdownStep}), for up to {@link #DRAIN_GRACE}; a publish that never goes out (a kill) is the wait's timer's, after
  * republishAfter.
  */
-final class AfterCommitPublishes implements SmartLifecycle {
+final class AfterCommitPublishes extends ShutdownStep {
 
   static final int THREADS = 4;
   static final int QUEUE = 1000;
@@ -33,9 +32,9 @@ final class AfterCommitPublishes implements SmartLifecycle {
   private static final Logger LOG = LoggerFactory.getLogger(AfterCommitPublishes.class);
 
   private final ThreadPoolExecutor executor;
-  private volatile boolean running;
 
   AfterCommitPublishes() {
+    super("pushtask-publish-drain");
     AtomicInteger count = new AtomicInteger();
     executor = new ThreadPoolExecutor(THREADS, THREADS, 60, TimeUnit.SECONDS, new ArrayBlockingQueue<>(QUEUE),
         work -> new Thread(work, "pushtask-publish-" + count.incrementAndGet()),
@@ -56,23 +55,7 @@ final class AfterCommitPublishes implements SmartLifecycle {
   }
 
   @Override
-  public void start() {
-    running = true;
-  }
-
-  @Override
-  public boolean isRunning() {
-    return running;
-  }
-
-  /** Beside the web server's graceful shutdown, in the phase of JobLockRelease. */
-  @Override
-  public int getPhase() {
-    return WebServerGracefulShutdownLifecycle.SMART_LIFECYCLE_PHASE;
-  }
-
-  @Override
-  public void stop() {
+  protected void shutDown() {
     executor.shutdown();
     try {
       if (!executor.awaitTermination(DRAIN_GRACE.toMillis(), TimeUnit.MILLISECONDS)) {
@@ -81,20 +64,6 @@ final class AfterCommitPublishes implements SmartLifecycle {
       }
     } catch (InterruptedException interrupted) {
       Thread.currentThread().interrupt();
-    } finally {
-      running = false;
     }
-  }
-
-  @Override
-  public void stop(Runnable callback) {
-    Thread thread = new Thread(() -> {
-      try {
-        stop();
-      } finally {
-        callback.run();
-      }
-    }, "pushtask-publish-drain");
-    thread.start();
   }
 }
