@@ -20,8 +20,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Nothing waits unbounded: when the queue is full the committing thread publishes itself; after the
  * shutdown it always does. On SIGTERM the queue is drained beside the web server's graceful shutdown
- * ({@link ShutdownStep}), for up to {@link #DRAIN_GRACE}; a publish that never goes out (a kill) is the wait's timer's, after
- * republishAfter.
+ * ({@link ShutdownStep}), for up to {@link #DRAIN_GRACE}; a publish that never goes out (a kill) is left
+ * to the wait's timer, after republishAfter.
  */
 final class AfterCommitPublishes extends ShutdownStep {
 

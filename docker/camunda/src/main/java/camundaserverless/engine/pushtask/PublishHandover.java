@@ -19,7 +19,7 @@ import org.slf4j.LoggerFactory;
  */
 final class PublishHandover {
 
-  /** The timer that re-publishes; PushTask.bpmn's only timer on its wait (checked by test/bpmn/models.test.ts). */
+  /** PushTask.bpmn's only timer, the one that re-publishes (test/bpmn/push-task-model.test.ts pins the id). */
   static final String TIMER_ACTIVITY = "Event_NoReplyYet";
 
   private static final Logger LOG = LoggerFactory.getLogger(PublishHandover.class);
@@ -34,8 +34,8 @@ final class PublishHandover {
     this.requestId = requestId;
   }
 
-  /** Runs the publish; if it fails, hands it to the timer. Never throws: the transaction has committed. */
-  void onFailure(Runnable publish) {
+  /** Sends the publish; if it fails, hands it to the timer. Never throws: the transaction has committed. */
+  void send(Runnable publish) {
     try {
       publish.run();
     } catch (RuntimeException failure) {

@@ -65,7 +65,7 @@ public final class PushTaskPublish implements JavaDelegate {
       PublishHandover handover = new PublishHandover(Context.getProcessEngineConfiguration(),
           execution.getProcessInstanceId(), text(execution, "requestId"));
       commandContext.getTransactionContext().addTransactionListener(TransactionState.COMMITTED,
-          committed -> afterCommit.submit(() -> handover.onFailure(() -> publish.sendWith(publisher))));
+          committed -> afterCommit.submit(() -> handover.send(() -> publish.sendWith(publisher))));
     } else {
       commandContext.registerCommandContextListener(new CommandContextListener() {
         @Override
