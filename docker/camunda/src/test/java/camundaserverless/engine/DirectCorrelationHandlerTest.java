@@ -1,6 +1,7 @@
 package camundaserverless.engine;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -22,7 +23,8 @@ import org.camunda.bpm.engine.runtime.MessageCorrelationResult;
 import org.camunda.bpm.engine.variable.Variables;
 import org.camunda.bpm.model.bpmn.Bpmn;
 import org.camunda.bpm.model.bpmn.BpmnModelInstance;
-import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -40,12 +42,13 @@ class DirectCorrelationHandlerTest {
     }
   }
 
-  private final CountingHandler handler = new CountingHandler();
-  private ProcessEngine engine;
-  private RuntimeService runtime;
+  private static final CountingHandler handler = new CountingHandler();
+  private static ProcessEngine engine;
+  private static RuntimeService runtime;
 
-  @BeforeEach
-  void startEngine() {
+  /** One engine for all tests: each test starts instances of its own. */
+  @BeforeAll
+  static void startEngine() {
     ProcessEngineConfigurationImpl configuration = (ProcessEngineConfigurationImpl) ProcessEngineConfiguration
         .createStandaloneInMemProcessEngineConfiguration()
         .setJdbcUrl("jdbc:h2:mem:direct-correlation-" + UUID.randomUUID() + ";DB_CLOSE_DELAY=-1")
@@ -60,8 +63,13 @@ class DirectCorrelationHandlerTest {
         .deploy();
   }
 
-  @AfterEach
-  void stopEngine() {
+  @BeforeEach
+  void countFromZero() {
+    handler.byQuery.set(0);
+  }
+
+  @AfterAll
+  static void stopEngine() {
     engine.close();
   }
 
@@ -100,7 +108,7 @@ class DirectCorrelationHandlerTest {
         .setVariable("result", "ok").correlate();
 
     assertTrue(ended(instance));
-    assertTrue(!ended(other), "only the addressed instance");
+    assertFalse(ended(other), "only the addressed instance");
     assertEquals(0, handler.byQuery.get());
   }
 
@@ -124,7 +132,7 @@ class DirectCorrelationHandlerTest {
     assertThrows(MismatchingMessageCorrelationException.class, () -> runtime.createMessageCorrelation("Reply")
         .processInstanceId(instance).processInstanceVariableEquals("requestId", "R-3").correlate());
 
-    assertTrue(!ended(instance));
+    assertFalse(ended(instance));
     assertEquals(2, handler.byQuery.get(), "a key the instance does not hold is Camunda's query's to answer");
   }
 
@@ -136,7 +144,7 @@ class DirectCorrelationHandlerTest {
         .processInstanceId("no-such-instance").processInstanceVariableEquals("requestId", "r-4").correlate());
     assertThrows(MismatchingMessageCorrelationException.class, () -> runtime.createMessageCorrelation("Heartbeat")
         .processInstanceId(instance).processInstanceVariableEquals("requestId", "r-4").correlate());
-    assertTrue(!ended(instance));
+    assertFalse(ended(instance));
   }
 
   @Test
@@ -175,7 +183,7 @@ class DirectCorrelationHandlerTest {
         .processInstanceId(json).processInstanceVariableEquals("requestId", "r-6").correlate());
     runtime.createMessageCorrelation("Reply").processInstanceId(number).processInstanceVariableEquals("requestId", 7).correlate();
 
-    assertTrue(!ended(json));
+    assertFalse(ended(json));
     assertTrue(ended(number));
     assertEquals(2, handler.byQuery.get());
   }

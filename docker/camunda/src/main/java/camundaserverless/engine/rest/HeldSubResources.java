@@ -1,5 +1,8 @@
 package camundaserverless.engine.rest;
 
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Supplier;
+
 import jakarta.ws.rs.Path;
 import org.camunda.bpm.engine.rest.ExternalTaskRestService;
 import org.camunda.bpm.engine.rest.MessageRestService;
@@ -16,26 +19,25 @@ import org.camunda.bpm.engine.rest.impl.DefaultProcessEngineRestServiceImpl;
 @Path(DefaultProcessEngineRestServiceImpl.PATH)
 public class HeldSubResources extends DefaultProcessEngineRestServiceImpl {
 
-  // Two requests at once may each build one at first; either is as good as the other.
-  private volatile MessageRestService messages;
-  private volatile ExternalTaskRestService externalTasks;
+  private final AtomicReference<MessageRestService> messages = new AtomicReference<>();
+  private final AtomicReference<ExternalTaskRestService> externalTasks = new AtomicReference<>();
 
   @Override
   public MessageRestService getMessageRestService() {
-    MessageRestService held = messages;
-    if (held == null) {
-      held = super.getMessageRestService();
-      messages = held;
-    }
-    return held;
+    return held(messages, super::getMessageRestService);
   }
 
   @Override
   public ExternalTaskRestService getExternalTaskRestService() {
-    ExternalTaskRestService held = externalTasks;
+    return held(externalTasks, super::getExternalTaskRestService);
+  }
+
+  /** The one held; built by the first request, and if two build at once, the first stored is every request's. */
+  private static <T> T held(AtomicReference<T> slot, Supplier<T> build) {
+    T held = slot.get();
     if (held == null) {
-      held = super.getExternalTaskRestService();
-      externalTasks = held;
+      slot.compareAndSet(null, build.get());
+      held = slot.get();
     }
     return held;
   }
