@@ -76,6 +76,9 @@ const LOOP_PROCESS: Record<Pattern, { loop: string; echo: string; stop: string }
 
 const HOP_SECONDS = 10;
 const IDLE_CPU_SECONDS = 5;
+/** Before a push pattern's idle window: this long without a request to the engine, waited for at most QUIET_WAIT_MS. */
+const QUIET_MS = 3000;
+const QUIET_WAIT_MS = 30_000;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const sum = (values: readonly number[]) => values.reduce((total, value) => total + value, 0);
@@ -293,7 +296,9 @@ class PatternRuns {
   private async idleWindow(pattern: Pattern): Promise<IdleResult> {
     const seconds = this.options.idleSeconds;
     this.status(`${pattern}: counting requests to the engine over ${seconds} idle seconds`);
-    await sleep(1000); // let the last replies of the steps pass
+    // Let the stopped loops' last replies pass: with push, also a reply redelivered after it met the stop.
+    if (LOOP_PROCESS[pattern].echo === 'PushTask') await untilQuiet(this.proxy, QUIET_MS, QUIET_WAIT_MS);
+    else await sleep(1000);
     this.proxy.reset();
     await sleep(seconds * 1000);
     const requests = this.proxy.count;
@@ -318,6 +323,20 @@ function relayFigures(relay: RelayPattern, concurrency: number): RelayFigures {
     receivedAfterPublishP50Ms: p50(relay.deliveries.map((d) => d.receivedAfterPublishMs)),
     postP50Ms: p50(relay.deliveries.map((d) => d.postMs)),
   };
+}
+
+/** Returns once the proxy has passed no request for `quietMs`, or after `withinMs` whatever came. */
+async function untilQuiet(proxy: CountingProxy, quietMs: number, withinMs: number): Promise<void> {
+  const deadline = Date.now() + withinMs;
+  let seen = proxy.count;
+  let quietSince = Date.now();
+  while (Date.now() - quietSince < quietMs && Date.now() < deadline) {
+    await sleep(100);
+    if (proxy.count !== seen) {
+      seen = proxy.count;
+      quietSince = Date.now();
+    }
+  }
 }
 
 /** The engines' CPU with no loop running, over a few seconds once the last loops' replies have passed. */

@@ -48,9 +48,14 @@ public class DirectCorrelationHandler extends DefaultCorrelationHandler {
     Set<ExecutionEntity> waiting = new TreeSet<>(Comparator.comparing(ExecutionEntity::getId));
     for (EventSubscriptionEntity subscription : commandContext.getEventSubscriptionManager()
         .findEventSubscriptionsByProcessInstanceId(instance.getId())) {
-      if (EventType.MESSAGE.name().equals(subscription.getEventType()) && messageName.equals(subscription.getEventName())
-          && subscription.getExecutionId() != null) {
-        waiting.add(subscription.getExecution());
+      if (isFor(subscription, messageName) && subscription.getExecutionId() != null) {
+        ExecutionEntity execution = subscription.getExecution();
+        // The execution's own subscriptions, read now: the correlation reads no other list after this one,
+        // so a wait that a concurrent reply or stop ended in between is no match (400), never a
+        // subscription gone missing halfway (500), and one ended later fails this commit (optimistic locking).
+        if (execution.getEventSubscriptions().stream().anyMatch(own -> isFor(own, messageName))) {
+          waiting.add(execution);
+        }
       }
     }
     List<CorrelationHandlerResult> results = new ArrayList<>();
@@ -69,6 +74,10 @@ public class DirectCorrelationHandler extends DefaultCorrelationHandler {
         && set.getProcessDefinitionId() == null && !set.isTenantIdSet()
         && (set.getLocalCorrelationKeys() == null || set.getLocalCorrelationKeys().isEmpty())
         && (set.getCorrelationKeys() == null || set.getCorrelationKeys().values().stream().allMatch(key -> text(key) != null));
+  }
+
+  private static boolean isFor(EventSubscriptionEntity subscription, String messageName) {
+    return EventType.MESSAGE.name().equals(subscription.getEventType()) && messageName.equals(subscription.getEventName());
   }
 
   private static boolean holdsEveryKey(ExecutionEntity instance, Map<String, Object> keys) {
