@@ -7,6 +7,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 
+import org.camunda.bpm.engine.OptimisticLockingException;
 import org.camunda.bpm.engine.impl.event.EventType;
 import org.camunda.bpm.engine.impl.interceptor.CommandContext;
 import org.camunda.bpm.engine.impl.persistence.entity.EventSubscriptionEntity;
@@ -46,21 +47,34 @@ public class DirectCorrelationHandler extends DefaultCorrelationHandler {
       return correlateByQuery(commandContext, messageName, correlationSet);
     }
     Set<ExecutionEntity> waiting = new TreeSet<>(Comparator.comparing(ExecutionEntity::getId));
-    for (EventSubscriptionEntity subscription : commandContext.getEventSubscriptionManager()
-        .findEventSubscriptionsByProcessInstanceId(instance.getId())) {
+    for (EventSubscriptionEntity subscription : subscriptionsOf(commandContext, instance)) {
       if (isFor(subscription, messageName) && subscription.getExecutionId() != null) {
-        ExecutionEntity execution = subscription.getExecution();
-        // The execution's own subscriptions, read now: the correlation reads no other list after this one,
-        // so a wait that a concurrent reply or stop ended in between is no match (400), never a
-        // subscription gone missing halfway (500), and one ended later fails this commit (optimistic locking).
-        if (execution.getEventSubscriptions().stream().anyMatch(own -> isFor(own, messageName))) {
-          waiting.add(execution);
-        }
+        waiting.add(stillWaiting(subscription, messageName));
       }
     }
     List<CorrelationHandlerResult> results = new ArrayList<>();
     waiting.forEach(execution -> results.add(CorrelationHandlerResult.matchedExecution(execution)));
     return results;
+  }
+
+  List<EventSubscriptionEntity> subscriptionsOf(CommandContext commandContext, ExecutionEntity instance) {
+    return commandContext.getEventSubscriptionManager().findEventSubscriptionsByProcessInstanceId(instance.getId());
+  }
+
+  /**
+   * The subscription's execution, once its own subscriptions (read now, the list the correlation then
+   * uses) still hold the wait. If a concurrent transaction ended the wait since the instance's list was
+   * read (a reply, a stop, or a heartbeat or re-publish that entered a new wait), this is the conflict
+   * it is: an optimistic-locking failure, which the sender resends at once and which then finds the new
+   * wait, or nothing. A wait ended after this read fails the commit the same way.
+   */
+  private static ExecutionEntity stillWaiting(EventSubscriptionEntity subscription, String messageName) {
+    ExecutionEntity execution = subscription.getExecution();
+    if (execution == null || execution.getEventSubscriptions().stream().noneMatch(own -> isFor(own, messageName))) {
+      throw new OptimisticLockingException("the wait of execution " + subscription.getExecutionId() + " for message '"
+          + messageName + "' ended while this correlation matched it: correlate again");
+    }
+    return execution;
   }
 
   /** Camunda's own path: its execution query. */

@@ -10,13 +10,17 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 
 import org.camunda.bpm.engine.MismatchingMessageCorrelationException;
+import org.camunda.bpm.engine.OptimisticLockingException;
 import org.camunda.bpm.engine.ProcessEngine;
 import org.camunda.bpm.engine.ProcessEngineConfiguration;
 import org.camunda.bpm.engine.RuntimeService;
 import org.camunda.bpm.engine.impl.cfg.ProcessEngineConfigurationImpl;
 import org.camunda.bpm.engine.impl.interceptor.CommandContext;
+import org.camunda.bpm.engine.impl.persistence.entity.EventSubscriptionEntity;
+import org.camunda.bpm.engine.impl.persistence.entity.ExecutionEntity;
 import org.camunda.bpm.engine.impl.runtime.CorrelationHandlerResult;
 import org.camunda.bpm.engine.impl.runtime.CorrelationSet;
 import org.camunda.bpm.engine.runtime.MessageCorrelationResult;
@@ -31,14 +35,32 @@ import org.junit.jupiter.api.Test;
 /** Correlation by process instance and text keys, the direct way, matches what Camunda's query matches. */
 class DirectCorrelationHandlerTest {
 
-  /** Counts the correlations that went Camunda's own way. */
+  /** Counts the correlations that went Camunda's own way, and can commit another transaction between two reads. */
   static final class CountingHandler extends DirectCorrelationHandler {
     final AtomicInteger byQuery = new AtomicInteger();
+    final AtomicReference<Runnable> onceSubscriptionsRead = new AtomicReference<>();
 
     @Override
     List<CorrelationHandlerResult> correlateByQuery(CommandContext context, String messageName, CorrelationSet set) {
       byQuery.incrementAndGet();
       return super.correlateByQuery(context, messageName, set);
+    }
+
+    @Override
+    List<EventSubscriptionEntity> subscriptionsOf(CommandContext context, ExecutionEntity instance) {
+      List<EventSubscriptionEntity> read = super.subscriptionsOf(context, instance);
+      Runnable concurrent = onceSubscriptionsRead.getAndSet(null);
+      if (concurrent != null) {
+        // On a thread of its own, so that it commits a transaction of its own before this one goes on.
+        Thread other = new Thread(concurrent);
+        other.start();
+        try {
+          other.join();
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      }
+      return read;
     }
   }
 
@@ -60,6 +82,7 @@ class DirectCorrelationHandlerTest {
         .addModelInstance("waits.bpmn", waits())
         .addModelInstance("parallel.bpmn", parallel())
         .addModelInstance("scoped.bpmn", scoped())
+        .addModelInstance("heartbeats.bpmn", heartbeats())
         .deploy();
   }
 
@@ -82,6 +105,13 @@ class DirectCorrelationHandlerTest {
     return Bpmn.createExecutableProcess("Parallel").camundaHistoryTimeToLive(1).startEvent().parallelGateway("Fork")
         .receiveTask("AwaitA").message("Reply").parallelGateway("Join").endEvent()
         .moveToNode("Fork").receiveTask("AwaitB").message("Reply").connectTo("Join").done();
+  }
+
+  /** A wait that a heartbeat ends and enters again, as PushTask's. */
+  private static BpmnModelInstance heartbeats() {
+    return Bpmn.createExecutableProcess("Heartbeats").camundaHistoryTimeToLive(1).startEvent().exclusiveGateway("Again")
+        .receiveTask("AwaitBeating").message("Reply").endEvent()
+        .moveToActivity("AwaitBeating").boundaryEvent("Beat").message("Heartbeat").connectTo("Again").done();
   }
 
   /** The key lives only in a subprocess's scope: Camunda's query still matches it. */
@@ -159,6 +189,21 @@ class DirectCorrelationHandlerTest {
     assertEquals(2, all.size());
     assertTrue(ended(instance));
     assertEquals(0, handler.byQuery.get());
+  }
+
+  @Test
+  void aReplyWhoseWaitAConcurrentHeartbeatRenewedIsAConflictAndItsResendFindsTheNewWait() {
+    String instance = runtime.startProcessInstanceByKey("Heartbeats", Map.of("requestId", "r-9")).getId();
+    handler.onceSubscriptionsRead.set(() -> runtime.createMessageCorrelation("Heartbeat").processInstanceId(instance)
+        .processInstanceVariableEquals("requestId", "r-9").correlate());
+
+    assertThrows(OptimisticLockingException.class, () -> runtime.createMessageCorrelation("Reply")
+        .processInstanceId(instance).processInstanceVariableEquals("requestId", "r-9").correlate());
+    assertFalse(ended(instance), "the heartbeat committed and the wait goes on");
+
+    runtime.createMessageCorrelation("Reply").processInstanceId(instance).processInstanceVariableEquals("requestId", "r-9")
+        .correlate();
+    assertTrue(ended(instance));
   }
 
   @Test
