@@ -57,6 +57,7 @@ public class DirectCorrelationHandler extends DefaultCorrelationHandler {
     return results;
   }
 
+  /** The instance's event subscriptions, all types (a seam where the test commits between the two reads). */
   List<EventSubscriptionEntity> subscriptionsOf(CommandContext commandContext, ExecutionEntity instance) {
     return commandContext.getEventSubscriptionManager().findEventSubscriptionsByProcessInstanceId(instance.getId());
   }
