@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 
 import java.util.Set;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 
 import org.junit.jupiter.api.Test;
@@ -45,10 +46,20 @@ class RunningJobsTest {
     try {
       // A task of the job pool is seen (as unknown: it is no Camunda batch); one of another pool is not.
       assertNull(seenBy(runningJobs, jobPool));
+      // Its future answers before the decorator's bookkeeping ends on the pool's thread.
+      awaitNoBatch(runningJobs);
       assertEquals(Set.of(), seenBy(runningJobs, otherPool));
     } finally {
       jobPool.shutdown();
       otherPool.shutdown();
+    }
+  }
+
+  private static void awaitNoBatch(RunningJobs runningJobs) throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (!Set.of().equals(runningJobs.now())) {
+      if (System.nanoTime() > deadline) throw new AssertionError("the job pool's batch still counts as running");
+      Thread.sleep(5);
     }
   }
 

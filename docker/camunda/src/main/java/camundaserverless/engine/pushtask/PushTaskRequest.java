@@ -13,8 +13,11 @@ import org.camunda.bpm.engine.delegate.JavaDelegate;
 /**
  * PushTask's "Create the request id" ({@code ${pushTaskRequest}}): a new requestId, and deadline, for every
  * attempt, before the fork. Every publish of the attempt (a retry, a re-publish) carries the same id, and
- * a reply to another instance or to an earlier attempt never matches. It clears what an earlier attempt's
- * reply or deadline left, so result is Null until a completed reply sets it.
+ * a reply to another instance or to an earlier attempt never matches. It removes what an earlier attempt's
+ * reply or deadline left, result included: until a completed reply sets it, the caller's
+ * {@code camunda:out source="result"} reads it as Null. Removed rather than set to Null, the wait stores one
+ * row fewer on every round trip (a completed reply's own variables never reach the database: the task
+ * ends in the reply's transaction).
  */
 public final class PushTaskRequest implements JavaDelegate {
 
@@ -22,7 +25,7 @@ public final class PushTaskRequest implements JavaDelegate {
   static final DateTimeFormatter MILLIS_UTC =
       DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSS'Z'").withZone(ZoneOffset.UTC);
   static final List<String> REPLY_VARIABLES =
-      List.of("pushOutcome", "pushContractVersion", "pushErrorCode", "pushErrorMessage");
+      List.of("pushOutcome", "pushContractVersion", "pushErrorCode", "pushErrorMessage", "result");
 
   @Override
   public void execute(DelegateExecution execution) {
@@ -34,7 +37,6 @@ public final class PushTaskRequest implements JavaDelegate {
       execution.removeVariable("deadline");
     }
     REPLY_VARIABLES.forEach(execution::removeVariable);
-    execution.setVariable("result", null);
   }
 
   /** The deadline as text: now plus the timeout (checked by PushTaskCheck), in milliseconds, UTC. */

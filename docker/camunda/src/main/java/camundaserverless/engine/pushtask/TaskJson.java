@@ -9,11 +9,11 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.cfg.JsonNodeFeature;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 
-/** How PushTask's steps read the JSON a caller hands them: payload and attributes. */
-final class TaskJson {
+/** How PushTask's steps read the JSON a caller hands them (payload and attributes), and EchoLoop its payload. */
+public final class TaskJson {
 
   /** The payload goes out as the caller wrote it: decimals exact, nothing after the JSON value accepted. */
-  static final ObjectMapper MAPPER = JsonMapper.builder()
+  public static final ObjectMapper MAPPER = JsonMapper.builder()
       .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS, DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
       .disable(JsonNodeFeature.STRIP_TRAILING_BIGDECIMAL_ZEROES)
       .build();
@@ -22,7 +22,7 @@ final class TaskJson {
   }
 
   /** Spin JSON, JSON text or (for attributes) a map, as a tree; null when it is no JSON. */
-  static JsonNode read(Object value) {
+  public static JsonNode read(Object value) {
     if (value instanceof Map<?, ?> map) return MAPPER.valueToTree(map);
     try {
       return MAPPER.readTree(value.toString());
