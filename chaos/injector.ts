@@ -14,7 +14,7 @@ import { playEngineFault } from './engine-faults';
 import { ENGINE_LOSS_FAULTS, type PlannedFault } from './schedule';
 
 export const TOPIC = 'echo-requests';
-/** The final reply of a push worker (the contract's §3); heartbeats (PushTaskHeartbeat) are not replies. */
+/** The final reply of a push worker (the contract's §3); a heartbeat (pushOutcome working) is not final. */
 const REPLY_MESSAGE = 'PushTaskReply';
 /** How long an armed proxy fault may wait for a request before it is withdrawn (and not counted). */
 const ARM_TIMEOUT_MS = 20_000;
@@ -70,12 +70,10 @@ export class FaultInjector {
     this.engineProxy = new FaultProxy({
       name: 'engine',
       matches: (request) =>
-        request.method === 'POST' &&
-        request.path.startsWith('/engine-rest/message') &&
-        replyFields(request).messageName === REPLY_MESSAGE,
+        request.method === 'POST' && request.path.startsWith('/engine-rest/message') && replyFields(request).final,
       onExchange: (exchange) => {
         const reply = replyFields(exchange.request);
-        if (reply.messageName === REPLY_MESSAGE) ledger.recordCorrelation(reply.requestId, exchange.status);
+        if (reply.final) ledger.recordCorrelation(reply.requestId, exchange.status);
       },
     });
   }
@@ -236,14 +234,16 @@ export class FaultInjector {
 }
 
 /** The fields of a correlation request the engine proxy needs. */
-function replyFields(request: ProxiedRequest): { messageName?: string; requestId?: string } {
+function replyFields(request: ProxiedRequest): { final: boolean; requestId?: string } {
   try {
     const body = JSON.parse(request.body.toString('utf8')) as {
       messageName?: string;
       correlationKeys?: { requestId?: { value?: string } };
+      processVariables?: { pushOutcome?: { value?: unknown } };
     };
-    return { messageName: body.messageName, requestId: body.correlationKeys?.requestId?.value };
+    const final = body.messageName === REPLY_MESSAGE && body.processVariables?.pushOutcome?.value !== 'working';
+    return { final, requestId: body.correlationKeys?.requestId?.value };
   } catch {
-    return {};
+    return { final: false };
   }
 }

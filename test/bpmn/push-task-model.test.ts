@@ -79,11 +79,15 @@ describe('BPMN block PushTask, as a file', () => {
     expect([...xml.matchAll(/camunda:asyncBefore="true"/g)], 'only the raise step is a job').to.have.length(1);
   });
 
-  it('a heartbeat leads back to the wait, where a fresh re-publish timer is armed', () => {
-    const heartbeat = element('boundaryEvent', 'Event_Heartbeat');
-    expect(heartbeat.attributes).to.contain('attachedToRef="Activity_AwaitReply"');
-    expect(heartbeat.body).to.contain('messageRef="Message_PushTaskHeartbeat"');
-    expect(outgoing(heartbeat.body).map(targetOf)).to.deep.equal(['Gateway_Waiting']);
+  it('a heartbeat is a reply "working" that leads back to the wait, where a fresh re-publish timer is armed', () => {
+    expect(xml, 'no second subscription on the wait').to.not.contain('<bpmn:messageEventDefinition');
+    expect(outgoing(element('receiveTask', 'Activity_AwaitReply').body).map(targetOf)).to.deep.equal([
+      'Gateway_StillWorking',
+    ]);
+    const stillWorking = element('exclusiveGateway', 'Gateway_StillWorking');
+    expect(stillWorking.attributes).to.contain('default="Flow_ReplyFinal"');
+    expect(outgoing(stillWorking.body).map(targetOf)).to.deep.equal(['Gateway_Waiting', 'Gateway_WaitEnded']);
+    expect(element('sequenceFlow', 'Flow_StillWorking').body).to.contain('${pushTaskOutcome.working(execution)}');
     expect(outgoing(element('exclusiveGateway', 'Gateway_Waiting').body).map(targetOf)).to.deep.equal([
       'Activity_AwaitReply',
     ]);
@@ -93,7 +97,7 @@ describe('BPMN block PushTask, as a file', () => {
     const receive = element('receiveTask', 'Activity_AwaitReply');
     expect(receive.attributes).to.contain('messageRef="Message_PushTaskReply"').and.not.contain('camunda:async');
     expect(element('message', 'Message_PushTaskReply').attributes).to.contain('name="PushTaskReply"');
-    expect(element('message', 'Message_PushTaskHeartbeat').attributes).to.contain('name="PushTaskHeartbeat"');
+    expect([...xml.matchAll(/<bpmn:message /g)], 'one message: replies and heartbeats alike').to.have.length(1);
     expect(element('sequenceFlow', 'Flow_DeadlinePassed').body).to.contain(
       '${pushTaskTimer.deadlinePassed(execution)}',
     );

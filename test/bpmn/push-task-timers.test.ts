@@ -7,7 +7,7 @@ import { expect } from 'chai';
 
 import { startTestEngine } from '../support/bpmn-engine';
 import { eventually, sleep, variables } from '../support/camunda';
-import { PushTaskWorld } from './push-task-worker';
+import { PushTaskWorld, postMessage } from './push-task-worker';
 
 describe('BPMN block PushTask: deadline, heartbeats, retry', function () {
   this.timeout(60_000);
@@ -29,17 +29,19 @@ describe('BPMN block PushTask: deadline, heartbeats, retry', function () {
     return { callerId: caller.id, task };
   };
 
-  it('with a timeout and no reply: PushTaskTimeout at the deadline the message carries; a reply after it gets 400', async () => {
-    const { callerId, task } = await callTask({ timeout: 'PT3S' });
+  it('with a timeout and no reply (a heartbeat only): PushTaskTimeout at the deadline the message carries; a reply after it gets 400', async () => {
+    const { callerId, task } = await callTask({ timeout: 'PT5S' });
     expect(task.deadline).to.match(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/);
     // Computed before the publish, from the same clock: at most the timeout after this attempt's sentAt.
-    expect(Date.parse(task.deadline!) - Date.parse(task.sentAt)).to.be.at.most(3_000);
+    expect(Date.parse(task.deadline!) - Date.parse(task.sentAt)).to.be.at.most(5_000);
+    // A heartbeat re-arms the re-publish timer; the deadline stays, and nothing of the heartbeat is kept.
+    expect(await world.heartbeat(task), 'a heartbeat before the deadline').to.equal(204);
 
     const caller = await world.callerAt(callerId, 'Activity_Caught');
     expect(Date.now(), 'not before the deadline').to.be.at.least(Date.parse(task.deadline!));
     expect(caller.caughtCode.value).to.equal('PushTaskTimeout');
     expect(caller.caughtMessage.value).to.equal(
-      `no reply to task price-order (request ${task.requestId}) by its deadline ${task.deadline} (timeout PT3S)`,
+      `no reply to task price-order (request ${task.requestId}) by its deadline ${task.deadline} (timeout PT5S)`,
     );
     await world.ended(task.processInstanceId);
     expect(await world.camunda.jobs({ processInstanceId: task.processInstanceId })).to.be.empty;
@@ -72,6 +74,14 @@ describe('BPMN block PushTask: deadline, heartbeats, retry', function () {
       await sleep(1_000);
     }
     expect(world.pubsub.published, 'no re-publish while the worker beats').to.have.length(1);
+    const stored = await world.camunda.typedVariables(task.processInstanceId);
+    expect(stored, 'a heartbeat stores nothing').to.not.have.any.keys('pushOutcome', 'pushContractVersion');
+    const earlier = {
+      messageName: 'PushTaskHeartbeat',
+      processInstanceId: task.processInstanceId,
+      correlationKeys: { requestId: { value: task.requestId, type: 'String' } },
+    };
+    expect(await postMessage(world.restUrl, earlier), 'the message heartbeats were before').to.equal(400);
 
     const [, again] = await world.published(2);
     expect(again.requestId).to.equal(task.requestId);

@@ -125,11 +125,19 @@ export class PushTaskWorld {
     return postMessage(this.restUrl, replyBody(task, reply, extra));
   }
 
+  /** A heartbeat, as the contract says: a PushTaskReply "working", its two variables transient. */
   heartbeat(task: PushTaskMessage): Promise<number> {
-    return postMessage(this.restUrl, correlation('PushTaskHeartbeat', task));
+    const transient = { transient: true };
+    return postMessage(this.restUrl, {
+      ...correlation('PushTaskReply', task),
+      processVariables: {
+        pushContractVersion: { value: 1, type: 'Integer', valueInfo: transient },
+        pushOutcome: { value: 'working', type: 'String', valueInfo: transient },
+      },
+    });
   }
 
-  /** Waiting: for the reply, a heartbeat or the one timer (the publish goes out once this wait has committed). */
+  /** Waiting: for the reply (or a heartbeat) or the one timer (the publish goes out once this wait has committed). */
   waitingForReply(processInstanceId: string): Promise<string[]> {
     return eventually(`${processInstanceId} to wait for its reply`, async () => {
       const current = await this.camunda.currentActivities(processInstanceId);

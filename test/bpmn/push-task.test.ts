@@ -151,6 +151,19 @@ describe('BPMN block PushTask: message and replies', function () {
         "pushOutcome 'maybe', expected completed, error or failed",
       ],
       [
+        'a heartbeat of another contract version (its variables transient, so gone by the raise step)',
+        (task) =>
+          world.reply(
+            task,
+            { outcome: 'completed' },
+            {
+              pushContractVersion: { value: 2, type: 'Integer', valueInfo: { transient: true } },
+              pushOutcome: { value: 'working', type: 'String', valueInfo: { transient: true } },
+            },
+          ),
+        'neither pushContractVersion nor pushOutcome was kept: they came transient, which only a heartbeat (pushOutcome working, version 1) may send',
+      ],
+      [
         'a reserved error code',
         (task) => world.reply(task, { outcome: 'error', code: 'PushTaskTimeout', message: 'sneaky' }),
         "pushErrorCode 'PushTaskTimeout' is no error code a worker may raise",

@@ -47,7 +47,6 @@ export {
 } from './message';
 export { RedeliveryRequested } from './redelivery';
 export {
-  HEARTBEAT_MESSAGE,
   MAX_RESULT_BYTES,
   REPLY_CONTRACT_VERSION,
   REPLY_MESSAGE,

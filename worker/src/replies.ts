@@ -4,7 +4,6 @@ import { MAX_ERROR_MESSAGE_CHARS } from './bpmn-error';
 import { MAX_JSON_DEPTH, nestsAtMost, type ReplyAddress } from './message';
 
 export const REPLY_MESSAGE = 'PushTaskReply';
-export const HEARTBEAT_MESSAGE = 'PushTaskHeartbeat';
 export const REPLY_CONTRACT_VERSION = 1;
 /** Largest result, as JSON text in UTF-8. */
 export const MAX_RESULT_BYTES = 64 * 1024;
@@ -43,9 +42,20 @@ export function replyBody(address: ReplyAddress, reply: Reply): Body {
   return { ...correlation(REPLY_MESSAGE, address), processVariables: variables };
 }
 
-/** "Still working": re-arms PushTask's re-publish timer; no variables. */
+/**
+ * "Still working": a PushTaskReply with pushOutcome working, which leads PushTask back to its wait and
+ * re-arms the re-publish timer. Both variables are transient: PushTask reads them in the heartbeat's own
+ * transaction, and nothing of a heartbeat is stored.
+ */
 export function heartbeatBody(address: ReplyAddress): Body {
-  return correlation(HEARTBEAT_MESSAGE, address);
+  const transient = (value: string | number, type: string) => ({ value, type, valueInfo: { transient: true } });
+  return {
+    ...correlation(REPLY_MESSAGE, address),
+    processVariables: {
+      pushContractVersion: transient(REPLY_CONTRACT_VERSION, 'Integer'),
+      pushOutcome: transient('working', 'String'),
+    },
+  };
 }
 
 /** The result as JSON text (null for none), or why it cannot be sent. */

@@ -189,7 +189,14 @@ describe('reply bodies', () => {
       pushOutcome: { value: 'failed', type: 'String' },
       pushErrorMessage: { value: 'boom', type: 'String' },
     });
-    expect(heartbeatBody(address)).to.deep.equal({ messageName: 'PushTaskHeartbeat', ...correlation });
+    expect(heartbeatBody(address)).to.deep.equal({
+      messageName: 'PushTaskReply',
+      ...correlation,
+      processVariables: {
+        pushContractVersion: { value: 1, type: 'Integer', valueInfo: { transient: true } },
+        pushOutcome: { value: 'working', type: 'String', valueInfo: { transient: true } },
+      },
+    });
   });
 
   it('serialize results as JSON text, none as null', () => {

@@ -368,9 +368,12 @@ describe('push worker deliveries', () => {
   });
 
   describe('heartbeats', () => {
-    const heartbeatsTo = () => engine.requests.filter((r) => bodyOf(r).messageName === 'PushTaskHeartbeat');
+    const isHeartbeat = (request: RecordedRequest) =>
+      (bodyOf(request).processVariables as { pushOutcome?: { value?: unknown } } | undefined)?.pushOutcome?.value ===
+      'working';
+    const heartbeatsTo = () => engine.requests.filter(isHeartbeat);
 
-    it('posts PushTaskHeartbeat with the correlation and no variables, and logs nothing when stored', async () => {
+    it('posts a PushTaskReply "working" with the correlation, transient, and logs nothing when stored', async () => {
       behaviour = async (task) => {
         await task.heartbeat();
         return { price: 1 };
@@ -379,9 +382,13 @@ describe('push worker deliveries', () => {
       expect((await deliver(data)).status).to.equal(204);
       expect(heartbeatsTo().map(bodyOf)).to.deep.equal([
         {
-          messageName: 'PushTaskHeartbeat',
+          messageName: 'PushTaskReply',
           processInstanceId: data.processInstanceId,
           correlationKeys: { requestId: { value: data.requestId, type: 'String' } },
+          processVariables: {
+            pushContractVersion: { value: 1, type: 'Integer', valueInfo: { transient: true } },
+            pushOutcome: { value: 'working', type: 'String', valueInfo: { transient: true } },
+          },
         },
       ]);
       expect(engine.requests).to.have.length(2);
@@ -389,11 +396,11 @@ describe('push worker deliveries', () => {
     });
 
     for (const [what, answer, kind] of [
-      ['refused (400)', noExecutionMatches('PushTaskHeartbeat'), 'refused'],
+      ['refused (400)', noExecutionMatches('PushTaskReply'), 'refused'],
       ['not delivered (503)', { status: 503 }, 'failed'],
     ] as const) {
       it(`logs a WARNING when a heartbeat is ${what}, and the handler goes on`, async () => {
-        engine.answer = (request) => (bodyOf(request).messageName === 'PushTaskHeartbeat' ? answer : { status: 204 });
+        engine.answer = (request) => (isHeartbeat(request) ? answer : { status: 204 });
         behaviour = async (task) => {
           await task.heartbeat();
           return { price: 2 };

@@ -3,15 +3,24 @@ package camundaserverless.engine.pushtask;
 import org.camunda.bpm.engine.delegate.VariableScope;
 
 /**
- * PushTask's "Completed?" ({@code ${pushTaskOutcome.completed(execution)}}): whether the reply is a
- * completed reply of contract version 1. It never throws, whatever a worker sent: a throw would fail the
+ * PushTask's "Still working?" ({@code ${pushTaskOutcome.working(execution)}}) and "Completed?"
+ * ({@code ${pushTaskOutcome.completed(execution)}}): whether the reply of contract version 1 is a
+ * heartbeat, or a completed task. Neither throws, whatever a worker sent: a throw would fail the
  * correlating request, and the worker would send the reply again and again. Anything else goes on to
  * the raise step, which names what was wrong.
  */
 public final class PushTaskOutcome {
 
+  public boolean working(VariableScope execution) {
+    return is("working", execution);
+  }
+
   public boolean completed(VariableScope execution) {
-    return "completed".equals(execution.getVariable("pushOutcome"))
+    return is("completed", execution);
+  }
+
+  private static boolean is(String outcome, VariableScope execution) {
+    return outcome.equals(execution.getVariable("pushOutcome"))
         && isVersionOne(execution.getVariable("pushContractVersion"));
   }
 
