@@ -34,7 +34,7 @@ describe('BPMN block PushTask: deadline, heartbeats, retry', function () {
     expect(task.deadline).to.match(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/);
     // Computed before the publish, from the same clock: at most the timeout after this attempt's sentAt.
     expect(Date.parse(task.deadline!) - Date.parse(task.sentAt)).to.be.at.most(5_000);
-    // A heartbeat re-arms the re-publish timer; the deadline stays, and nothing of the heartbeat is kept.
+    // A heartbeat re-arms the re-publish timer and leaves the deadline where it was.
     expect(await world.heartbeat(task), 'a heartbeat before the deadline').to.equal(204);
 
     const caller = await world.callerAt(callerId, 'Activity_Caught');
