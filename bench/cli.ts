@@ -35,7 +35,7 @@ export function formatReport(report: BenchReport): string {
     ]),
     ...(hop
       ? [
-          `push relay's own hop (publish to a 204 endpoint, back to back, ${hop.seconds} s): ${hop.count} hops, ${hop.perSecond}/s, p50 ${hop.p50} ms, p95 ${hop.p95} ms, p99 ${hop.p99} ms; the engine and the function add ${report.relayAddedP50Ms ?? '-'} ms p50 at 1 loop`,
+          `push relay's own hop (publish to a 204 endpoint, back to back, ${hop.seconds} s): ${hop.count} hops, ${hop.perSecond}/s, p50 ${hop.p50} ms, p95 ${hop.p95} ms, p99 ${hop.p99} ms; the engine and the function add ${report.relayAddedP50Ms ?? '-'} ms p50 at 1 loop (per round trip: the relay's handover to the broker accepting the next publish)`,
         ]
       : []),
     ...(relay

@@ -3,6 +3,7 @@
  */
 import { percentiles } from '../local/deliveries';
 import type { Pattern } from './options';
+import type { RelaySplit } from './push-relay/split';
 import type { StatementCount } from './statements';
 import { PART_LABELS, PULL_PARTS, PUSH_PARTS, type PartName } from './round-trips';
 
@@ -33,12 +34,15 @@ export interface StepResult {
   readonly publishToStoredP50Ms: number | null;
   /** Every round trip of the step, ms, in the order they ended: for the report's distributions. */
   readonly roundTripsMs: readonly number[];
+  /** push-relay: the round trip split where the broker's part ends (bench/push-relay/split.ts). */
+  readonly relaySplit?: RelaySplit;
 }
 
 /** What the step's lines gave besides the round trips themselves. */
 export interface StepDetails {
   readonly parts: Partial<Record<PartName, number | null>>;
   readonly publishToStoredP50Ms: number | null;
+  readonly relaySplit?: RelaySplit;
 }
 
 export interface IdleResult {
@@ -208,8 +212,11 @@ export function whereTheTimeGoes(steps: readonly StepResult[], pattern: Pattern,
     return `${head} ${ms('engineToWorkerMs')} from the last complete until the worker holds the next task (the engine ends the task, turns the loop and answers the fetch), ${ms('completeCallMs')} to the complete call (medians)`;
   }
   const line = `${head} ${ms('replyCallMs')} to the reply call (the reply's transaction with the next task's start and commit), ${ms('betweenCallsMs')} between two reply calls (the next task's publish, the broker's delivery and the function), ${ms('handlerMs')} to the handler (medians)`;
-  if (pattern !== 'push-relay' || !hop || hop.p50Ms === null) return line;
-  return `${line}; the relay's own hop (publish to a 204 endpoint) p50 ${hop.p50Ms} ms, so the engine and the function add ${round(step.p50Ms - hop.p50Ms, 1)} ms`;
+  if (pattern !== 'push-relay') return line;
+  const split = step.relaySplit;
+  const own = hop && hop.p50Ms !== null ? `; the relay's own hop (publish to a 204 endpoint) p50 ${hop.p50Ms} ms` : '';
+  if (!split) return `${line}${own}`;
+  return `${line}; per round trip, the broker (publish to the relay) p50 ${split.brokerP50Ms ?? '-'} ms and the engine and the function (the relay's handover to the next publish) p50 ${split.engineAndFunctionP50Ms ?? '-'} ms${own}`;
 }
 
 export function breakdownTable(rows: readonly BreakdownRow[]): string {

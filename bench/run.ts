@@ -19,6 +19,7 @@ import type { BenchOptions, Pattern } from './options';
 import { deployPullProcesses } from './pull/processes';
 import { startPullWorker, type PullWorker } from './pull/worker';
 import { measureRelayHop, type RelayHop } from './push-relay/hop';
+import { relaySplit } from './push-relay/split';
 import { startRelayPattern, type RelayPattern } from './push-relay/pattern';
 import { countSince, startCounting } from './statements';
 import { round, stepResult, type BreakdownRow, type IdleResult, type StepResult } from './results';
@@ -60,7 +61,10 @@ export interface BenchReport {
   /** The broker's own hop through the relay (push-relay only). */
   readonly relayHop: RelayHop | null;
   readonly relayHopP50Ms: number | null;
-  /** push-relay's round-trip p50 at 1 loop less relayHopP50Ms: what the engine and the function add. */
+  /**
+   * What the engine and the function add to the broker at 1 loop (push-relay), read per round trip: from
+   * the relay receiving a loop's message to the broker accepting its next (bench/push-relay/split.ts).
+   */
   readonly relayAddedP50Ms: number | null;
   readonly relay: RelayFigures | null;
   /** Per engine (in order of joining), the requests the front routed to it over the whole run. */
@@ -128,7 +132,6 @@ export async function runBench(
     run.idleCpuMsPerSecond = await idleCpuMsPerSecond(stack, status);
     for (const pattern of options.patterns) await run.pattern(pattern);
     const oneLoop = run.steps.find((s) => s.pattern === 'push-relay' && s.loops === 1);
-    const hopP50 = run.relayHop?.p50 ?? null;
     return {
       startedAt,
       options,
@@ -140,8 +143,8 @@ export async function runBench(
       idle: run.idle,
       breakdown: run.breakdown,
       relayHop: run.relayHop,
-      relayHopP50Ms: hopP50,
-      relayAddedP50Ms: oneLoop?.p50Ms != null && hopP50 !== null ? round(oneLoop.p50Ms - hopP50, 1) : null,
+      relayHopP50Ms: run.relayHop?.p50 ?? null,
+      relayAddedP50Ms: oneLoop?.relaySplit?.engineAndFunctionP50Ms ?? null,
       relay: run.relayFigures,
       engines: stack.runningEngines.map((engine) => ({
         port: engine.port,
@@ -206,12 +209,12 @@ class PatternRuns {
       this.relayHop = await measureRelayHop(this.stack.emulator, HOP_SECONDS, options.relayConcurrency);
       status(`push-relay: hop p50 ${this.relayHop.p50} ms, p99 ${this.relayHop.p99} ms`);
     }
-    await this.withClients(pattern, undefined, async (topic) => {
+    await this.withClients(pattern, undefined, async (topic, relay) => {
       for (const loops of options.loops) {
         status(
           `${pattern}: ${loops} loop(s), ${options.warmupSeconds} s warm-up + ${options.durationSeconds} s measured`,
         );
-        const result = await this.step(pattern, loops, topic);
+        const result = await this.step(pattern, loops, topic, relay);
         this.steps.push(result);
         status(
           `${pattern}: ${loops} loop(s): ${result.perSecond}/s, p50 ${result.p50Ms} ms, p99 ${result.p99Ms} ms (load ${result.loadAverage})`,
@@ -225,7 +228,7 @@ class PatternRuns {
   private async withClients(
     pattern: Pattern,
     use: string | undefined,
-    body: (topic: string) => Promise<void>,
+    body: (topic: string, relay?: RelayPattern) => Promise<void>,
   ): Promise<void> {
     let worker: PullWorker | undefined;
     let relay: RelayPattern | undefined;
@@ -235,7 +238,7 @@ class PatternRuns {
     }
     if (pattern === 'push-relay') relay = await startRelayPattern(this.stack, this.options.relayConcurrency, use);
     try {
-      await body(relay?.topic ?? this.stack.topic);
+      await body(relay?.topic ?? this.stack.topic, relay);
     } finally {
       worker?.stop();
       await relay?.stop();
@@ -259,7 +262,7 @@ class PatternRuns {
     return names;
   }
 
-  private async step(pattern: Pattern, loops: number, topic: string): Promise<StepResult> {
+  private async step(pattern: Pattern, loops: number, topic: string, relay?: RelayPattern): Promise<StepResult> {
     const { stack, options } = this;
     const { loop, stop } = LOOP_PROCESS[pattern];
     const names = await this.startLoops(pattern, loops, loops, topic);
@@ -287,7 +290,11 @@ class PatternRuns {
     if (options.history === 'activity' && !pattern.startsWith('pull') && this.breakdown.length === 0) {
       this.breakdown = await pushBreakdown(stack.rest, await completedInstances(stack.rest, 'PushTask', from, to));
     }
-    const details = { parts: partMedians(periods), publishToStoredP50Ms: publishToStoredP50(periods) };
+    const details = {
+      parts: partMedians(periods),
+      publishToStoredP50Ms: publishToStoredP50(periods),
+      ...(relay ? { relaySplit: relaySplit(relay.deliveries, own, from, to) } : {}),
+    };
     const durations = periods.map((p) => p.periodMs);
     const engine = { cpuSeconds: cpu, peakRssMiB, idleCpuMsPerSecond: this.idleCpuMsPerSecond, database };
     return stepResult(pattern, loops, (to - from) / 1000, durations, engine, load, details);

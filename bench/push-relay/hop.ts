@@ -2,9 +2,10 @@
  * The broker's own hop through the push relay, measured in the same run as the push-relay pattern:
  * the bench publishes a message over the emulator's REST API (as the engine does: one message per
  * request, so no batching), the relay pulls it and POSTs it to an endpoint that answers 204 at once,
- * and the next message goes out when this one arrived, as one echo loop at 1 loop. What a push-relay
- * round trip takes beyond this hop is the engine's and the function's (bench/emulator-push.ts does the
- * same for the emulator's own push).
+ * and the next message goes out when this one arrived, as one echo loop at 1 loop (bench/emulator-push.ts
+ * does the same for the emulator's own push). The emulator's streaming pull delivers on a cycle of about
+ * 50 ms, so a hop is the wait for the next cycle and depends on when in it the publish lands: what the
+ * engine and the function add is read per round trip instead (./split.ts).
  */
 import { HttpServer } from '../../devkit/http-server';
 import { percentiles, type RoundTripPercentiles } from '../../local/deliveries';

@@ -32,7 +32,13 @@ export interface RelayDelivery {
   /** HTTP status, or 0 when no answer came (connection error, timeout). */
   readonly status: number;
   readonly acked: boolean;
-  /** From the message's publish time (the emulator's clock) to the relay receiving it, ms. */
+  /** The message's attributes, as published. */
+  readonly attributes: Readonly<Record<string, string>>;
+  /** The message's publish time (the emulator's clock, as it accepted the publish), epoch ms. */
+  readonly publishedAt: number;
+  /** When the relay received it, epoch ms. */
+  readonly receivedAt: number;
+  /** From the message's publish time to the relay receiving it, ms. */
   readonly receivedAfterPublishMs: number;
   /** The POST, from sending it to its answer, ms. */
   readonly postMs: number;
@@ -85,7 +91,8 @@ export function startPushRelay(options: RelayOptions): PushRelay {
   subscription.on('message', (message: Message) => {
     counts.inFlight += 1;
     counts.mostInFlight = Math.max(counts.mostInFlight, counts.inFlight);
-    const receivedAfterPublishMs = Date.now() - message.publishTime.getTime();
+    const receivedAt = Date.now();
+    const publishedAt = message.publishTime.getTime();
     const started = performance.now();
     void post(options.endpoint, pushBody(message, subscription.name), timeoutMs).then((status) => {
       const acked = status >= 200 && status < 300;
@@ -102,7 +109,10 @@ export function startPushRelay(options: RelayOptions): PushRelay {
         deliveryAttempt: message.deliveryAttempt,
         status,
         acked,
-        receivedAfterPublishMs,
+        attributes: message.attributes,
+        publishedAt,
+        receivedAt,
+        receivedAfterPublishMs: receivedAt - publishedAt,
         postMs: performance.now() - started,
       });
     });

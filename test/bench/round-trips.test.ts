@@ -95,14 +95,19 @@ describe('bench round trips from log lines', () => {
     expect(publishToStoredP50(periods)).to.equal(null);
   });
 
-  it("says what the engine and the function add to the relay's own hop", () => {
-    const step = stepResult('push-relay', 1, 1, [30, 31, 32], { cpuSeconds: 0, peakRssMiB: 1 }, 0, {
-      parts: {},
-      publishToStoredP50Ms: null,
+  it('says what the broker and what the engine and the function take of a push-relay round trip', () => {
+    const details = { parts: {}, publishToStoredP50Ms: null };
+    const split = { brokerP50Ms: 36, engineAndFunctionP50Ms: 14, pairs: 3 };
+    const step = stepResult('push-relay', 1, 1, [50, 50, 51], { cpuSeconds: 0, peakRssMiB: 1 }, 0, {
+      ...details,
+      relaySplit: split,
     });
+    expect(step.relaySplit).to.deep.equal(split);
     expect(whereTheTimeGoes([step], 'push-relay', { p50Ms: 12 })).to.match(
-      /own hop .* p50 12 ms, so the engine and the function add 19 ms/,
+      /the broker \(publish to the relay\) p50 36 ms and the engine and the function .* p50 14 ms; the relay's own hop .* p50 12 ms$/,
     );
+    const withoutSplit = stepResult('push-relay', 1, 1, [50], { cpuSeconds: 0, peakRssMiB: 1 }, 0, details);
+    expect(whereTheTimeGoes([withoutSplit], 'push-relay', { p50Ms: 12 })).to.match(/;[^;]*own hop .* p50 12 ms$/);
     expect(whereTheTimeGoes([], 'pull-long')).to.equal('pull-long: no round trips measured');
   });
 });

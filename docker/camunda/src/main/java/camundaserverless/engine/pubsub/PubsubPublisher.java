@@ -8,11 +8,14 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Base64;
+import java.util.List;
 import java.util.Map;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.google.auth.oauth2.AccessToken;
 import com.google.auth.oauth2.OAuth2Credentials;
@@ -21,13 +24,13 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Publishes one message through the Pub/Sub REST API (POST {PUBSUB_URL}/v1/projects/P/topics/T:publish)
- * in one step: the token from memory ({@link MetadataServerCredentials}), one request on a reused
+ * Publishes through the Pub/Sub REST API (POST {PUBSUB_URL}/v1/projects/P/topics/T:publish), one message
+ * or a batch in one request: the token from memory ({@link MetadataServerCredentials}), one request on a reused
  * connection, bounded as a whole. It keeps bpmn/PubsubPublish.bpmn's status policy, so that a failure
  * fails the calling job and the job retries on its cycle:
  *
  * <ul>
- *   <li>2xx with message ids: published; 2xx without them is not Pub/Sub (a wrong PUBSUB_URL): a failure;</li>
+ *   <li>2xx with a message id per message: published; 2xx without them is not Pub/Sub (a wrong PUBSUB_URL): a failure;</li>
  *   <li>429, 5xx, a timeout, no connection: a failure, retried;</li>
  *   <li>401: the token in memory was refused (revoked, or expired early): a new one is fetched, retried;</li>
  *   <li>any other status (403 no publisher role, 404 no such topic): an ERROR line with Google's status and
@@ -52,14 +55,34 @@ public final class PubsubPublisher {
     this.client = client;
   }
 
+  /** One message: text data (sent as its UTF-8 bytes) and text attributes. */
+  public record Message(String data, Map<String, String> attributes) {
+    /** About what the message weighs in a request, to keep a batch well inside Pub/Sub's 10 MB. */
+    public int weight() {
+      int weight = data.length();
+      if (attributes != null) {
+        for (Map.Entry<String, String> entry : attributes.entrySet()) weight += entry.getKey().length() + entry.getValue().length();
+      }
+      return weight;
+    }
+  }
+
   /** Publishes {@code data} (text, sent as its UTF-8 bytes) with text attributes; returns the message id. */
   public String publish(String project, String topic, String data, Map<String, String> attributes) {
+    return publishAll(project, topic, List.of(new Message(data, attributes))).get(0);
+  }
+
+  /**
+   * Publishes the messages in one request, all or none (Pub/Sub's publish is atomic per request); returns
+   * their ids in order. Pub/Sub takes up to 1,000 messages and 10 MB in one request.
+   */
+  public List<String> publishAll(String project, String topic, List<Message> messages) {
     HttpRequest request = HttpRequest.newBuilder(topicUri(project, topic, ":publish"))
         .header("Authorization", "Bearer " + accessToken())
         .header("Content-Type", "application/json")
         .timeout(TIMEOUT)
         .version(pubsubUrl.startsWith("https:") ? HttpClient.Version.HTTP_2 : HttpClient.Version.HTTP_1_1)
-        .POST(HttpRequest.BodyPublishers.ofString(requestBody(data, attributes)))
+        .POST(HttpRequest.BodyPublishers.ofString(requestBody(messages)))
         .build();
     HttpResponse<String> answer;
     try {
@@ -68,29 +91,33 @@ public final class PubsubPublisher {
       throw new ProcessEngineException(
           "PubsubPublish: " + e.getMessage() + " (retryable: the job retries on its cycle)", e);
     }
-    return messageIdOf(answer, project, topic);
+    return messageIdsOf(answer, project, topic, messages.size());
   }
 
-  /** {"messages":[{"data": base64, "attributes": {...}}]}: one message per request, as the blocks send it. */
-  static String requestBody(String data, Map<String, String> attributes) {
+  /** {"messages":[{"data": base64, "attributes": {...}}, ...]}. */
+  static String requestBody(List<Message> messages) {
     ObjectNode body = JSON.createObjectNode();
-    ObjectNode message = body.putArray("messages").addObject();
-    message.put("data", Base64.getEncoder().encodeToString(data.getBytes(StandardCharsets.UTF_8)));
-    if (attributes != null && !attributes.isEmpty()) {
-      ObjectNode texts = message.putObject("attributes");
-      attributes.forEach(texts::put);
+    ArrayNode list = body.putArray("messages");
+    for (Message each : messages) {
+      ObjectNode message = list.addObject();
+      message.put("data", Base64.getEncoder().encodeToString(each.data().getBytes(StandardCharsets.UTF_8)));
+      if (each.attributes() != null && !each.attributes().isEmpty()) {
+        ObjectNode texts = message.putObject("attributes");
+        each.attributes().forEach(texts::put);
+      }
     }
     return body.toString();
   }
 
-  private String messageIdOf(HttpResponse<String> answer, String project, String topic) {
+  private List<String> messageIdsOf(HttpResponse<String> answer, String project, String topic, int count) {
     int status = answer.statusCode();
     String target = BoundedCall.target(answer.request());
     if (status >= 200 && status < 300) {
-      String id = firstMessageId(answer.body());
-      if (id != null) return id;
-      throw new ProcessEngineException("PubsubPublish: " + target + " answered HTTP " + status
-          + " without messageIds: " + Texts.shorten(answer.body(), 300) + "; the job retries on its cycle");
+      List<String> ids = messageIds(answer.body());
+      if (ids.size() == count) return ids;
+      throw new ProcessEngineException("PubsubPublish: " + target + " answered HTTP " + status + " with "
+          + ids.size() + " messageIds for " + count + " messages: " + Texts.shorten(answer.body(), 300)
+          + "; the job retries on its cycle");
     }
     if (status == 429 || status >= 500) {
       throw new ProcessEngineException("HTTP " + status + " from " + target + ": " + Texts.shorten(answer.body(), 300)
@@ -141,12 +168,19 @@ public final class PubsubPublisher {
     return URLEncoder.encode(name, StandardCharsets.UTF_8).replace("+", "%20");
   }
 
-  static String firstMessageId(String body) {
+  /** The answer's messageIds, in order; none when the body is no Pub/Sub answer. */
+  static List<String> messageIds(String body) {
     try {
       JsonNode ids = JSON.readTree(body).get("messageIds");
-      return ids != null && ids.isArray() && !ids.isEmpty() && ids.get(0).isTextual() ? ids.get(0).asText() : null;
+      if (ids == null || !ids.isArray()) return List.of();
+      List<String> texts = new ArrayList<>();
+      for (JsonNode id : ids) {
+        if (!id.isTextual()) return List.of();
+        texts.add(id.asText());
+      }
+      return texts;
     } catch (IOException | RuntimeException notJson) {
-      return null;
+      return List.of();
     }
   }
 

@@ -34,18 +34,14 @@ final class PublishHandover {
     this.requestId = requestId;
   }
 
-  /** Sends the publish; if it fails, hands it to the timer. Never throws: the transaction has committed. */
-  void send(Runnable publish) {
+  /** Hands the failed publish to the timer. Never throws: the transaction has committed. */
+  void takeOver(RuntimeException failure) {
     try {
-      publish.run();
-    } catch (RuntimeException failure) {
-      try {
-        configuration.getCommandExecutorTxRequiresNew().execute(failTimer(failure));
-      } catch (RuntimeException handoverFailure) {
-        LOG.warn("PushTask {} (request {}): the publish after the commit failed ({}), and so did handing it to the "
-            + "timer ({}); the timer publishes it again after republishAfter", processInstanceId, requestId,
-            failure.getMessage(), handoverFailure.getMessage());
-      }
+      configuration.getCommandExecutorTxRequiresNew().execute(failTimer(failure));
+    } catch (RuntimeException handoverFailure) {
+      LOG.warn("PushTask {} (request {}): the publish after the commit failed ({}), and so did handing it to the "
+          + "timer ({}); the timer publishes it again after republishAfter", processInstanceId, requestId,
+          failure.getMessage(), handoverFailure.getMessage());
     }
   }
 

@@ -28,8 +28,8 @@ class PushTaskConfiguration {
   }
 
   @Bean
-  AfterCommitPublishes afterCommitPublishes() {
-    return new AfterCommitPublishes();
+  AfterCommitPublishes afterCommitPublishes(PubsubPublisher pubsubPublisher) {
+    return new AfterCommitPublishes(pubsubPublisher::publishAll);
   }
 
   @Bean

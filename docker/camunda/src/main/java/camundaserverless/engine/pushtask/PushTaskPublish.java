@@ -2,9 +2,12 @@ package camundaserverless.engine.pushtask;
 
 import java.time.Instant;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 import camundaserverless.engine.pubsub.PubsubPublisher;
+import camundaserverless.engine.pubsub.PubsubPublisher.Message;
+import camundaserverless.engine.pushtask.AfterCommitPublishes.Outgoing;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.camunda.bpm.engine.ProcessEngineException;
@@ -58,19 +61,22 @@ public final class PushTaskPublish implements JavaDelegate {
   @Override
   public void execute(DelegateExecution execution) {
     String taskType = text(execution, "taskType");
-    Publish publish = new Publish(text(execution, "project"), text(execution, "topic"),
-        taskMessage(execution, taskType, Instant.now()), attributes(taskType, execution.getVariable("attributes")));
+    String project = text(execution, "project");
+    String topic = text(execution, "topic");
+    Message message = new Message(taskMessage(execution, taskType, Instant.now()),
+        attributes(taskType, execution.getVariable("attributes")));
     CommandContext commandContext = Context.getCommandContext();
     if (moment == Moment.AFTER_COMMIT) {
       PublishHandover handover = new PublishHandover(Context.getProcessEngineConfiguration(),
           execution.getProcessInstanceId(), text(execution, "requestId"));
+      Outgoing outgoing = new Outgoing(project, topic, message, handover::takeOver);
       commandContext.getTransactionContext().addTransactionListener(TransactionState.COMMITTED,
-          committed -> afterCommit.submit(() -> handover.send(() -> publish.sendWith(publisher))));
+          committed -> afterCommit.submit(outgoing));
     } else {
       commandContext.registerCommandContextListener(new CommandContextListener() {
         @Override
         public void onCommandContextClose(CommandContext closing) {
-          publish.sendWith(publisher);
+          publisher.publishAll(project, topic, List.of(message));
         }
 
         @Override
@@ -79,13 +85,6 @@ public final class PushTaskPublish implements JavaDelegate {
           // retry publishes a second copy under the same request id, which PushTask absorbs.
         }
       });
-    }
-  }
-
-  /** One message, built inside the transaction and sent at the step's moment. */
-  record Publish(String project, String topic, String message, Map<String, String> attributes) {
-    void sendWith(PubsubPublisher publisher) {
-      publisher.publish(project, topic, message, attributes);
     }
   }
 

@@ -13,6 +13,7 @@ import java.net.http.HttpTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Base64;
+import java.util.List;
 import java.util.Map;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -105,7 +106,29 @@ class PubsubPublisherTest {
   void aSuccessWithoutMessageIdsIsNoPublish() {
     google.publishAnswer = new FakeGoogle.Answer(200, "<html>a proxy</html>");
     ProcessEngineException failure = assertThrows(ProcessEngineException.class, () -> publisher.publish("p", "t", "x", Map.of()));
-    assertTrue(failure.getMessage().contains("without messageIds: <html>a proxy</html>"), failure.getMessage());
+    assertTrue(failure.getMessage().contains("with 0 messageIds for 1 messages: <html>a proxy</html>"), failure.getMessage());
+  }
+
+  @Test
+  void publishesABatchInOneRequestAndReturnsTheIdsInOrder() throws IOException {
+    google.publishAnswer = new FakeGoogle.Answer(200, "{\"messageIds\":[\"1\",\"2\"]}");
+    List<String> ids = publisher.publishAll("p", "t", List.of(
+        new PubsubPublisher.Message("first", Map.of("loop", "a")), new PubsubPublisher.Message("second", Map.of())));
+
+    assertEquals(List.of("1", "2"), ids);
+    assertEquals(1, google.publishes.size());
+    JsonNode messages = new ObjectMapper().readTree(google.publishes.get(0).body()).get("messages");
+    assertEquals(2, messages.size());
+    assertEquals("second", new String(Base64.getDecoder().decode(messages.get(1).get("data").asText()), StandardCharsets.UTF_8));
+    assertEquals("a", messages.get(0).get("attributes").get("loop").asText());
+    assertFalse(messages.get(1).has("attributes"));
+  }
+
+  @Test
+  void aBatchAnsweredWithFewerIdsThanMessagesIsNoPublish() {
+    ProcessEngineException failure = assertThrows(ProcessEngineException.class, () -> publisher.publishAll("p", "t",
+        List.of(new PubsubPublisher.Message("a", Map.of()), new PubsubPublisher.Message("b", Map.of()))));
+    assertTrue(failure.getMessage().contains("with 1 messageIds for 2 messages"), failure.getMessage());
   }
 
   @Test
