@@ -109,6 +109,12 @@ describe('worker library on the engine and the Pub/Sub emulator', function () {
   const heartbeatsOf = (pushTask: string) =>
     lines.filter((line): line is HeartbeatLog => line.processInstanceId === pushTask && 'heartbeat' in line);
   const outcomesOf = (pushTask: string) => linesOf(pushTask).map((line) => line.outcome);
+  /**
+   * Until the worker has logged `count` lines for the task: it logs a reply once the engine answered it,
+   * and on a busy machine the caller can move on first.
+   */
+  const logged = (pushTask: string, count: number) =>
+    eventually(`${count} worker line(s) for ${pushTask}`, async () => linesOf(pushTask).length >= count, 30_000);
 
   /** Publishes what PushTask published for this instance once more, as a duplicate delivery would. */
   const publishAgain = async (pushTask: string) => {
@@ -141,6 +147,7 @@ describe('worker library on the engine and the Pub/Sub emulator', function () {
     await waitsIn(caller, 'Activity_Done');
     const vars = await camunda.variables(caller);
     expect(JSON.parse(String(vars.result))).to.deep.equal({ item: 'A-7', price: 12.5, deliveryAttempt: 1 });
+    await logged(pushTask, 1);
     expect(linesOf(pushTask)[0]).to.deep.include({ outcome: 'completed', taskType: 'worker-test', action: 'complete' });
     const settled = await stateOf(caller);
     const copy: ReceivedMessage = await publishAgain(pushTask);
@@ -161,6 +168,7 @@ describe('worker library on the engine and the Pub/Sub emulator', function () {
       caughtCode: 'OutOfStock',
       caughtMessage: 'no stock for B-2',
     });
+    await logged(pushTask, 1);
     const settled = await stateOf(caller);
     await publishAgain(pushTask);
     expect(await stateOf(caller)).to.deep.equal(settled);
@@ -174,6 +182,7 @@ describe('worker library on the engine and the Pub/Sub emulator', function () {
       caughtCode: 'PushTaskFailed',
       caughtMessage: 'warehouse system down for C-3',
     });
+    await logged(pushTask, 2);
     expect(linesOf(pushTask).map((line) => [line.outcome, line.deliveryAttempt])).to.deep.equal([
       ['retry', 1],
       ['failed', MAX_DELIVERY_ATTEMPTS],
@@ -190,6 +199,7 @@ describe('worker library on the engine and the Pub/Sub emulator', function () {
     const vars = await camunda.variables(caller);
     expect(vars.caughtCode).to.equal('PushTaskFailed');
     expect(String(vars.caughtMessage)).to.match(/^payload does not fit the worker's schema: payload\.action: /);
+    await logged(pushTask, 1);
     expect(outcomesOf(pushTask)).to.deep.equal(['failed']);
     expect(linesOf(pushTask)[0]!.deliveryAttempt).to.equal(1);
   });
@@ -201,6 +211,7 @@ describe('worker library on the engine and the Pub/Sub emulator', function () {
     // The heartbeat is a reply "working": through "Still working?" back to the wait, then the final reply.
     expect(passed.filter((id) => id === 'Activity_AwaitReply')).to.have.length(2);
     expect(passed.filter((id) => id === 'Gateway_StillWorking')).to.have.length(2);
+    await logged(pushTask, 1);
     expect(heartbeatsOf(pushTask)).to.deep.equal([]);
     expect(outcomesOf(pushTask)).to.deep.equal(['completed']);
   });
@@ -257,6 +268,7 @@ describe('worker library on the engine and the Pub/Sub emulator', function () {
     expect(incident.activityId).to.equal('Activity_RaiseError');
     expect(incident.incidentMessage).to.contain('BPMN error Backordered not caught by the caller: H-8 is back-ordered');
     expect(await camunda.currentActivities(caller)).to.deep.equal(['Activity_CallPushTask']);
+    await logged(pushTask, 1);
     expect(outcomesOf(pushTask)).to.deep.equal(['error']);
 
     await camunda.expectOk('PUT', `/process-instance/${pushTask}/variables/retryPushTask`, {
@@ -267,6 +279,7 @@ describe('worker library on the engine and the Pub/Sub emulator', function () {
     await waitsIn(caller, 'Activity_Done');
     const vars = await camunda.variables(caller);
     expect(JSON.parse(String(vars.result))).to.deep.equal({ item: 'H-8', price: 12.5, deliveryAttempt: 1 });
+    await logged(pushTask, 2);
     expect(outcomesOf(pushTask)).to.deep.equal(['error', 'completed']);
     const [first, retried] = linesOf(pushTask).map((line) => line.requestId);
     expect(retried, "the retried task's request id").to.be.a('string').and.not.equal(first);
