@@ -205,6 +205,19 @@ describe('BPMN block EchoLoop', function () {
     expect(loopVariables.iteration).to.deep.include({ value: LAST + 1, type: 'Integer' });
   });
 
+  it("hands PushTask the loop's optional settings, and only those the loop has (no Null variables)", async () => {
+    await startLoop('loop-settings', { republishAfter: 'PT45S' });
+    await camunda.start('EchoLoop', variables({ project: 'test-project', topic: 'echo-requests' }), 'loop-bare');
+    const pushTaskOf = (loop: string) => eventually(`${loop}'s PushTask`, async () => (await activeEchos(loop))[0]);
+
+    const withSettings = await camunda.typedVariables((await pushTaskOf('loop-settings')).id);
+    expect(withSettings.publishRetryTimeCycle).to.deep.include({ value: 'R20/PT1S', type: 'String' });
+    expect(withSettings.republishAfter).to.deep.include({ value: 'PT45S', type: 'String' });
+    const bare = await camunda.typedVariables((await pushTaskOf('loop-bare')).id);
+    expect(bare).to.include.keys('project', 'topic', 'taskType', 'payload', 'attributes');
+    expect(bare).not.to.have.any.keys('publishRetryTimeCycle', 'republishAfter');
+  });
+
   it('stops cleanly on the message StopEchoLoop: no PushTask, job, subscription or incident left behind', async () => {
     pubsub.afterAnswer = async (message) => {
       if ((echoRequestOf(message).iteration ?? 0) < 3) await sendReply(engine.engine.restUrl, echoRequestOf(message));

@@ -7,6 +7,8 @@ import java.util.HashMap;
 import java.util.Map;
 
 import org.camunda.bpm.engine.delegate.DelegateExecution;
+import org.camunda.bpm.engine.variable.VariableMap;
+import org.camunda.bpm.engine.variable.Variables;
 import org.camunda.bpm.engine.variable.type.ValueType;
 import org.camunda.bpm.engine.variable.value.TypedValue;
 import org.camunda.spin.Spin;
@@ -23,6 +25,8 @@ class EchoLoopTaskTest {
     return (DelegateExecution) Proxy.newProxyInstance(DelegateExecution.class.getClassLoader(),
         new Class<?>[] {DelegateExecution.class}, (proxy, method, args) -> switch (method.getName()) {
           case "getVariable" -> variables.get((String) args[0]);
+          case "getVariableTyped" -> variables.get((String) args[0]) == null ? null
+              : Variables.stringValue(String.valueOf(variables.get((String) args[0])));
           case "setVariable" -> variables.put((String) args[0], args[1]);
           default -> throw new UnsupportedOperationException(method.getName());
         });
@@ -85,5 +89,18 @@ class EchoLoopTaskTest {
     Map<String, Object> variables = loop(null);
     new EchoLoopCount().execute(execution(variables));
     assertEquals(Integer.valueOf(43), variables.get("iteration"));
+  }
+
+  @Test
+  void handsOnOnlyTheOptionalSettingsTheLoopHas() {
+    Map<String, Object> variables = loop(null);
+    variables.put("republishAfter", "PT45S");
+    VariableMap pushTask = Variables.createVariables().putValue("project", "p");
+    task.mapInputVariables(execution(variables), pushTask);
+    assertEquals(Map.of("project", "p", "republishAfter", "PT45S"), Map.copyOf(pushTask));
+
+    VariableMap bare = Variables.createVariables();
+    task.mapInputVariables(execution(loop(null)), bare);
+    assertEquals(Map.of(), Map.copyOf(bare), "an absent setting is no Null variable");
   }
 }
