@@ -89,10 +89,14 @@ final class AfterCommitPublishes extends ShutdownStep {
   /** One turn: takes what is queued, up to a request's worth, and sends it, a request per topic. */
   private void sendQueued() {
     List<Outgoing> taken = new ArrayList<>();
-    int weight = 0;
+    long weight = 0;
     Outgoing next;
-    while (taken.size() < MOST_PER_REQUEST && weight < MOST_WEIGHT_PER_REQUEST && (next = queued.poll()) != null) {
+    while (taken.size() < MOST_PER_REQUEST && (next = queued.poll()) != null) {
       queuedCount.decrementAndGet();
+      if (!taken.isEmpty() && weight + next.message().weight() > MOST_WEIGHT_PER_REQUEST) {
+        sendTogether(List.of(next)); // too heavy to join: a request of its own
+        break;
+      }
       taken.add(next);
       weight += next.message().weight();
     }

@@ -62,6 +62,15 @@ class AfterCommitPublishesTest {
     }
   }
 
+  /** Until each publishing thread holds a request of one message: what comes next queues up. */
+  private static void occupyEveryThread(AfterCommitPublishes publishes, HeldSender sender) throws InterruptedException {
+    for (int i = 0; i < AfterCommitPublishes.THREADS; i++) {
+      publishes.submit(outgoing("t", "busy-" + i, new ArrayList<>()));
+      int entered = i + 1;
+      waitUntil(() -> sender.entered.size() == entered, "publishing thread " + entered + " busy");
+    }
+  }
+
   @Test
   void aPublishRunsOnAPublishingThreadNotTheCommittingOne() throws Exception {
     HeldSender sender = new HeldSender(false);
@@ -78,11 +87,12 @@ class AfterCommitPublishesTest {
     HeldSender sender = new HeldSender(true);
     AfterCommitPublishes publishes = new AfterCommitPublishes(sender);
     List<String> failures = new CopyOnWriteArrayList<>();
-    for (int i = 0; i < AfterCommitPublishes.THREADS; i++) publishes.submit(outgoing("first", "busy-" + i, failures));
+    occupyEveryThread(publishes, sender);
     for (int i = 0; i < 10; i++) publishes.submit(outgoing(i % 2 == 0 ? "even" : "broken", "queued-" + i, failures));
     sender.release.countDown();
     waitUntil(() -> sender.messages() == AfterCommitPublishes.THREADS + 10, "every message sent");
 
+    // However the four threads share the ten, each sends at most one request per topic: fewer than ten.
     assertTrue(sender.sent.size() < AfterCommitPublishes.THREADS + 10, "some went out together: " + sender.sent);
     for (Sent request : sender.sent) {
       assertTrue(request.data().stream().allMatch(data -> !data.startsWith("queued-")
@@ -104,6 +114,23 @@ class AfterCommitPublishesTest {
     sender.release.countDown();
     waitUntil(() -> sender.messages() == count, "every message sent");
     assertTrue(sender.sent.stream().allMatch(request -> request.data().size() <= AfterCommitPublishes.MOST_PER_REQUEST));
+    publishes.stop();
+  }
+
+  @Test
+  void messagesTooHeavyToShareARequestGoInRequestsOfTheirOwn() throws Exception {
+    HeldSender sender = new HeldSender(true);
+    AfterCommitPublishes publishes = new AfterCommitPublishes(sender);
+    occupyEveryThread(publishes, sender);
+    String heavy = "x".repeat(AfterCommitPublishes.MOST_WEIGHT_PER_REQUEST * 2 / 3);
+    for (int i = 0; i < 3; i++) publishes.submit(outgoing("t", heavy + i, new ArrayList<>()));
+    sender.release.countDown();
+    waitUntil(() -> sender.messages() == AfterCommitPublishes.THREADS + 3, "every message sent");
+    for (Sent request : sender.sent) {
+      long weight = request.data().stream().mapToLong(String::length).sum();
+      assertTrue(request.data().size() == 1 || weight <= AfterCommitPublishes.MOST_WEIGHT_PER_REQUEST,
+          request.data().size() + " messages of " + weight + " characters in one request");
+    }
     publishes.stop();
   }
 
