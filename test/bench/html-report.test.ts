@@ -27,6 +27,7 @@ function step(pattern: StepResult['pattern'], loops: number, roundTripsMs: numbe
       ? { engineToWorkerMs: 5, completeCallMs: 8 }
       : { replyCallMs: 20, betweenCallsMs: 30, handlerMs: 0 },
     publishToStoredP50Ms: pattern.startsWith('pull') ? null : 50,
+    ...(pattern === 'push-relay' ? { relaySplit: { brokerP50Ms: 31, engineAndFunctionP50Ms: 22, pairs: 3 } } : {}),
   });
 }
 
@@ -123,7 +124,8 @@ describe('bench HTML report (in headless Chromium)', function () {
   it('says where the time goes for each pattern', async () => {
     const lines = await page.$$eval('.where', (els) => els.map((el) => el.textContent));
     expect(lines).to.have.length(3);
-    expect(lines[1]).to.contain('the engine and the function add 22 ms');
+    expect(lines[1]).to.contain('the broker (publish to the relay) p50 31 ms');
+    expect(lines[1]).to.contain("the engine and the function (the relay's handover to the next publish) p50 22 ms");
   });
 
   it('shows text with <script> in it as text, never as markup', async () => {
