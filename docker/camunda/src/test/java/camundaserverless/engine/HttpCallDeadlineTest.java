@@ -12,7 +12,6 @@ import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 
 import com.sun.net.httpserver.HttpServer;
-import org.apache.http.client.config.RequestConfig;
 import org.camunda.connect.ConnectorRequestException;
 import org.camunda.connect.httpclient.HttpConnector;
 import org.camunda.connect.httpclient.HttpResponse;
@@ -88,13 +87,5 @@ class HttpCallDeadlineTest {
         .execute();
     assertEquals(200, response.getStatusCode());
     assertEquals("{\"ok\":true}", response.getResponse());
-  }
-
-  @Test
-  void theDeadlineIsTheLongestTimeoutAndASecond() {
-    assertEquals(0, HttpCallDeadline.deadlineMs(null));
-    assertEquals(0, HttpCallDeadline.deadlineMs(RequestConfig.DEFAULT));
-    assertEquals(6000, HttpCallDeadline.deadlineMs(
-        RequestConfig.custom().setConnectTimeout(1000).setSocketTimeout(5000).setConnectionRequestTimeout(2000).build()));
   }
 }

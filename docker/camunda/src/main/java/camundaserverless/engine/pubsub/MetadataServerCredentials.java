@@ -3,9 +3,6 @@ package camundaserverless.engine.pubsub;
 import java.io.IOException;
 import java.io.Serial;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Date;
@@ -14,6 +11,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.google.auth.oauth2.AccessToken;
 import com.google.auth.oauth2.OAuth2Credentials;
+import org.apache.http.client.methods.HttpGet;
+import org.apache.http.impl.client.CloseableHttpClient;
 
 /**
  * The engine's service account token from the metadata server at METADATA_URL, held in memory and
@@ -38,21 +37,21 @@ public final class MetadataServerCredentials extends OAuth2Credentials {
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private final URI tokenUri;
-  private final transient HttpClient client;
+  private final transient CloseableHttpClient client;
 
-  public MetadataServerCredentials(String metadataUrl, HttpClient client) {
+  public MetadataServerCredentials(String metadataUrl, CloseableHttpClient client) {
     this.tokenUri = URI.create(metadataUrl + TOKEN_PATH);
     this.client = client;
   }
 
   @Override
   public AccessToken refreshAccessToken() throws IOException {
-    HttpRequest request = HttpRequest.newBuilder(tokenUri).header("Metadata-Flavor", "Google").timeout(TIMEOUT)
-        .version(HttpClient.Version.HTTP_1_1).GET().build();
-    HttpResponse<String> answer = BoundedCall.send(client, request);
-    if (answer.statusCode() != 200) {
-      throw new MetadataRefusalException("the metadata server answered HTTP " + answer.statusCode() + " to "
-          + BoundedCall.target(request) + ": " + Texts.shorten(answer.body(), 300), answer.statusCode());
+    HttpGet request = new HttpGet(tokenUri);
+    request.setHeader("Metadata-Flavor", "Google");
+    BoundedCall.Answer answer = BoundedCall.send(client, request, TIMEOUT);
+    if (answer.status() != 200) {
+      throw new MetadataRefusalException("the metadata server answered HTTP " + answer.status() + " to "
+          + answer.target() + ": " + Texts.shorten(answer.body(), 300), answer.status());
     }
     return parse(answer.body(), Instant.now());
   }

@@ -3,9 +3,6 @@ package camundaserverless.engine.pubsub;
 import java.io.IOException;
 import java.net.URI;
 import java.net.URLEncoder;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -19,6 +16,10 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.google.auth.oauth2.AccessToken;
 import com.google.auth.oauth2.OAuth2Credentials;
+import org.apache.http.client.methods.HttpPost;
+import org.apache.http.entity.ContentType;
+import org.apache.http.entity.StringEntity;
+import org.apache.http.impl.client.CloseableHttpClient;
 import org.camunda.bpm.engine.ProcessEngineException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -47,9 +48,9 @@ public final class PubsubPublisher {
 
   private final String pubsubUrl;
   private final OAuth2Credentials credentials;
-  private final HttpClient client;
+  private final CloseableHttpClient client;
 
-  public PubsubPublisher(String pubsubUrl, OAuth2Credentials credentials, HttpClient client) {
+  public PubsubPublisher(String pubsubUrl, OAuth2Credentials credentials, CloseableHttpClient client) {
     this.pubsubUrl = pubsubUrl;
     this.credentials = credentials;
     this.client = client;
@@ -77,16 +78,12 @@ public final class PubsubPublisher {
    * their ids in order. Pub/Sub takes up to 1,000 messages and 10 MB in one request.
    */
   public List<String> publishAll(String project, String topic, List<Message> messages) {
-    HttpRequest request = HttpRequest.newBuilder(topicUri(project, topic, ":publish"))
-        .header("Authorization", "Bearer " + accessToken())
-        .header("Content-Type", "application/json")
-        .timeout(TIMEOUT)
-        .version(pubsubUrl.startsWith("https:") ? HttpClient.Version.HTTP_2 : HttpClient.Version.HTTP_1_1)
-        .POST(HttpRequest.BodyPublishers.ofString(requestBody(messages)))
-        .build();
-    HttpResponse<String> answer;
+    HttpPost request = new HttpPost(topicUri(project, topic, ":publish"));
+    request.setHeader("Authorization", "Bearer " + accessToken());
+    request.setEntity(new StringEntity(requestBody(messages), ContentType.APPLICATION_JSON));
+    BoundedCall.Answer answer;
     try {
-      answer = BoundedCall.send(client, request);
+      answer = BoundedCall.send(client, request, TIMEOUT);
     } catch (IOException e) {
       throw new ProcessEngineException(
           "PubsubPublish: " + e.getMessage() + " (retryable: the job retries on its cycle)", e);
@@ -109,9 +106,9 @@ public final class PubsubPublisher {
     return body.toString();
   }
 
-  private List<String> messageIdsOf(HttpResponse<String> answer, String project, String topic, int count) {
-    int status = answer.statusCode();
-    String target = BoundedCall.target(answer.request());
+  private List<String> messageIdsOf(BoundedCall.Answer answer, String project, String topic, int count) {
+    int status = answer.status();
+    String target = answer.target();
     if (status >= 200 && status < 300) {
       List<String> ids = messageIds(answer.body());
       if (ids.size() == count) return ids;

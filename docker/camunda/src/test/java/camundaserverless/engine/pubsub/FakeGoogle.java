@@ -5,6 +5,8 @@ import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -26,12 +28,16 @@ final class FakeGoogle implements AutoCloseable {
   volatile long expiresInSeconds = 3599;
   volatile Answer tokenAnswer;
   volatile Answer publishAnswer = new Answer(200, "{\"messageIds\":[\"4242\"]}");
-  /** When set, a publish answers its headers and then never sends its body. */
-  volatile boolean publishHangs;
+  /** When set, a publish answers its headers and then a byte every 50 ms, never the end. */
+  volatile boolean publishTrickles;
+  private volatile boolean open = true;
+  /** The client's end of every exchange: one address a connection. */
+  private final Set<InetSocketAddress> clientEnds = ConcurrentHashMap.newKeySet();
 
   FakeGoogle() throws IOException {
     server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
     server.createContext(MetadataServerCredentials.TOKEN_PATH, exchange -> {
+      clientEnds.add(exchange.getRemoteAddress());
       if (tokenAnswer != null) {
         answer(exchange, tokenAnswer);
         return;
@@ -41,16 +47,22 @@ final class FakeGoogle implements AutoCloseable {
           "{\"access_token\":\"token-" + n + "\",\"expires_in\":" + expiresInSeconds + ",\"token_type\":\"Bearer\"}"));
     });
     server.createContext("/v1/", exchange -> {
+      clientEnds.add(exchange.getRemoteAddress());
       String body = new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
       publishes.add(new Publish(exchange.getRequestURI().getRawPath(),
           exchange.getRequestHeaders().getFirst("Authorization"), body));
-      if (publishHangs) {
-        exchange.sendResponseHeaders(200, 0);
+      if (publishTrickles) {
+        trickle(exchange);
         return;
       }
       answer(exchange, publishAnswer);
     });
     server.start();
+  }
+
+  /** How many connections the exchanges so far came on. */
+  int connectionsOpened() {
+    return clientEnds.size();
   }
 
   String url() {
@@ -66,8 +78,22 @@ final class FakeGoogle implements AutoCloseable {
     }
   }
 
+  private void trickle(HttpExchange exchange) throws IOException {
+    exchange.sendResponseHeaders(200, 0);
+    try (OutputStream out = exchange.getResponseBody()) {
+      while (open) {
+        out.write(' ');
+        out.flush();
+        Thread.sleep(50);
+      }
+    } catch (IOException | InterruptedException e) {
+      // the client gave up: what its deadline is for
+    }
+  }
+
   @Override
   public void close() {
+    open = false;
     server.stop(0);
   }
 }
