@@ -10,7 +10,10 @@ import org.apache.http.client.config.RequestConfig;
 import org.apache.http.client.methods.HttpGet;
 import org.junit.jupiter.api.Test;
 
-/** The deadline's arithmetic and what an exchange it did not end returns or throws; the abort itself: HttpCallDeadlineTest, PubsubPublisherTest. */
+/**
+ * The deadline's arithmetic, and an exchange it did not end returning or failing as itself. The abort
+ * itself is tested where a server trickles its answer: HttpCallDeadlineTest and PubsubPublisherTest.
+ */
 class RequestDeadlineTest {
 
   @Test
