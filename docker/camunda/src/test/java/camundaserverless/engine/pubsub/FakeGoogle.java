@@ -19,7 +19,7 @@ final class FakeGoogle implements AutoCloseable {
   record Answer(int status, String body) {
   }
 
-  record Publish(String path, String authorization, String body) {
+  record Publish(String path, String authorization, String contentType, String body) {
   }
 
   private final HttpServer server;
@@ -49,8 +49,8 @@ final class FakeGoogle implements AutoCloseable {
     server.createContext("/v1/", exchange -> {
       clientEnds.add(exchange.getRemoteAddress());
       String body = new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
-      publishes.add(new Publish(exchange.getRequestURI().getRawPath(),
-          exchange.getRequestHeaders().getFirst("Authorization"), body));
+      publishes.add(new Publish(exchange.getRequestURI().getRawPath(), exchange.getRequestHeaders().getFirst("Authorization"),
+          exchange.getRequestHeaders().getFirst("Content-Type"), body));
       if (publishTrickles) {
         trickle(exchange);
         return;

@@ -44,7 +44,7 @@ class PubsubPublisherTest {
 
   @Test
   void publishesTheDataAndAttributesWithTheTokenAndReturnsTheMessageId() throws IOException {
-    String id = publisher.publish("my-project", "echo-requests", "{\"a\":\"ü\"}", Map.of("taskType", "echo"));
+    String id = publisher.publish("my-project", "echo-requests", "{\"a\":\"ü\"}", Map.of("taskType", "echo", "loop", "Größe"));
 
     assertEquals("4242", id);
     FakeGoogle.Publish publish = google.publishes.get(0);
@@ -53,6 +53,8 @@ class PubsubPublisherTest {
     JsonNode message = new ObjectMapper().readTree(publish.body()).get("messages").get(0);
     assertEquals("{\"a\":\"ü\"}", new String(Base64.getDecoder().decode(message.get("data").asText()), StandardCharsets.UTF_8));
     assertEquals("echo", message.get("attributes").get("taskType").asText());
+    assertEquals("Größe", message.get("attributes").get("loop").asText()); // the body's bytes are UTF-8
+    assertEquals("application/json", publish.contentType());
   }
 
   @Test
