@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { printJsonLine, runCli, wantsHelp } from '../devkit/cli';
 import { benchHtmlReport } from './html-report';
 import { parseBenchOptions, USAGE, type BenchOptions } from './options';
+import { processCpuTable } from './process-cpu';
 import { breakdownTable, formatTable, idleTable, partsTable, stepsTable, whereTheTimeGoes } from './results';
 import { BENCH_FOLDER, runBench, type BenchReport } from './run';
 
@@ -27,6 +28,9 @@ export function formatReport(report: BenchReport): string {
     `engine settings: ${Object.entries(report.engineSettings)
       .map(([k, v]) => `${k}=${v}`)
       .join(' ')}`,
+    '',
+    processCpuTable(report.steps, report.machine.cpus),
+    `${report.machine.cpus} CPUs carry at most: their CPU seconds per second over the machine's CPU per round trip; the engine, PostgreSQL, the emulator, the function and the benchmark share them here`,
     '',
     ...patterns.flatMap((pattern) => [
       partsTable(report.steps, pattern),

@@ -36,6 +36,8 @@ export interface StepResult {
   readonly roundTripsMs: readonly number[];
   /** push-relay: the round trip split where the broker's part ends (bench/push-relay/split.ts). */
   readonly relaySplit?: RelaySplit;
+  /** CPU ms per round trip of each process of the stack, the rest of the machine and all of it (bench/process-cpu.ts). */
+  readonly cpuMsPerRoundTripByProcess?: Record<string, number> | null;
 }
 
 /** What the step's lines gave besides the round trips themselves. */
@@ -43,6 +45,7 @@ export interface StepDetails {
   readonly parts: Partial<Record<PartName, number | null>>;
   readonly publishToStoredP50Ms: number | null;
   readonly relaySplit?: RelaySplit;
+  readonly cpuMsPerRoundTripByProcess?: Record<string, number> | null;
 }
 
 export interface IdleResult {

@@ -15,6 +15,7 @@ import { LOCAL_ENGINE_SETTINGS, startLocalStack, type LocalStack } from '../loca
 import { startCountingProxy, type CountingProxy } from './counting-proxy';
 import { pushBreakdown } from './history-breakdown';
 import { completedInstances, cpuSeconds, RssSampler } from './measure';
+import { cpuMsPerRoundTrip, cpuSnapshot } from './process-cpu';
 import type { BenchOptions, Pattern } from './options';
 import { deployPullProcesses } from './pull/processes';
 import { startPullWorker, type PullWorker } from './pull/worker';
@@ -273,10 +274,12 @@ class PatternRuns {
     const samplers = pids.map((pid) => new RssSampler(pid));
     const counting = startCounting(stack.postgres);
     const cpuBefore = sum(pids.map(cpuSeconds));
+    const machineBefore = cpuSnapshot();
     const from = Date.now();
     await sleep(options.durationSeconds * 1000);
     const to = Date.now();
     const cpu = sum(pids.map(cpuSeconds)) - cpuBefore;
+    const machineAfter = cpuSnapshot();
     const database = countSince(stack.postgres, counting);
     const peakRssMiB = Math.max(...samplers.map((sampler) => sampler.stop()));
     const load = loadavg()[0];
@@ -293,6 +296,7 @@ class PatternRuns {
     const details = {
       parts: partMedians(periods),
       publishToStoredP50Ms: publishToStoredP50(periods),
+      cpuMsPerRoundTripByProcess: cpuMsPerRoundTrip(machineBefore, machineAfter, periods.length),
       ...(relay ? { relaySplit: relaySplit(relay.deliveries, own, from, to) } : {}),
     };
     const durations = periods.map((p) => p.periodMs);

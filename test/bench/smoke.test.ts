@@ -44,7 +44,13 @@ describe('bench smoke run', function () {
       expect(step.statementsPerRoundTrip, step.pattern).to.be.greaterThan(1);
       expect(step.commitsPerRoundTrip, step.pattern).to.be.at.least(1);
       expect(step.enginePeakRssMiB, step.pattern).to.be.greaterThan(0);
+      // CPU by process, read from /proc: the engine's and the database's own work, within the machine's.
+      const byProcess = step.cpuMsPerRoundTripByProcess!;
+      expect(byProcess.engine, step.pattern).to.be.greaterThan(0);
+      expect(byProcess.postgres, step.pattern).to.be.greaterThan(0);
+      expect(byProcess.machine, step.pattern).to.be.at.least(byProcess.engine!);
     }
+    expect(formatReport(report)).to.match(/CPU ms per round trip\s+loops\s+engine\s+postgres/);
   });
 
   it('sees no idle requests from push, and polling from the default pull worker', () => {

@@ -99,7 +99,7 @@ describe('engine', function () {
     let dataDir: string;
 
     before(async () => {
-      postgres = await startPostgres();
+      postgres = await startPostgres({ statementStats: true });
       dataDir = mkdtempSync(join(tmpdir(), 'engine-pg-'));
       engine = await startEngine({
         dataDir,
@@ -117,6 +117,14 @@ describe('engine', function () {
       expect((await fetch(`${engine.url}/ready`)).status).to.equal(200);
       const keys = postgres.query('select distinct key_ from act_re_procdef order by key_').split('\n');
       expect(keys).to.include.members(PACKAGED_PROCESSES);
+    });
+
+    it('sends its insert batches to PostgreSQL as multi-row inserts', () => {
+      // Deploying bpmn/ at boot inserts its process definitions in one batch: one statement, a row each.
+      const inserts = postgres.query(
+        "select query from pg_stat_statements where query ilike 'insert into ACT_RE_PROCDEF%'",
+      );
+      expect(inserts).to.match(/\)\s*,\s*\(/);
     });
 
     it('reports not ready while the database is down, and ready again once it is back', async () => {

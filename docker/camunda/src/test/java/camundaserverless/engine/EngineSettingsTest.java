@@ -122,6 +122,14 @@ class EngineSettingsTest {
   }
 
   @Test
+  void sendsPostgresInsertBatchesAsMultiRowInserts() {
+    String property = "spring.datasource.hikari.data-source-properties.reWriteBatchedInserts";
+    var postgres = EngineSettings.fromEnvironment(Map.of("DB_TYPE", "postgres", "DB_URL", "jdbc:postgresql://db/camunda"));
+    assertEquals("true", postgres.toSpringProperties().get(property));
+    assertFalse(EngineSettings.fromEnvironment(Map.of()).toSpringProperties().containsKey(property), "H2 has no such option");
+  }
+
+  @Test
   void keepsSecretsOutOfTheSummary() {
     var settings = EngineSettings.fromEnvironment(Map.of("REST_AUTH", "basic", "ADMIN_PASSWORD", "s3cret",
         "DB_PASSWORD", "pa55"));
