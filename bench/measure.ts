@@ -46,14 +46,20 @@ export async function completedInstances(
   }
 }
 
-const TICKS_PER_SECOND = 100; // USER_HZ on Linux
+/** Clock ticks per second of /proc's CPU times: USER_HZ on Linux. */
+export const TICKS_PER_SECOND = 100;
+
+/** A process's parent, process group and user + system CPU ticks so far, from /proc/PID/stat. */
+export function procStat(pid: number | string): { parent: number; group: number; ticks: number } {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  // Fields after the command name (which may hold spaces), from field 3 on: ppid 4, pgrp 5, utime 14, stime 15.
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return { parent: Number(f[1]), group: Number(f[2]), ticks: Number(f[11]) + Number(f[12]) };
+}
 
 /** CPU seconds (user + system) the process has used so far. */
 export function cpuSeconds(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  // Fields after the command name (which may hold spaces), from field 3 on: utime is 14, stime 15.
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND;
+  return procStat(pid).ticks / TICKS_PER_SECOND;
 }
 
 export function rssMiB(pid: number): number {

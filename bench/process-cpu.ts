@@ -10,9 +10,8 @@
 import { readdirSync, readFileSync } from 'node:fs';
 
 import { runningChildren } from '../local/processes';
+import { procStat, TICKS_PER_SECOND } from './measure';
 import { formatTable, round, type StepResult } from './results';
-
-const TICKS_PER_SECOND = 100; // USER_HZ on Linux
 
 /** The benchmark's own process, under this name. */
 export const BENCH_PROCESS = 'bench';
@@ -132,15 +131,11 @@ export function readProcesses(): ProcessTicks[] {
   const found: ProcessTicks[] = [];
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
-    let stat: string;
     try {
-      stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      found.push({ pid: Number(entry), ...procStat(entry) });
     } catch {
-      continue; // it has ended
+      // it has ended
     }
-    // Fields after the command name (which may hold spaces), from field 3 on: ppid 4, pgrp 5, utime 14, stime 15.
-    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    found.push({ pid: Number(entry), parent: Number(f[1]), group: Number(f[2]), ticks: Number(f[11]) + Number(f[12]) });
   }
   return found;
 }

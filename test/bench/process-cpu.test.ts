@@ -11,6 +11,7 @@ import {
   WHOLE_MACHINE,
   type CpuSnapshot,
 } from '../../bench/process-cpu';
+import { TICKS_PER_SECOND } from '../../bench/measure';
 import { stepResult } from '../../bench/results';
 import { startChild } from '../../local/processes';
 
@@ -96,7 +97,8 @@ describe('bench CPU by process', () => {
     let grandchild: number | undefined;
     try {
       const deadline = Date.now() + 20_000;
-      const ownSeconds = (pid: number | undefined) => (readProcesses().find((p) => p.pid === pid)?.ticks ?? 0) / 100;
+      const ownSeconds = (pid: number | undefined) =>
+        (readProcesses().find((p) => p.pid === pid)?.ticks ?? 0) / TICKS_PER_SECOND;
       while ((!grandchild || ownSeconds(grandchild) < 0.2) && Date.now() < deadline) {
         await new Promise((resolve) => setTimeout(resolve, 100));
         grandchild ??= Number(/grandchild (\d+)/.exec(child.tail())?.[1]) || undefined;
