@@ -97,7 +97,10 @@ const COLUMN_ORDER = ['engine', 'postgres', 'pubsub-emulator', 'echo-function', 
 export function processCpuTable(steps: readonly StepResult[], cpus: number): string {
   const measured = steps.filter((step) => step.cpuMsPerRoundTripByProcess);
   const seen = new Set(measured.flatMap((step) => Object.keys(step.cpuMsPerRoundTripByProcess!)));
-  const ranked = (name: string) => (COLUMN_ORDER.includes(name) ? COLUMN_ORDER.indexOf(name) : COLUMN_ORDER.length);
+  const ranked = (name: string) => {
+    const at = COLUMN_ORDER.indexOf(name);
+    return at < 0 ? COLUMN_ORDER.length : at;
+  };
   const names = [...seen]
     .filter((name) => name !== REST_OF_MACHINE && name !== WHOLE_MACHINE)
     .sort((a, b) => ranked(a) - ranked(b));
