@@ -249,6 +249,23 @@ describe('BPMN block EchoLoop', function () {
     expect((await camunda.correlate({ messageName: 'StopEchoLoop', businessKey: 'loop-stop' })).status).to.equal(400);
   });
 
+  it('keeps one StopEchoLoop subscription for the whole loop: no iteration stores it anew', async () => {
+    pubsub.afterAnswer = async (message) => {
+      if ((echoRequestOf(message).iteration ?? 0) < 5) await sendReply(engine.engine.restUrl, echoRequestOf(message));
+    };
+    const loop = await startLoop('loop-one-subscription');
+    const stopSubscriptions = () =>
+      camunda.expectOk<Array<{ id: string; processInstanceId: string }>>(
+        'GET',
+        `/event-subscription?eventName=StopEchoLoop&processInstanceId=${loop.id}`,
+      );
+    const first = await stopSubscriptions();
+    expect(first, 'right after the start').to.have.length(1);
+    await publishedOf('loop-one-subscription', 5);
+    await atRest('loop-one-subscription');
+    expect(await stopSubscriptions(), 'after four iterations').to.deep.equal(first);
+  });
+
   it('stops cleanly when cancelled through REST (DELETE of the loop instance)', async () => {
     pubsub.failNext({ status: 503 }, { status: 503 }, { status: 503 });
     const loop = await startLoop('loop-delete', { publishRetryTimeCycle: 'R50/PT1S' });
